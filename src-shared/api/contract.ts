@@ -1,0 +1,271 @@
+/**
+ * The one contract between the renderer and the lab service. Each method takes a single
+ * params object, validated at the boundary by its schema here, and resolves to the result
+ * type in `LabApi`. Both transports (Electron IPC, WebSocket) and the service itself are
+ * written against this table, so a method exists in all of them or in none.
+ */
+import type {
+  BlanketView,
+  CompareRow,
+  DatasetSummary,
+  ExperimentPlan,
+  ExperimentSummary,
+  JobSummary,
+  LabInfo,
+  MaskHeatmap,
+  ModelDetail,
+  ModelSummary,
+  PartitionView,
+  PlaneSetSummary,
+  ProjectSummary,
+  SpanningImages,
+} from './dto.ts';
+import {
+  array,
+  boolean,
+  id,
+  integer,
+  literal,
+  number,
+  object,
+  oneOf,
+  optional,
+  string,
+  withDefault,
+  type Infer,
+  type Schema,
+} from './validate.ts';
+
+const name = () => string({ min: 1, max: 200 });
+const notes = () => string({ max: 100_000, trim: false });
+const density = () => number({ above: 0, max: 1 });
+const cp = () => number({ above: 0, max: 1 });
+const scope = () =>
+  withDefault(
+    string({
+      pattern: /^(last|all|layer:\d+)$/,
+      patternHint: 'must be "last", "all" or "layer:<index>"',
+    }),
+    'last',
+  ) as Schema<'last' | 'all' | `layer:${number}`>;
+
+const pruningSchema: Schema<
+  | { kind: 'random' }
+  | { kind: 'one-shot'; rate: number }
+  | { kind: 'iterative'; rate: number; rounds: number }
+> = {
+  parse(value, path = 'value') {
+    const kind = object({ kind: oneOf(['random', 'one-shot', 'iterative'] as const) });
+    const head = (value ?? {}) as { kind?: unknown };
+    kind.parse({ kind: head.kind }, path);
+    if (head.kind === 'random') return object({ kind: literal('random') }).parse(value, path);
+    if (head.kind === 'one-shot') {
+      return object({ kind: literal('one-shot'), rate: number({ above: 0, max: 0.999 }) }).parse(
+        value,
+        path,
+      );
+    }
+    return object({
+      kind: literal('iterative'),
+      rate: number({ above: 0, max: 0.999 }),
+      rounds: integer({ min: 1, max: 50 }),
+    }).parse(value, path);
+  },
+};
+
+export const phenomenonSchema = object({
+  name: name(),
+  labels: array(integer({ min: 0, max: 1_000 }), { min: 1, unique: true }),
+});
+
+export const experimentSpecSchema = object({
+  name: name(),
+  family: oneOf(['lenet', 'deepfc', 'custom'] as const),
+  hiddenNeurons: array(integer({ min: 1, max: 100_000 }), { min: 1, max: 64, unique: true }),
+  customWidths: optional(
+    array(array(integer({ min: 1, max: 100_000 }), { min: 1, max: 16 }), { min: 1 }),
+  ),
+  hnpLevels: optional(array(integer({ min: 1 }), { min: 1, max: 64, unique: true })),
+  densities: optional(array(density(), { min: 1, max: 64, unique: true })),
+  seeds: array(integer({ min: 0, max: 2 ** 31 - 1 }), { min: 1, max: 1_000, unique: true }),
+  datasets: array(string({ min: 1, max: 100 }), { min: 1, max: 16, unique: true }),
+  iterations: integer({ min: 1, max: 10_000_000 }),
+  checkpoints: withDefault(oneOf(['default', 'all'] as const), 'default'),
+  pruning: withDefault(pruningSchema, { kind: 'random' }),
+  planeCount: withDefault(integer({ min: 1, max: 1_000 }), 10),
+  planeSeed: withDefault(integer({ min: 0, max: 2 ** 31 - 1 }), 0),
+  cps: withDefault(
+    array(cp(), { min: 1, max: 64, unique: true }),
+    [0.75, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 1],
+  ),
+  phenomena: optional(array(phenomenonSchema, { max: 1_000 })),
+  scope: scope(),
+});
+
+const none = object({});
+
+/** Method name → params schema. Results are typed in `LabApi` below. */
+export const methods = {
+  info: none,
+
+  listDatasets: none,
+  importDataset: object({
+    name: name(),
+    format: oneOf(['csv', 'idx'] as const),
+    /** CSV text, or for IDX the two files base64-encoded. */
+    csv: optional(string({ max: 2_000_000_000, trim: false })),
+    images: optional(string({ max: 2_000_000_000, trim: false })),
+    labels: optional(string({ max: 2_000_000_000, trim: false })),
+    testShare: withDefault(number({ min: 0, max: 0.9 }), 0.2),
+  }),
+
+  listProjects: none,
+  createProject: object({ name: name(), description: withDefault(string({ max: 10_000 }), '') }),
+  renameProject: object({ id: id(), name: name() }),
+  setProjectNotes: object({ id: id(), notes: notes() }),
+  deleteProject: object({ id: id() }),
+  exportProject: object({ id: id() }),
+  importProject: object({ json: string({ min: 1, max: 2_000_000_000, trim: false }) }),
+
+  planExperiment: object({ spec: experimentSpecSchema }),
+  createExperiment: object({
+    projectId: id(),
+    spec: experimentSpecSchema,
+    launch: withDefault(boolean(), true),
+  }),
+  listExperiments: object({ projectId: optional(id()) }),
+  renameExperiment: object({ id: id(), name: name() }),
+  deleteExperiment: object({ id: id() }),
+
+  listModels: object({
+    projectId: optional(id()),
+    experimentId: optional(id()),
+    search: optional(string({ max: 200 })),
+    tag: optional(string({ max: 100 })),
+  }),
+  getModel: object({ id: id() }),
+  renameModel: object({ id: id(), name: name() }),
+  setModelNotes: object({ id: id(), notes: notes() }),
+  setModelTags: object({
+    id: id(),
+    tags: array(string({ min: 1, max: 100 }), { max: 100, unique: true }),
+  }),
+  deleteModel: object({ id: id() }),
+  exportModel: object({ id: id(), iteration: optional(integer({ min: 0 })) }),
+  importModel: object({
+    projectId: id(),
+    json: string({ min: 1, max: 2_000_000_000, trim: false }),
+    name: optional(name()),
+  }),
+  getMaskHeatmap: object({ modelId: id() }),
+
+  listPlaneSets: object({ datasetId: optional(string({ min: 1 })) }),
+  createPlaneSet: object({
+    datasetId: string({ min: 1 }),
+    count: integer({ min: 1, max: 1_000 }),
+    seed: integer({ min: 0, max: 2 ** 31 - 1 }),
+    clip: withDefault(boolean(), false),
+  }),
+  getSpanningImages: object({ planeSetId: id(), plane: integer({ min: 0 }) }),
+  getPartition: object({ checkpointId: id(), planeSetId: id(), plane: integer({ min: 0 }) }),
+  getBlanket: object({
+    checkpointId: id(),
+    planeSetId: id(),
+    plane: integer({ min: 0 }),
+    phenomenon: string({ min: 1, max: 200 }),
+    cp: cp(),
+    scope: scope(),
+  }),
+  measureModel: object({
+    modelId: id(),
+    planeSetId: id(),
+    allCheckpoints: withDefault(boolean(), false),
+  }),
+
+  listJobs: object({
+    experimentId: optional(id()),
+    state: optional(oneOf(['queued', 'running', 'paused', 'done', 'failed', 'cancelled'] as const)),
+  }),
+  pauseJob: object({ id: id() }),
+  resumeJob: object({ id: id() }),
+  cancelJob: object({ id: id() }),
+  retryJob: object({ id: id() }),
+
+  compare: object({
+    projectId: optional(id()),
+    experimentIds: optional(array(id(), { max: 1_000 })),
+    modelIds: optional(array(id(), { max: 100_000 })),
+    planeSetId: optional(id()),
+  }),
+} satisfies Record<string, Schema<unknown>>;
+
+export type MethodName = keyof typeof methods;
+export type Params<M extends MethodName> = Infer<(typeof methods)[M]>;
+
+export interface ExportedFile {
+  fileName: string;
+  /** JSON text. */
+  content: string;
+}
+
+/** What each method resolves to. */
+export interface Results {
+  info: LabInfo;
+  listDatasets: DatasetSummary[];
+  importDataset: DatasetSummary;
+  listProjects: ProjectSummary[];
+  createProject: ProjectSummary;
+  renameProject: ProjectSummary;
+  setProjectNotes: ProjectSummary;
+  deleteProject: { deleted: true };
+  exportProject: ExportedFile;
+  importProject: ProjectSummary;
+  planExperiment: ExperimentPlan;
+  createExperiment: { experiment: ExperimentSummary; jobs: JobSummary[] };
+  listExperiments: ExperimentSummary[];
+  renameExperiment: ExperimentSummary;
+  deleteExperiment: { deleted: true };
+  listModels: ModelSummary[];
+  getModel: ModelDetail;
+  renameModel: ModelSummary;
+  setModelNotes: ModelSummary;
+  setModelTags: ModelSummary;
+  deleteModel: { deleted: true };
+  exportModel: ExportedFile;
+  importModel: ModelSummary;
+  getMaskHeatmap: MaskHeatmap;
+  listPlaneSets: PlaneSetSummary[];
+  createPlaneSet: PlaneSetSummary;
+  getSpanningImages: SpanningImages;
+  getPartition: PartitionView;
+  getBlanket: BlanketView;
+  measureModel: JobSummary[];
+  listJobs: JobSummary[];
+  pauseJob: JobSummary;
+  resumeJob: JobSummary;
+  cancelJob: JobSummary;
+  retryJob: JobSummary;
+  compare: CompareRow[];
+}
+
+/** The api as code calls it: the lab service implements it, both clients expose it. */
+export type LabApi = {
+  [M in MethodName]: (params: Params<M>) => Promise<Results[M]>;
+};
+
+export function isMethodName(value: unknown): value is MethodName {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(methods, value);
+}
+
+/** Validates a call's params; throws ValidationError naming the field (`params.name: …`). */
+export function parseParams<M extends MethodName>(method: M, params: unknown): Params<M> {
+  return methods[method].parse(params ?? {}, 'params') as Params<M>;
+}
+
+/** An error as it crosses a transport: plain data, rebuilt into an Error on the other side. */
+export interface ApiErrorData {
+  name: string;
+  message: string;
+  /** The field at fault, for messages shown next to a form field. */
+  path?: string;
+}

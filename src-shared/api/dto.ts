@@ -1,0 +1,309 @@
+/**
+ * The data that crosses the api: plain objects, numbers, strings and typed arrays (both
+ * transports carry typed arrays: IPC by structured clone, the WebSocket by the codec in
+ * `codec.ts`). Ids are SQLite row ids. Times are milliseconds since the epoch.
+ */
+
+export type Shell = 'electron' | 'browser' | 'cli';
+export type Backend = 'tensorflow' | 'wasm' | 'cpu';
+export type ArchitectureFamily = 'lenet' | 'deepfc' | 'custom';
+export type JobKind = 'train' | 'measure';
+export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+export type ScopeName = 'last' | 'all' | `layer:${number}`;
+export type PruningScheme =
+  | { kind: 'random' }
+  | { kind: 'one-shot'; rate: number }
+  | { kind: 'iterative'; rate: number; rounds: number };
+
+export interface LabInfo {
+  version: string;
+  shell: Shell;
+  /** Training backend the workers use, and why a better one is not in use. */
+  backend: Backend;
+  backendNote: string;
+  zooPath: string;
+  workers: number;
+}
+
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  inputDim: number;
+  classCount: number;
+  classNames: string[];
+  trainCount: number;
+  testCount: number;
+  builtin: boolean;
+  inputBox: { low: number; high: number };
+}
+
+export interface PhenomenonSpec {
+  name: string;
+  labels: number[];
+}
+
+export interface ProjectSummary {
+  id: number;
+  name: string;
+  description: string;
+  notes: string;
+  createdAt: number;
+  experimentCount: number;
+  modelCount: number;
+}
+
+/** What a user designs in the experiment designer; stored in full with the experiment. */
+export interface ExperimentSpec {
+  name: string;
+  family: ArchitectureFamily;
+  /** Total hidden neurons per size, e.g. [400, 136] for Lenet (300,100) and (102,34). */
+  hiddenNeurons: number[];
+  /** For family 'custom': the hidden widths of each architecture. */
+  customWidths?: number[][];
+  /** HNP levels: the densities follow from the equal-HNP setup generator. */
+  hnpLevels?: number[];
+  /** Explicit densities, used when hnpLevels is absent. */
+  densities?: number[];
+  seeds: number[];
+  datasets: string[];
+  iterations: number;
+  checkpoints: 'default' | 'all';
+  pruning: PruningScheme;
+  planeCount: number;
+  planeSeed: number;
+  cps: number[];
+  phenomena?: PhenomenonSpec[];
+  scope: ScopeName;
+}
+
+export interface SetupPlan {
+  family: ArchitectureFamily;
+  hidden: number[];
+  density: number;
+  hnps: number;
+  hnpLevel?: number;
+}
+
+export interface ExperimentPlan {
+  setups: SetupPlan[];
+  jobCount: number;
+  trainJobs: number;
+  measureJobs: number;
+  /** Seconds, from the measured speed of this machine's backend. */
+  estimatedSeconds: number;
+}
+
+export interface ExperimentSummary {
+  id: number;
+  projectId: number;
+  name: string;
+  spec: ExperimentSpec;
+  createdAt: number;
+  modelCount: number;
+  planeSetId: number | null;
+  jobCounts: Record<JobState, number>;
+}
+
+export interface ModelSummary {
+  id: number;
+  projectId: number;
+  experimentId: number | null;
+  name: string;
+  family: ArchitectureFamily;
+  hidden: number[];
+  density: number;
+  hnps: number;
+  seed: number;
+  datasetId: string;
+  pruning: PruningScheme;
+  backend: Backend | null;
+  tags: string[];
+  notes: string;
+  createdAt: number;
+  /** Last validation accuracy in [0, 1], null before the first evaluation. */
+  accuracy: number | null;
+  loss: number | null;
+  checkpointCount: number;
+}
+
+export interface CheckpointSummary {
+  id: number;
+  modelId: number;
+  iteration: number;
+  accuracy: number | null;
+  loss: number | null;
+}
+
+export interface MetricPoint {
+  iteration: number;
+  accuracy: number;
+  loss: number;
+}
+
+export interface MeasurementRow {
+  checkpointId: number;
+  iteration: number;
+  planeSetId: number;
+  plane: number;
+  phenomenon: string;
+  cp: number;
+  s: number;
+  blanketArea: number;
+  domainArea: number;
+  constraints: number;
+  coverage: number;
+}
+
+export interface RegionCountRow {
+  checkpointId: number;
+  iteration: number;
+  planeSetId: number;
+  plane: number;
+  regions: number;
+  domainArea: number;
+}
+
+export interface ModelDetail extends ModelSummary {
+  inputDim: number;
+  classCount: number;
+  checkpoints: CheckpointSummary[];
+  metrics: MetricPoint[];
+  measurements: MeasurementRow[];
+  regionCounts: RegionCountRow[];
+}
+
+/** Kept input weights per input pixel over the first layer's neurons (figure 2.2). */
+export interface MaskHeatmap {
+  modelId: number;
+  width: number;
+  height: number;
+  /** Per input dimension, the number of first-layer neurons that keep its weight. */
+  kept: Float32Array;
+  neurons: number;
+}
+
+export interface PlaneSummary {
+  index: number;
+  /** Indices into the dataset's test split of the three spanning images. */
+  sampleIndices: [number, number, number];
+  labels: [number, number, number];
+  /** The spanning points in plane coordinates: x0,y0,x1,y1,x2,y2. */
+  points: Float64Array;
+  /** The domain polygon in plane coordinates. */
+  domain: Float64Array;
+}
+
+export interface PlaneSetSummary {
+  id: number;
+  datasetId: string;
+  seed: number;
+  clip: boolean;
+  planes: PlaneSummary[];
+  createdAt: number;
+}
+
+export interface SpanningImages {
+  planeSetId: number;
+  plane: number;
+  width: number;
+  height: number;
+  /** Three images, pixel values in [0, 1], each width × height. */
+  images: [Float32Array, Float32Array, Float32Array];
+  labels: [number, number, number];
+}
+
+/** The engine's partition, as it crosses the api. */
+export interface PartitionView {
+  checkpointId: number;
+  planeSetId: number;
+  plane: number;
+  regionCount: number;
+  vertexOffsets: Uint32Array;
+  vertices: Float64Array;
+  areas: Float64Array;
+  patternWords: number;
+  patterns: Uint32Array;
+  neuronCount: number;
+  layerSizes: number[];
+  regionsPerLayer: number[];
+  domain: Float64Array;
+  domainArea: number;
+  points: Float64Array;
+  ms: number;
+}
+
+export interface BlanketView {
+  checkpointId: number;
+  planeSetId: number;
+  plane: number;
+  phenomenon: string;
+  cp: number;
+  /** 1 where the region belongs to the minimal blanket, per region of the partition. */
+  regions: Uint8Array;
+  s: number;
+  blanketArea: number;
+  domainArea: number;
+  constraints: number;
+  coverage: number;
+}
+
+export interface JobSummary {
+  id: number;
+  kind: JobKind;
+  state: JobState;
+  experimentId: number | null;
+  modelId: number | null;
+  label: string;
+  progress: number;
+  iteration: number;
+  iterations: number;
+  loss: number | null;
+  accuracy: number | null;
+  etaSeconds: number | null;
+  backend: Backend | null;
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  attempts: number;
+}
+
+/** One model's row in the compare view: everything the thesis figures plot. */
+export interface CompareRow {
+  modelId: number;
+  name: string;
+  experimentId: number | null;
+  family: ArchitectureFamily;
+  hidden: number[];
+  hiddenNeurons: number;
+  density: number;
+  hnps: number;
+  seed: number;
+  datasetId: string;
+  /** Setup key: models of one setup are grouped (mean with min/max bands). */
+  setup: string;
+  accuracy: number | null;
+  loss: number | null;
+  /** Mean regions per plane and regions per unit area, last checkpoint. */
+  regions: number | null;
+  regionDensity: number | null;
+  /** Mean s over planes and phenomena at each cP, last checkpoint. */
+  sByCp: { cp: number; s: number }[];
+  /** Over training: every checkpoint that has measurements or metrics. */
+  training: {
+    iteration: number;
+    accuracy: number | null;
+    s: number | null;
+    regions: number | null;
+  }[];
+}
+
+export type ZooEntity =
+  'project' | 'experiment' | 'model' | 'checkpoint' | 'planeSet' | 'dataset' | 'job';
+
+export interface LabEvents {
+  /** A job changed state or made progress. */
+  job: JobSummary;
+  /** Something in the zoo changed: views refresh what shows it. */
+  zoo: { entity: ZooEntity; id: number | string; change: 'created' | 'updated' | 'deleted' };
+}

@@ -1,0 +1,1 @@
+export const LAB_NAME = 'MBH Lab';
