@@ -1,0 +1,146 @@
+/**
+ * Opening the zoo: a better-sqlite3 database in WAL mode with foreign keys on, migrated
+ * to the latest schema. A file that is not an MBH Lab zoo (not SQLite, another
+ * application's database, a corrupt file) or a zoo from a newer version of the lab is
+ * refused with a clear message and left exactly as it was: every check reads only, and
+ * nothing is written until all of them pass.
+ */
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MIGRATIONS, type Migration } from './migrations.ts';
+
+export type Db = Database.Database;
+
+/** 'MBHL' in the SQLite header's application id field. */
+export const APPLICATION_ID = 0x4d42484c;
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
+const BUSY_TIMEOUT_MS = 5_000;
+
+export class ZooError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ZooError';
+  }
+}
+
+export interface OpenOptions {
+  /** The schema history; tests pass a longer one to exercise a migration. */
+  migrations?: readonly Migration[];
+  readonly?: boolean;
+}
+
+interface Header {
+  userVersion: number;
+  applicationId: number;
+}
+
+/** Reads the 100-byte SQLite header without opening the database; null for an empty file. */
+function readHeader(file: string): Header | null {
+  const size = statSync(file).size;
+  if (size === 0) return null;
+  const buffer = Buffer.alloc(100);
+  const fd = openSync(file, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, buffer, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (read < 100 || buffer.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
+    throw new ZooError(`${file} is not an MBH Lab zoo: it is not a SQLite database`);
+  }
+  return { userVersion: buffer.readUInt32BE(60), applicationId: buffer.readUInt32BE(68) };
+}
+
+function checkVersion(file: string, version: number, latest: number): void {
+  if (version > latest) {
+    throw new ZooError(
+      `${file} was written by a newer MBH Lab (zoo schema ${version}, this version knows up to ${latest}); it was not opened or changed — update the lab`,
+    );
+  }
+}
+
+function checkApplication(file: string, applicationId: number, hasTables: boolean): void {
+  if (applicationId !== APPLICATION_ID && (applicationId !== 0 || hasTables)) {
+    throw new ZooError(
+      `${file} is not an MBH Lab zoo: it is another application's SQLite database`,
+    );
+  }
+}
+
+function migrate(db: Db, migrations: readonly Migration[], from: number): void {
+  for (const migration of migrations) {
+    if (migration.version <= from) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+}
+
+function checkMigrations(migrations: readonly Migration[]): number {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`zoo migrations must be numbered 1, 2, …; #${index} is ${migration.version}`);
+    }
+  });
+  return migrations.length;
+}
+
+/** Opens (creating if needed) and migrates the zoo database at `file`. */
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  const migrations = options.migrations ?? MIGRATIONS;
+  const latest = checkMigrations(migrations);
+  const exists = existsSync(file);
+  if (exists) {
+    if (statSync(file).isDirectory()) throw new ZooError(`${file} is a folder, not a zoo file`);
+    const header = readHeader(file);
+    // The header can lag behind a write-ahead log; the pragma check below is the real one.
+    if (header) checkVersion(file, header.userVersion, latest);
+  } else {
+    if (options.readonly) throw new ZooError(`no zoo at ${file}`);
+    mkdirSync(dirname(file), { recursive: true });
+  }
+
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: exists });
+  } catch (error) {
+    throw new ZooError(`cannot open the zoo at ${file}: ${(error as Error).message}`);
+  }
+  try {
+    let version: number;
+    let applicationId: number;
+    let hasTables: boolean;
+    try {
+      version = db.pragma('user_version', { simple: true }) as number;
+      applicationId = db.pragma('application_id', { simple: true }) as number;
+      hasTables =
+        (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n > 0;
+    } catch (error) {
+      throw new ZooError(
+        `${file} is not an MBH Lab zoo or is damaged: ${(error as Error).message}`,
+      );
+    }
+    checkVersion(file, version, latest);
+    checkApplication(file, applicationId, hasTables);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('foreign_keys = ON');
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // With WAL, NORMAL loses no committed transaction on a process crash (only on power loss).
+      db.pragma('synchronous = NORMAL');
+      migrate(db, migrations, version);
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}

@@ -1,0 +1,211 @@
+/**
+ * The persistent job queue. A job row is the whole truth about a job: its spec, its state,
+ * its progress and, for a paused or interrupted training, the state to resume from.
+ */
+import type { Backend, JobKind, JobState, JobSummary } from '../../src-shared/api/dto.ts';
+import type { Db } from './database.ts';
+import { NotFoundError } from './errors.ts';
+
+interface JobRow {
+  id: number;
+  kind: JobKind;
+  state: JobState;
+  experiment_id: number | null;
+  model_id: number | null;
+  label: string;
+  spec: string;
+  progress: number;
+  iteration: number;
+  iterations: number;
+  loss: number | null;
+  accuracy: number | null;
+  eta_seconds: number | null;
+  backend: Backend | null;
+  error: string | null;
+  attempts: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface StoredJob extends JobSummary {
+  spec: unknown;
+}
+
+export interface NewJob {
+  kind: JobKind;
+  experimentId: number | null;
+  modelId: number | null;
+  label: string;
+  spec: unknown;
+  iterations: number;
+}
+
+export interface JobProgress {
+  progress: number;
+  iteration: number;
+  loss: number | null;
+  accuracy: number | null;
+  etaSeconds: number | null;
+  backend?: Backend | null;
+}
+
+const COLUMNS = `id, kind, state, experiment_id, model_id, label, spec, progress, iteration,
+  iterations, loss, accuracy, eta_seconds, backend, error, attempts, created_at, started_at,
+  finished_at`;
+
+function toJob(row: JobRow): StoredJob {
+  return {
+    id: row.id,
+    kind: row.kind,
+    state: row.state,
+    experimentId: row.experiment_id,
+    modelId: row.model_id,
+    label: row.label,
+    progress: row.progress,
+    iteration: row.iteration,
+    iterations: row.iterations,
+    loss: row.loss,
+    accuracy: row.accuracy,
+    etaSeconds: row.eta_seconds,
+    backend: row.backend,
+    error: row.error,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    attempts: row.attempts,
+    spec: JSON.parse(row.spec) as unknown,
+  };
+}
+
+export function jobSummary(job: StoredJob): JobSummary {
+  const { spec: _spec, ...summary } = job;
+  return summary;
+}
+
+export class JobRepository {
+  constructor(private readonly db: Db) {}
+
+  create(job: NewJob, createdAt = Date.now()): number {
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO jobs (kind, state, experiment_id, model_id, label, spec, iterations, created_at)
+           VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          job.kind,
+          job.experimentId,
+          job.modelId,
+          job.label,
+          JSON.stringify(job.spec),
+          job.iterations,
+          createdAt,
+        ).lastInsertRowid,
+    );
+  }
+
+  find(id: number): StoredJob | null {
+    const row = this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`).get(id) as
+      JobRow | undefined;
+    return row ? toJob(row) : null;
+  }
+
+  get(id: number): StoredJob {
+    const job = this.find(id);
+    if (!job) throw new NotFoundError('job', id);
+    return job;
+  }
+
+  list(filter: { experimentId?: number; state?: JobState; modelId?: number } = {}): StoredJob[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (filter.experimentId !== undefined) {
+      where.push('experiment_id = ?');
+      values.push(filter.experimentId);
+    }
+    if (filter.modelId !== undefined) {
+      where.push('model_id = ?');
+      values.push(filter.modelId);
+    }
+    if (filter.state !== undefined) {
+      where.push('state = ?');
+      values.push(filter.state);
+    }
+    const sql = `SELECT ${COLUMNS} FROM jobs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
+    return (this.db.prepare(sql).all(...values) as JobRow[]).map(toJob);
+  }
+
+  /** The next queued jobs in order: measure jobs first (they finish a result), then by id. */
+  queued(limit: number): StoredJob[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT ${COLUMNS} FROM jobs WHERE state = 'queued'
+           ORDER BY CASE kind WHEN 'measure' THEN 0 ELSE 1 END, id LIMIT ?`,
+        )
+        .all(limit) as JobRow[]
+    ).map(toJob);
+  }
+
+  markRunning(id: number, now = Date.now()): void {
+    this.db
+      .prepare(
+        `UPDATE jobs SET state = 'running', attempts = attempts + 1, error = NULL,
+           started_at = coalesce(started_at, ?), finished_at = NULL WHERE id = ?`,
+      )
+      .run(now, id);
+  }
+
+  setState(id: number, state: JobState, error: string | null = null, now = Date.now()): void {
+    const finished = state === 'done' || state === 'failed' || state === 'cancelled';
+    const changes = this.db
+      .prepare(
+        `UPDATE jobs SET state = ?, error = ?, eta_seconds = CASE WHEN ? THEN NULL ELSE eta_seconds END,
+           finished_at = ? WHERE id = ?`,
+      )
+      .run(state, error, finished ? 1 : 0, finished ? now : null, id).changes;
+    if (changes === 0) throw new NotFoundError('job', id);
+  }
+
+  setProgress(id: number, progress: JobProgress): void {
+    this.db
+      .prepare(
+        `UPDATE jobs SET progress = ?, iteration = ?, loss = coalesce(?, loss),
+           accuracy = coalesce(?, accuracy), eta_seconds = ?, backend = coalesce(?, backend)
+         WHERE id = ?`,
+      )
+      .run(
+        progress.progress,
+        progress.iteration,
+        progress.loss,
+        progress.accuracy,
+        progress.etaSeconds,
+        progress.backend ?? null,
+        id,
+      );
+  }
+
+  setResumeState(id: number, state: Buffer | null): void {
+    this.db.prepare('UPDATE jobs SET resume_state = ? WHERE id = ?').run(state, id);
+  }
+
+  resumeState(id: number): Buffer | null {
+    const row = this.db.prepare('SELECT resume_state FROM jobs WHERE id = ?').get(id) as
+      { resume_state: Buffer | null } | undefined;
+    return row?.resume_state ?? null;
+  }
+
+  /**
+   * Jobs a previous process left running (it crashed or was killed) go back to the queue;
+   * their resume state and stored results stay. Returns how many.
+   */
+  requeueInterrupted(): number {
+    return this.db.prepare("UPDATE jobs SET state = 'queued' WHERE state = 'running'").run()
+      .changes;
+  }
+
+  delete(id: number): void {
+    this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The zoo's schema as numbered migrations. Migration n moves a database from
+ * `user_version` n − 1 to n; each runs in one transaction with the version bump, so a
+ * database is always at a whole version. Never edit a released migration: add one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+const initial = /* sql */ `
+CREATE TABLE projects (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+
+-- User-imported datasets; the built-in ones are known by the data registry.
+CREATE TABLE datasets (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  input_dim INTEGER NOT NULL,
+  class_count INTEGER NOT NULL,
+  class_names TEXT NOT NULL,
+  train_count INTEGER NOT NULL,
+  test_count INTEGER NOT NULL,
+  input_low REAL NOT NULL,
+  input_high REAL NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE plane_sets (
+  id INTEGER PRIMARY KEY,
+  dataset_id TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  clip INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (dataset_id, count, seed, clip)
+);
+
+CREATE TABLE planes (
+  plane_set_id INTEGER NOT NULL REFERENCES plane_sets(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  sample0 INTEGER NOT NULL,
+  sample1 INTEGER NOT NULL,
+  sample2 INTEGER NOT NULL,
+  label0 INTEGER NOT NULL,
+  label1 INTEGER NOT NULL,
+  label2 INTEGER NOT NULL,
+  -- Float64 blobs: origin, u, v (input dimension each), domain polygon and the three
+  -- spanning points in plane coordinates.
+  origin BLOB NOT NULL,
+  u BLOB NOT NULL,
+  v BLOB NOT NULL,
+  domain BLOB NOT NULL,
+  points BLOB NOT NULL,
+  PRIMARY KEY (plane_set_id, idx)
+);
+
+CREATE TABLE experiments (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  plane_set_id INTEGER REFERENCES plane_sets(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX experiments_project ON experiments(project_id);
+
+CREATE TABLE models (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  experiment_id INTEGER REFERENCES experiments(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  family TEXT NOT NULL,
+  hidden TEXT NOT NULL,
+  input_dim INTEGER NOT NULL,
+  class_count INTEGER NOT NULL,
+  density REAL NOT NULL,
+  hnps INTEGER NOT NULL,
+  hnp_level INTEGER,
+  seed INTEGER NOT NULL,
+  pruning TEXT NOT NULL,
+  dataset_id TEXT NOT NULL,
+  backend TEXT,
+  iterations INTEGER NOT NULL DEFAULT 0,
+  notes TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX models_project ON models(project_id);
+CREATE INDEX models_experiment ON models(experiment_id);
+
+CREATE TABLE tags (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE model_tags (
+  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+  PRIMARY KEY (model_id, tag_id)
+);
+CREATE INDEX model_tags_tag ON model_tags(tag_id);
+
+-- Weights and biases of all layers concatenated, Float32; masks as one Uint8 per weight
+-- (null for a dense network). Layer shapes follow from the model's widths.
+CREATE TABLE checkpoints (
+  id INTEGER PRIMARY KEY,
+  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  iteration INTEGER NOT NULL,
+  weights BLOB NOT NULL,
+  biases BLOB NOT NULL,
+  masks BLOB,
+  created_at INTEGER NOT NULL,
+  UNIQUE (model_id, iteration)
+);
+
+CREATE TABLE metrics (
+  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  iteration INTEGER NOT NULL,
+  accuracy REAL NOT NULL,
+  loss REAL NOT NULL,
+  PRIMARY KEY (model_id, iteration)
+);
+
+CREATE TABLE measurements (
+  checkpoint_id INTEGER NOT NULL REFERENCES checkpoints(id) ON DELETE CASCADE,
+  plane_set_id INTEGER NOT NULL REFERENCES plane_sets(id) ON DELETE CASCADE,
+  plane INTEGER NOT NULL,
+  phenomenon TEXT NOT NULL,
+  cp REAL NOT NULL,
+  scope TEXT NOT NULL,
+  s REAL NOT NULL,
+  blanket_area REAL NOT NULL,
+  domain_area REAL NOT NULL,
+  constraints INTEGER NOT NULL,
+  coverage REAL NOT NULL,
+  PRIMARY KEY (checkpoint_id, plane_set_id, plane, phenomenon, cp, scope)
+);
+CREATE INDEX measurements_plane_set ON measurements(plane_set_id);
+
+CREATE TABLE region_counts (
+  checkpoint_id INTEGER NOT NULL REFERENCES checkpoints(id) ON DELETE CASCADE,
+  plane_set_id INTEGER NOT NULL REFERENCES plane_sets(id) ON DELETE CASCADE,
+  plane INTEGER NOT NULL,
+  regions INTEGER NOT NULL,
+  domain_area REAL NOT NULL,
+  ms REAL NOT NULL,
+  PRIMARY KEY (checkpoint_id, plane_set_id, plane)
+);
+CREATE INDEX region_counts_plane_set ON region_counts(plane_set_id);
+
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('train', 'measure')),
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'paused', 'done', 'failed', 'cancelled')),
+  experiment_id INTEGER REFERENCES experiments(id) ON DELETE CASCADE,
+  model_id INTEGER REFERENCES models(id) ON DELETE CASCADE,
+  label TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  progress REAL NOT NULL DEFAULT 0,
+  iteration INTEGER NOT NULL DEFAULT 0,
+  iterations INTEGER NOT NULL DEFAULT 0,
+  loss REAL,
+  accuracy REAL,
+  eta_seconds REAL,
+  backend TEXT,
+  error TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  resume_state BLOB
+);
+CREATE INDEX jobs_state ON jobs(state);
+CREATE INDEX jobs_experiment ON jobs(experiment_id);
+CREATE INDEX jobs_model ON jobs(model_id);
+
+-- Small facts the lab remembers: measured training speed per backend, and so on.
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: initial }];
