@@ -1,4 +1,61 @@
-export async function main(argv: string[]): Promise<number> {
-  process.stdout.write(`mbh-lab ${argv.join(' ')}\n`);
-  return 0;
+/**
+ * The mbh-lab command line: `mbh-lab <command> [flags]`. Each command is a module under
+ * commands/ exporting `run(args, io)` and `usage`; add a command by adding a line to
+ * `commands`. Modules load lazily so one command's dependencies never slow another.
+ */
+import type { Io } from './engine-io.ts';
+
+interface Command {
+  summary: string;
+  load(): Promise<{ run(args: string[], io: Io): Promise<number>; usage?: string }>;
+}
+
+const commands: Record<string, Command> = {
+  partition: {
+    summary: 'exact activation regions of a model on a plane',
+    load: () => import('./commands/partition.ts'),
+  },
+  measure: {
+    summary: 'specialization s of a model on planes, per phenomenon and cP',
+    load: () => import('./commands/measure.ts'),
+  },
+  serve: {
+    summary: 'serve the lab UI to a browser on 127.0.0.1',
+    load: () => import('./commands/serve.ts'),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(
+    ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
+  );
+  return `usage: mbh-lab <command> [flags]   (mbh-lab <command> --help for its flags)\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+const processIo: Io = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+};
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return name === undefined ? 1 : 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    io.stderr(`mbh-lab: unknown command "${name}"\n${usage()}`);
+    return 1;
+  }
+  try {
+    const module = await command.load();
+    return await module.run(rest, io);
+  } catch (error) {
+    io.stderr(
+      `mbh-lab ${name}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`,
+    );
+    return 2;
+  }
 }

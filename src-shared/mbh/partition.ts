@@ -1,0 +1,666 @@
+/**
+ * Exact activation regions of a ReLU network on a plane (thesis §5.1.1, algorithm 2).
+ *
+ * Restricted to the plane, every pre-activation of hidden layer l is, inside a region of
+ * layers < l, an affine function of the plane coordinates: `ca·x + cb·y + c0`, three
+ * numbers per neuron. So each region of layers < l is cut by the n_l straight lines of
+ * layer l, and the pieces are the regions of layers ≤ l.
+ *
+ * How this file does it, and why it is fast:
+ * - Regions are processed depth first across layers: a region of layer l is split by the
+ *   lines of layer l, then each piece is split by layer l + 1 right away. Memory stays
+ *   O(depth × width) beyond the output, whatever the region count.
+ * - Splitting one region by n lines is a binary space partition: a piece carries the list
+ *   of lines that cross it; when it is cut by the first of them, each half keeps only the
+ *   remaining lines that cross that half (the others are decided: their state is set).
+ *   Lines are tested only against pieces they might cut, so the cost is close to the
+ *   output size times the lines near each piece, not regions × neurons.
+ * - The next layer's affine maps of a piece P follow from its layer-l pattern p:
+ *   Z_{l+1}(P) = b + Σ_{k on} W[:, k] ⊗ Z_l[k]. Pieces of one parent are visited in the
+ *   order the partition produced them, which keeps consecutive pieces close together; a
+ *   piece's map is its predecessor's plus one rank-1 term W[:, k] ⊗ Z_l[k] per neuron k in
+ *   which their patterns differ (usually one), summed over the column's non-zeros only
+ *   (sparse weights are stored by column). Every REFRESH_INTERVAL pieces the map is
+ *   recomputed from scratch so round-off cannot drift.
+ * - Geometry is Float64 in flat pools used as stacks; nothing is allocated per region.
+ *
+ * Side tests use one tolerance: a vertex within SIDE_TOLERANCE × (|ca|·S + |cb|·S + |c0|)
+ * of a line (S = the domain's coordinate scale) counts as on it. A line that only passes
+ * within that distance of a region does not split it, so round-off never makes slivers.
+ * A piece that touches the line only at such vertices takes the state of its far side.
+ */
+import type { Network } from '../model/network.ts';
+import { signedArea2, type Plane } from './plane.ts';
+
+export interface Partition {
+  regionCount: number;
+  /** R + 1 offsets into `vertices`, counted in vertices (not numbers). */
+  vertexOffsets: Uint32Array;
+  /** x, y pairs in plane coordinates; each region a convex CCW polygon. */
+  vertices: Float64Array;
+  areas: Float64Array;
+  /** Uint32 words per region in `patterns`. */
+  patternWords: number;
+  /** R × patternWords; bit k = hidden neuron k in layer order, 1 = on (pre-activation > 0). */
+  patterns: Uint32Array;
+  neuronCount: number;
+  /** Widths of the hidden layers. */
+  layerSizes: number[];
+  /** Region count after each hidden layer. */
+  regionsPerLayer: number[];
+  domainArea: number;
+  timings: { perLayerMs: number[]; totalMs: number };
+}
+
+/** Relative distance from a line within which a vertex counts as lying on it. */
+export const SIDE_TOLERANCE = 1e-10;
+/** Pieces whose next-layer map is derived incrementally before one is recomputed. */
+const REFRESH_INTERVAL = 256;
+
+/** A monotonic clock if the platform has one; timing is reporting only. */
+const clock: () => number = (() => {
+  const performance = (globalThis as { performance?: { now(): number } }).performance;
+  return performance ? () => performance.now() : () => Date.now();
+})();
+
+function growFloat(array: Float64Array, need: number): Float64Array {
+  if (need <= array.length) return array;
+  const next = new Float64Array(Math.max(need, array.length * 2, 64));
+  next.set(array);
+  return next;
+}
+function growUint(array: Uint32Array, need: number): Uint32Array {
+  if (need <= array.length) return array;
+  const next = new Uint32Array(Math.max(need, array.length * 2, 64));
+  next.set(array);
+  return next;
+}
+function growInt(array: Int32Array, need: number): Int32Array {
+  if (need <= array.length) return array;
+  const next = new Int32Array(Math.max(need, array.length * 2, 64));
+  next.set(array);
+  return next;
+}
+
+/** Per hidden layer: its lines for the current parent, and stack pools for splitting. */
+interface Level {
+  size: number;
+  words: number;
+  /** Bit offset of this layer in a full pattern. */
+  bitOffset: number;
+  /** ca, cb, c0 per neuron for the current parent region. */
+  map: Float64Array;
+  tolerance: Float64Array;
+  /** Column-compressed weights of the next hidden layer (absent for the last one). */
+  nextStart: Int32Array | null;
+  nextRow: Int32Array | null;
+  nextValue: Float64Array | null;
+  nextBias: Float64Array | null;
+  // Stack pools for the split of one parent.
+  vertexPool: Float64Array;
+  listPool: Int32Array;
+  bitsPool: Uint32Array;
+  nodeVertex: Int32Array;
+  nodeVertexCount: Int32Array;
+  nodeList: Int32Array;
+  nodeListCount: Int32Array;
+  nodeBits: Int32Array;
+  values: Float64Array;
+  // The leaves of the current parent, in production order.
+  leafCount: number;
+  leafOffsets: Uint32Array;
+  leafVertices: Float64Array;
+  leafBits: Uint32Array;
+  regions: number;
+  ms: number;
+}
+
+function makeLevel(size: number, bitOffset: number): Level {
+  const words = (size + 31) >>> 5;
+  return {
+    size,
+    words,
+    bitOffset,
+    map: new Float64Array(3 * size),
+    tolerance: new Float64Array(size),
+    nextStart: null,
+    nextRow: null,
+    nextValue: null,
+    nextBias: null,
+    vertexPool: new Float64Array(1024),
+    listPool: new Int32Array(Math.max(64, 4 * size)),
+    bitsPool: new Uint32Array(Math.max(64, 8 * words)),
+    nodeVertex: new Int32Array(size + 2),
+    nodeVertexCount: new Int32Array(size + 2),
+    nodeList: new Int32Array(size + 2),
+    nodeListCount: new Int32Array(size + 2),
+    nodeBits: new Int32Array(size + 2),
+    values: new Float64Array(64),
+    leafCount: 0,
+    leafOffsets: new Uint32Array(64),
+    leafVertices: new Float64Array(1024),
+    leafBits: new Uint32Array(Math.max(64, 16 * words)),
+    regions: 0,
+    ms: 0,
+  };
+}
+
+/** Growable output buffers. */
+interface Output {
+  count: number;
+  vertexCount: number;
+  offsets: Uint32Array;
+  vertices: Float64Array;
+  areas: Float64Array;
+  patterns: Uint32Array;
+}
+
+/** The lines of a level get their tolerances from the map and the domain scale. */
+function setTolerances(level: Level, scale: number): void {
+  const map = level.map;
+  const tolerance = level.tolerance;
+  for (let k = 0; k < level.size; k++) {
+    tolerance[k] =
+      SIDE_TOLERANCE *
+      (Math.abs(map[3 * k]) * scale + Math.abs(map[3 * k + 1]) * scale + Math.abs(map[3 * k + 2]));
+  }
+}
+
+/**
+ * Side of a convex polygon relative to line k: 2 = it crosses, 1 = on (> 0), 0 = off.
+ * A polygon within tolerance of the line everywhere takes the sign at its centroid.
+ */
+function classify(
+  map: Float64Array,
+  tolerance: Float64Array,
+  k: number,
+  pool: Float64Array,
+  start: number,
+  end: number,
+): number {
+  const ca = map[3 * k];
+  const cb = map[3 * k + 1];
+  const c0 = map[3 * k + 2];
+  const e = tolerance[k];
+  let positive = false;
+  let negative = false;
+  for (let i = start; i < end; i += 2) {
+    const f = ca * pool[i] + cb * pool[i + 1] + c0;
+    if (f > e) {
+      if (negative) return 2;
+      positive = true;
+    } else if (f < -e) {
+      if (positive) return 2;
+      negative = true;
+    }
+  }
+  if (positive) return 1;
+  if (negative) return 0;
+  let sx = 0;
+  let sy = 0;
+  const n = (end - start) / 2;
+  for (let i = start; i < end; i += 2) {
+    sx += pool[i];
+    sy += pool[i + 1];
+  }
+  return ca * (sx / n) + cb * (sy / n) + c0 > 0 ? 1 : 0;
+}
+
+/**
+ * Splits one parent polygon by all lines of `level` (a BSP, see the file comment) and
+ * leaves the pieces in the level's leaf buffers, each with its layer bits.
+ */
+function splitParent(
+  level: Level,
+  source: Float64Array,
+  sourceStart: number,
+  sourceCount: number,
+): void {
+  const map = level.map;
+  const tolerance = level.tolerance;
+  const words = level.words;
+  let vertexPool = growFloat(level.vertexPool, 2 * sourceCount);
+  let listPool = growInt(level.listPool, level.size);
+  let bitsPool = growUint(level.bitsPool, words);
+  for (let i = 0; i < 2 * sourceCount; i++) vertexPool[i] = source[2 * sourceStart + i];
+  for (let w = 0; w < words; w++) bitsPool[w] = 0;
+  // The root keeps the lines that cross the parent; the others are decided once here.
+  let listCount = 0;
+  for (let k = 0; k < level.size; k++) {
+    const side = classify(map, tolerance, k, vertexPool, 0, 2 * sourceCount);
+    if (side === 2) listPool[listCount++] = k;
+    else if (side === 1) bitsPool[k >>> 5] |= 1 << (k & 31);
+  }
+  const nodeVertex = level.nodeVertex;
+  const nodeVertexCount = level.nodeVertexCount;
+  const nodeList = level.nodeList;
+  const nodeListCount = level.nodeListCount;
+  const nodeBits = level.nodeBits;
+  let top = 0;
+  nodeVertex[0] = 0;
+  nodeVertexCount[0] = sourceCount;
+  nodeList[0] = 0;
+  nodeListCount[0] = listCount;
+  nodeBits[0] = 0;
+  top = 1;
+
+  let leafCount = 0;
+  let leafVertexTop = 0;
+  let leafOffsets = level.leafOffsets;
+  let leafVertices = level.leafVertices;
+  let leafBits = level.leafBits;
+  leafOffsets[0] = 0;
+  let values = level.values;
+
+  // One long loop: the DFS over pieces, popping one, emitting it as a leaf or cutting it.
+  while (top > 0) {
+    top--;
+    const vStart = nodeVertex[top];
+    const vCount = nodeVertexCount[top];
+    const lStart = nodeList[top];
+    const lCount = nodeListCount[top];
+    const bStart = nodeBits[top];
+    // Everything above this node's storage belongs to finished subtrees.
+    const vertexTop = vStart + 2 * vCount;
+    const listTop = lStart + lCount;
+    const bitsTop = bStart + words;
+
+    if (lCount === 0) {
+      leafOffsets = growUint(leafOffsets, leafCount + 2);
+      leafVertices = growFloat(leafVertices, 2 * (leafVertexTop + vCount));
+      leafBits = growUint(leafBits, (leafCount + 1) * words);
+      for (let i = 0; i < 2 * vCount; i++)
+        leafVertices[2 * leafVertexTop + i] = vertexPool[vStart + i];
+      for (let w = 0; w < words; w++) leafBits[leafCount * words + w] = bitsPool[bStart + w];
+      leafVertexTop += vCount;
+      leafCount++;
+      leafOffsets[leafCount] = leafVertexTop;
+      continue;
+    }
+
+    // Cut by the first line in the list; all listed lines cross this piece.
+    const k = listPool[lStart];
+    const ca = map[3 * k];
+    const cb = map[3 * k + 1];
+    const c0 = map[3 * k + 2];
+    const e = tolerance[k];
+    vertexPool = growFloat(vertexPool, vertexTop + 4 * (vCount + 2));
+    listPool = growInt(listPool, listTop + 2 * lCount);
+    bitsPool = growUint(bitsPool, bitsTop + 2 * words);
+    if (values.length < vCount) values = new Float64Array(2 * vCount);
+    for (let i = 0; i < vCount; i++) {
+      values[i] = ca * vertexPool[vStart + 2 * i] + cb * vertexPool[vStart + 2 * i + 1] + c0;
+    }
+    // Off half first in memory, on half after it; the on half is popped first.
+    const offStart = vertexTop;
+    let offTop = offStart;
+    for (let pass = 0; pass < 2; pass++) {
+      const wantOn = pass === 1;
+      const halfStart = offTop;
+      let out = halfStart;
+      for (let i = 0; i < vCount; i++) {
+        const j = i + 1 === vCount ? 0 : i + 1;
+        const fi = values[i];
+        const fj = values[j];
+        const keep = wantOn ? fi >= -e : fi <= e;
+        if (keep) {
+          vertexPool[out++] = vertexPool[vStart + 2 * i];
+          vertexPool[out++] = vertexPool[vStart + 2 * i + 1];
+        }
+        if ((fi > e && fj < -e) || (fi < -e && fj > e)) {
+          const t = fi / (fi - fj);
+          const xi = vertexPool[vStart + 2 * i];
+          const yi = vertexPool[vStart + 2 * i + 1];
+          vertexPool[out++] = xi + t * (vertexPool[vStart + 2 * j] - xi);
+          vertexPool[out++] = yi + t * (vertexPool[vStart + 2 * j + 1] - yi);
+        }
+      }
+      const halfCount = (out - halfStart) / 2;
+      // The half's bits: the parent's, plus line k, plus every remaining line it avoids.
+      const halfBits = bitsTop + pass * words;
+      for (let w = 0; w < words; w++) bitsPool[halfBits + w] = bitsPool[bStart + w];
+      if (wantOn) bitsPool[halfBits + (k >>> 5)] |= 1 << (k & 31);
+      const halfList = listTop + (pass === 0 ? 0 : lCount);
+      let halfListCount = 0;
+      for (let q = lStart + 1; q < lStart + lCount; q++) {
+        const line = listPool[q];
+        const side = classify(map, tolerance, line, vertexPool, halfStart, out);
+        if (side === 2) listPool[halfList + halfListCount++] = line;
+        else if (side === 1) bitsPool[halfBits + (line >>> 5)] |= 1 << (line & 31);
+      }
+      nodeVertex[top] = halfStart;
+      nodeVertexCount[top] = halfCount;
+      nodeList[top] = halfList;
+      nodeListCount[top] = halfListCount;
+      nodeBits[top] = halfBits;
+      top++;
+      offTop = out;
+    }
+  }
+  level.vertexPool = vertexPool;
+  level.listPool = listPool;
+  level.bitsPool = bitsPool;
+  level.values = values;
+  level.leafOffsets = leafOffsets;
+  level.leafVertices = leafVertices;
+  level.leafBits = leafBits;
+  level.leafCount = leafCount;
+}
+
+/** Clears bits [start, start + count) of a packed bitset. */
+function clearBits(target: Uint32Array, base: number, start: number, count: number): void {
+  let bit = start;
+  const end = start + count;
+  while (bit < end) {
+    const word = bit >>> 5;
+    const from = bit & 31;
+    const to = Math.min(32, from + (end - bit));
+    const mask = to === 32 ? ~0 << from : ((1 << to) - 1) & (~0 << from);
+    target[base + word] &= ~mask;
+    bit += to - from;
+  }
+}
+
+/** ORs `words` words of `source` (a layer's bits from bit 0) into `target` at a bit offset. */
+function orBits(
+  target: Uint32Array,
+  base: number,
+  offset: number,
+  source: Uint32Array,
+  sourceStart: number,
+  words: number,
+): void {
+  const shift = offset & 31;
+  let word = base + (offset >>> 5);
+  for (let w = 0; w < words; w++, word++) {
+    const value = source[sourceStart + w];
+    if (value === 0) continue;
+    target[word] |= value << shift;
+    if (shift !== 0) {
+      const carry = value >>> (32 - shift);
+      if (carry !== 0) target[word + 1] |= carry;
+    }
+  }
+}
+
+/** Z_{l+1} of a piece from scratch: b + Σ_{k on} W[:, k] ⊗ Z_l[k]. */
+function mapFromScratch(level: Level, next: Level, bits: Uint32Array, bitsStart: number): void {
+  const start = level.nextStart!;
+  const row = level.nextRow!;
+  const value = level.nextValue!;
+  const bias = level.nextBias!;
+  const map = level.map;
+  const out = next.map;
+  for (let i = 0; i < next.size; i++) {
+    out[3 * i] = 0;
+    out[3 * i + 1] = 0;
+    out[3 * i + 2] = bias[i];
+  }
+  for (let w = 0; w < level.words; w++) {
+    let word = bits[bitsStart + w];
+    while (word !== 0) {
+      const low = word & -word;
+      word ^= low;
+      const k = (w << 5) + 31 - Math.clz32(low);
+      const za = map[3 * k];
+      const zb = map[3 * k + 1];
+      const zc = map[3 * k + 2];
+      for (let q = start[k]; q < start[k + 1]; q++) {
+        const i = 3 * row[q];
+        const weight = value[q];
+        out[i] += weight * za;
+        out[i + 1] += weight * zb;
+        out[i + 2] += weight * zc;
+      }
+    }
+  }
+}
+
+/** Z_{l+1} of a piece from its predecessor's: ± W[:, k] ⊗ Z_l[k] per differing neuron k. */
+function mapFromNeighbour(
+  level: Level,
+  next: Level,
+  bits: Uint32Array,
+  bitsStart: number,
+  previousStart: number,
+): void {
+  const start = level.nextStart!;
+  const row = level.nextRow!;
+  const value = level.nextValue!;
+  const map = level.map;
+  const out = next.map;
+  for (let w = 0; w < level.words; w++) {
+    const now = bits[bitsStart + w];
+    let word = now ^ bits[previousStart + w];
+    while (word !== 0) {
+      const low = word & -word;
+      word ^= low;
+      const k = (w << 5) + 31 - Math.clz32(low);
+      const sign = (now & low) !== 0 ? 1 : -1;
+      const za = sign * map[3 * k];
+      const zb = sign * map[3 * k + 1];
+      const zc = sign * map[3 * k + 2];
+      for (let q = start[k]; q < start[k + 1]; q++) {
+        const i = 3 * row[q];
+        const weight = value[q];
+        out[i] += weight * za;
+        out[i + 1] += weight * zb;
+        out[i + 2] += weight * zc;
+      }
+    }
+  }
+}
+
+/** The first hidden layer's lines on the plane: W·(origin + x·u + y·v) + b. */
+function firstLayerMap(network: Network, plane: Plane, out: Float64Array): void {
+  const layer = network.layers[0];
+  const inDim = layer.inDim;
+  const weights = layer.weights;
+  for (let j = 0; j < layer.outDim; j++) {
+    let sa = 0;
+    let sb = 0;
+    let sc = layer.bias[j];
+    const rowStart = j * inDim;
+    for (let i = 0; i < inDim; i++) {
+      const w = weights[rowStart + i];
+      if (w === 0) continue;
+      sa += w * plane.u[i];
+      sb += w * plane.v[i];
+      sc += w * plane.origin[i];
+    }
+    out[3 * j] = sa;
+    out[3 * j + 1] = sb;
+    out[3 * j + 2] = sc;
+  }
+}
+
+/** Column-compressed non-zeros of a layer's weights: by input neuron. */
+function columnsOf(weights: Float64Array, outDim: number, inDim: number) {
+  const start = new Int32Array(inDim + 1);
+  for (let j = 0; j < outDim; j++) {
+    for (let i = 0; i < inDim; i++) if (weights[j * inDim + i] !== 0) start[i + 1]++;
+  }
+  for (let i = 0; i < inDim; i++) start[i + 1] += start[i];
+  const fill = start.slice(0, inDim);
+  const row = new Int32Array(start[inDim]);
+  const value = new Float64Array(start[inDim]);
+  for (let j = 0; j < outDim; j++) {
+    for (let i = 0; i < inDim; i++) {
+      const w = weights[j * inDim + i];
+      if (w === 0) continue;
+      row[fill[i]] = j;
+      value[fill[i]] = w;
+      fill[i]++;
+    }
+  }
+  return { start, row, value };
+}
+
+/** Twice-area-free shoelace area of one polygon in a flat buffer. */
+function polygonArea(vertices: Float64Array, start: number, count: number): number {
+  return 0.5 * signedArea2(vertices, start, count);
+}
+
+/** The exact partition of the plane's domain by every hidden neuron of the network. */
+export function partitionPlane(network: Network, plane: Plane): Partition {
+  const started = clock();
+  if (plane.dim !== network.inputDim) {
+    throw new Error(
+      `plane has dimension ${plane.dim}, the network's input has ${network.inputDim}`,
+    );
+  }
+  const hidden = network.layers.length - 1;
+  const layerSizes: number[] = [];
+  const levels: Level[] = [];
+  let neuronCount = 0;
+  for (let l = 0; l < hidden; l++) {
+    const size = network.layers[l].outDim;
+    layerSizes.push(size);
+    levels.push(makeLevel(size, neuronCount));
+    neuronCount += size;
+  }
+  for (let l = 0; l + 1 < hidden; l++) {
+    const nextLayer = network.layers[l + 1];
+    const columns = columnsOf(nextLayer.weights, nextLayer.outDim, nextLayer.inDim);
+    levels[l].nextStart = columns.start;
+    levels[l].nextRow = columns.row;
+    levels[l].nextValue = columns.value;
+    levels[l].nextBias = nextLayer.bias;
+  }
+  const patternWords = (neuronCount + 31) >>> 5;
+  const domain = plane.domain;
+  const domainCount = domain.length / 2;
+  const domainArea = polygonArea(domain, 0, domainCount);
+  let scale = 0;
+  for (let i = 0; i < domain.length; i++) scale = Math.max(scale, Math.abs(domain[i]));
+
+  const output: Output = {
+    count: 0,
+    vertexCount: 0,
+    offsets: new Uint32Array(1024),
+    vertices: new Float64Array(8192),
+    areas: new Float64Array(1024),
+    patterns: new Uint32Array(1024 * Math.max(1, patternWords)),
+  };
+  const current = new Uint32Array(Math.max(1, patternWords) + 1);
+
+  const emit = (source: Float64Array, start: number, count: number): void => {
+    const r = output.count;
+    output.offsets = growUint(output.offsets, r + 2);
+    output.areas = growFloat(output.areas, r + 1);
+    output.patterns = growUint(output.patterns, (r + 1) * patternWords);
+    output.vertices = growFloat(output.vertices, 2 * (output.vertexCount + count));
+    const vertices = output.vertices;
+    const base = 2 * output.vertexCount;
+    for (let i = 0; i < 2 * count; i++) vertices[base + i] = source[2 * start + i];
+    output.areas[r] = polygonArea(vertices, output.vertexCount, count);
+    for (let w = 0; w < patternWords; w++) output.patterns[r * patternWords + w] = current[w];
+    output.vertexCount += count;
+    output.count = r + 1;
+    output.offsets[r + 1] = output.vertexCount;
+  };
+
+  // Recursion over layers: its depth is the number of hidden layers.
+  const descend = (l: number, source: Float64Array, start: number, count: number): void => {
+    const level = levels[l];
+    const t0 = clock();
+    splitParent(level, source, start, count);
+    level.ms += clock() - t0;
+    level.regions += level.leafCount;
+    const leafCount = level.leafCount;
+    const last = l + 1 === hidden;
+    const next = last ? null : levels[l + 1];
+    for (let leaf = 0; leaf < leafCount; leaf++) {
+      clearBits(current, 0, level.bitOffset, level.size);
+      orBits(current, 0, level.bitOffset, level.leafBits, leaf * level.words, level.words);
+      const vStart = level.leafOffsets[leaf];
+      const vCount = level.leafOffsets[leaf + 1] - vStart;
+      if (next === null) {
+        const t1 = clock();
+        emit(level.leafVertices, vStart, vCount);
+        level.ms += clock() - t1;
+        continue;
+      }
+      const t1 = clock();
+      if (leaf % REFRESH_INTERVAL === 0) {
+        mapFromScratch(level, next, level.leafBits, leaf * level.words);
+      } else {
+        mapFromNeighbour(level, next, level.leafBits, leaf * level.words, (leaf - 1) * level.words);
+      }
+      setTolerances(next, scale);
+      next.ms += clock() - t1;
+      // The leaf buffers of this level stay untouched while deeper levels work.
+      descend(l + 1, level.leafVertices, vStart, vCount);
+    }
+  };
+
+  if (hidden === 0) {
+    emit(domain, 0, domainCount);
+  } else {
+    const t0 = clock();
+    firstLayerMap(network, plane, levels[0].map);
+    setTolerances(levels[0], scale);
+    levels[0].ms += clock() - t0;
+    descend(0, domain, 0, domainCount);
+  }
+
+  const regionCount = output.count;
+  return {
+    regionCount,
+    vertexOffsets: output.offsets.slice(0, regionCount + 1),
+    vertices: output.vertices.slice(0, 2 * output.vertexCount),
+    areas: output.areas.slice(0, regionCount),
+    patternWords,
+    patterns: output.patterns.slice(0, regionCount * patternWords),
+    neuronCount,
+    layerSizes,
+    regionsPerLayer: levels.map((level) => level.regions),
+    domainArea,
+    timings: { perLayerMs: levels.map((level) => level.ms), totalMs: clock() - started },
+  };
+}
+
+/** Whether hidden neuron k is on in region r. */
+export function regionBit(partition: Partition, region: number, neuron: number): boolean {
+  return (
+    (partition.patterns[region * partition.patternWords + (neuron >>> 5)] &
+      (1 << (neuron & 31))) !==
+    0
+  );
+}
+
+/** The region containing plane point (x, y), or −1 outside the domain. Linear scan. */
+export function regionAt(partition: Partition, x: number, y: number): number {
+  const { vertices, vertexOffsets } = partition;
+  let best = -1;
+  let bestMargin = -Infinity;
+  for (let r = 0; r < partition.regionCount; r++) {
+    const start = vertexOffsets[r];
+    const end = vertexOffsets[r + 1];
+    // The smallest normalised edge distance: ≥ 0 inside a CCW convex polygon.
+    let margin = Infinity;
+    for (let i = start; i < end; i++) {
+      const j = i + 1 === end ? start : i + 1;
+      const ex = vertices[2 * j] - vertices[2 * i];
+      const ey = vertices[2 * j + 1] - vertices[2 * i + 1];
+      const length = Math.hypot(ex, ey);
+      if (length === 0) continue;
+      const distance = (ex * (y - vertices[2 * i + 1]) - ey * (x - vertices[2 * i])) / length;
+      if (distance < margin) margin = distance;
+      if (margin < bestMargin) break;
+    }
+    if (margin > bestMargin) {
+      bestMargin = margin;
+      best = r;
+      if (margin > 0) return r;
+    }
+  }
+  // On a shared edge no region has a positive margin: take the best one if it touches.
+  const scale = Math.sqrt(partition.domainArea);
+  return bestMargin >= -1e-12 * scale ? best : -1;
+}
+
+/** Regions per unit area of the domain (figure 3.5). */
+export function regionDensity(partition: Partition): number {
+  return partition.regionCount / partition.domainArea;
+}
