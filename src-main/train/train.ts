@@ -1,0 +1,415 @@
+/**
+ * The training loop (appendix A.1): Adam (lr 1.2e-3, β 0.9/0.999, ε 1e-8, PyTorch's
+ * formulation), batch 60, softmax cross-entropy, fixed masks. Designed for the job
+ * runner: it reports through hooks, asks `shouldStop` before every step, yields to the
+ * event loop regularly (so a worker sees pause/cancel messages), and can stop and later
+ * continue from a ResumeState.
+ *
+ * Pruned weights stay exactly +0: the forward pass uses `weights × mask`, so their
+ * gradients and Adam moments are 0 and their update is 0, and the mask is multiplied in
+ * again after every step as a guarantee.
+ *
+ * Exactness of resuming: the state holds the Float32 parameters and Adam moments
+ * bit-for-bit, the step count (which fixes the bias corrections and the batch cursor) and
+ * the running train-loss sum. On the cpu and wasm backends, whose kernels are
+ * deterministic, a paused-and-resumed run is bit-identical to an uninterrupted one (a
+ * test checks this). On tfjs-node, multi-threaded reductions may round differently from
+ * run to run, so any two runs — interrupted or not — agree only to float rounding.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { evaluationSchedule } from '../../src-shared/model/schedule.ts';
+import type { Dataset, DatasetSplit } from '../data/dataset.ts';
+import { BYTE_TO_UNIT } from '../data/dataset.ts';
+import { chooseBackend, type BackendChoice, type BackendPreference } from './backend.ts';
+import { BatchOrder } from './batches.ts';
+import { initialParameters } from './init.ts';
+import {
+  copyLayers,
+  resolveSpec,
+  specKey,
+  TRAINING_DEFAULTS,
+  validateLayers,
+  type EvaluationPoint,
+  type LayerParameters,
+  type ResumeState,
+  type TrainSpec,
+} from './spec.ts';
+
+export type StopRequest = 'continue' | 'pause' | 'cancel';
+
+export interface TrainHooks {
+  /** At every point of the evaluation schedule (validation split = the dataset's test split). */
+  onEvaluation?(point: EvaluationPoint): void;
+  /** At the spec's checkpoint iterations; the arrays are fresh copies the hook may keep or transfer. */
+  onCheckpoint?(iteration: number, layers: LayerParameters[]): void;
+  /** After every step, with that step's minibatch loss. */
+  onProgress?(iteration: number, loss: number): void;
+  /** A resume state: at every evaluation point, every `snapshotEvery` steps, and on pause. */
+  onSnapshot?(state: ResumeState): void;
+  /** Asked before every step. */
+  shouldStop?(): StopRequest;
+}
+
+export interface TrainOptions {
+  readonly backend?: BackendPreference;
+  /** Also emit a snapshot every this many steps (default 5,000; 0 = only at evaluation points). */
+  readonly snapshotEvery?: number;
+  /** Yield to the event loop at least this often (ms, default 50). */
+  readonly yieldEveryMs?: number;
+  /** Rows per validation forward pass (default 2,000). */
+  readonly evaluationChunk?: number;
+}
+
+export interface TrainOutcome {
+  readonly status: 'completed' | 'paused' | 'cancelled';
+  /** Completed steps. */
+  readonly iteration: number;
+  readonly backend: BackendChoice;
+  /** Parameters at `iteration`. */
+  readonly layers: LayerParameters[];
+  readonly evaluations: EvaluationPoint[];
+  /** The state to continue from, when paused (also for cancelled runs, should a caller want it). */
+  readonly resume: ResumeState | null;
+  /** Wall time of the optimiser steps only, per step (ms); NaN when no step ran. */
+  readonly msPerIteration: number;
+}
+
+interface LayerTensors {
+  readonly weights: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly mask: tf.Tensor | null;
+  readonly maskBytes: Uint8Array | null;
+  readonly moments: { weights: [tf.Variable, tf.Variable]; bias: [tf.Variable, tf.Variable] };
+}
+
+let runCounter = 0;
+
+function checkResume(
+  resume: ResumeState,
+  key: string,
+  iterations: number,
+  layersLike: readonly LayerParameters[],
+): void {
+  if (resume.format !== 'mbh-resume' || resume.version !== 1)
+    throw new TypeError('resume: not an mbh-resume version 1 state');
+  if (resume.specKey !== key) throw new RangeError('resume: the state belongs to a different spec');
+  if (!Number.isInteger(resume.step) || resume.step < 0 || resume.step > iterations) {
+    throw new RangeError(
+      `resume.step must be an integer in [0, ${iterations}], got ${String(resume.step)}`,
+    );
+  }
+  validateLayers(resume.layers, 'resume.layers', layersLike[0].inDim);
+  if (!Array.isArray(resume.adam) || resume.adam.length !== layersLike.length) {
+    throw new TypeError(`resume.adam must hold the moments of ${layersLike.length} layers`);
+  }
+  resume.adam.forEach((moments, index) => {
+    const layer = layersLike[index];
+    for (const [name, pair, size] of [
+      ['weights', moments.weights, layer.inDim * layer.outDim],
+      ['bias', moments.bias, layer.outDim],
+    ] as const) {
+      if (
+        !Array.isArray(pair) ||
+        pair.length !== 2 ||
+        pair.some((m) => !(m instanceof Float32Array) || m.length !== size)
+      ) {
+        throw new TypeError(
+          `resume.adam[${index}].${name} must be two Float32Arrays of ${size} values`,
+        );
+      }
+    }
+  });
+}
+
+/** Float32 rows `indices` of a split (from its bytes when it has them). */
+function gatherRows(split: DatasetSplit, indices: Uint32Array, inputDim: number): Float32Array {
+  const out = new Float32Array(indices.length * inputDim);
+  const { pixels } = split;
+  for (let j = 0; j < indices.length; j++) {
+    const from = indices[j] * inputDim;
+    const to = j * inputDim;
+    if (pixels !== undefined) {
+      for (let d = 0; d < inputDim; d++) out[to + d] = BYTE_TO_UNIT[pixels[from + d]];
+    } else {
+      out.set(split.x.subarray(from, from + inputDim), to);
+    }
+  }
+  return out;
+}
+
+/**
+ * Trains one network. Resolves with the outcome; rejects on invalid input or a backend
+ * failure. `dataset.id` must be `spec.dataset`.
+ */
+export async function train(
+  spec: TrainSpec,
+  dataset: Dataset,
+  hooks: TrainHooks = {},
+  resume?: ResumeState,
+  options: TrainOptions = {},
+): Promise<TrainOutcome> {
+  const resolved = resolveSpec(spec);
+  if (dataset.id !== resolved.dataset) {
+    throw new RangeError(
+      `train: the spec names dataset '${resolved.dataset}' but '${dataset.id}' was given`,
+    );
+  }
+  const snapshotEvery = options.snapshotEvery ?? 5000;
+  if (!Number.isInteger(snapshotEvery) || snapshotEvery < 0)
+    throw new RangeError(`snapshotEvery must be a non-negative integer, got ${snapshotEvery}`);
+  const yieldEveryMs = options.yieldEveryMs ?? 50;
+  const evaluationChunk = options.evaluationChunk ?? 2000;
+  const { inputDim, classCount } = dataset;
+  const key = specKey(resolved);
+
+  const start =
+    resolved.initial ??
+    initialParameters({
+      seed: resolved.seed,
+      hidden: resolved.hidden,
+      inputDim,
+      outputDim: classCount,
+      density: resolved.density ?? 1,
+    });
+  validateLayers(start, 'initial layers', inputDim);
+  if (start[start.length - 1].outDim !== classCount) {
+    throw new RangeError(
+      `the output layer has ${start[start.length - 1].outDim} neurons but '${dataset.id}' has ${classCount} classes`,
+    );
+  }
+  if (resume !== undefined) checkResume(resume, key, resolved.iterations, start);
+
+  const backend = await chooseBackend(options.backend ?? 'auto');
+  const run = ++runCounter;
+  const source = resume?.layers ?? start;
+  // tidy disposes the temporary tensors; the variables keep their data.
+  const variable = (values: Float32Array | null, shape: number[], name?: string): tf.Variable =>
+    tf.tidy(() =>
+      tf.variable(
+        values === null ? tf.zeros(shape) : tf.tensor(values, shape),
+        name !== undefined,
+        name,
+      ),
+    );
+  const layers: LayerTensors[] = source.map((layer, index) => {
+    const maskBytes = start[index].mask;
+    const moments = resume?.adam[index];
+    const shape = [layer.outDim, layer.inDim];
+    const biasShape = [layer.outDim];
+    return {
+      weights: variable(layer.weights, shape, `run${run}_w${index}`),
+      bias: variable(layer.bias, biasShape, `run${run}_b${index}`),
+      mask:
+        maskBytes === null
+          ? null
+          : tf.tensor2d(Float32Array.from(maskBytes), [layer.outDim, layer.inDim]),
+      maskBytes,
+      moments: {
+        weights: [
+          variable(moments?.weights[0] ?? null, shape),
+          variable(moments?.weights[1] ?? null, shape),
+        ],
+        bias: [
+          variable(moments?.bias[0] ?? null, biasShape),
+          variable(moments?.bias[1] ?? null, biasShape),
+        ],
+      },
+    };
+  });
+  const trainable = layers.flatMap((layer) => [layer.weights, layer.bias]);
+
+  // The validation split as tensors, once: chunks of rows plus their labels.
+  const test = dataset.test;
+  const testChunks: { x: tf.Tensor2D; y: tf.Tensor1D; labels: tf.Tensor2D }[] = [];
+  for (let first = 0; first < test.count; first += evaluationChunk) {
+    const rows = Math.min(evaluationChunk, test.count - first);
+    const indices = new Uint32Array(rows);
+    for (let j = 0; j < rows; j++) indices[j] = first + j;
+    const y = tf.tensor1d(Int32Array.from(test.y.subarray(first, first + rows)), 'int32');
+    testChunks.push({
+      x: tf.tensor2d(gatherRows(test, indices, inputDim), [rows, inputDim]),
+      y,
+      labels: tf.oneHot(y, classCount) as tf.Tensor2D,
+    });
+  }
+
+  /** Logits; with `masked`, hidden weights are multiplied by their masks (for the gradient). */
+  const forward = (x: tf.Tensor2D, masked: boolean): tf.Tensor2D => {
+    let h: tf.Tensor2D = x;
+    layers.forEach((layer, index) => {
+      const weights = masked && layer.mask !== null ? layer.weights.mul(layer.mask) : layer.weights;
+      const z = tf.matMul(h, weights as tf.Tensor2D, false, true).add(layer.bias) as tf.Tensor2D;
+      h = index < layers.length - 1 ? tf.relu(z) : z;
+    });
+    return h;
+  };
+  const crossEntropy = (logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Scalar =>
+    tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)))) as tf.Scalar;
+
+  const readLayers = (): LayerParameters[] =>
+    layers.map((layer) => ({
+      inDim: layer.weights.shape[1]!,
+      outDim: layer.weights.shape[0]!,
+      weights: (layer.weights.dataSync() as Float32Array).slice(),
+      bias: (layer.bias.dataSync() as Float32Array).slice(),
+      mask: layer.maskBytes === null ? null : layer.maskBytes.slice(),
+    }));
+
+  const evaluate = (): { accuracy: number; loss: number } => {
+    let correct = 0;
+    let lossSum = 0;
+    for (const chunk of testChunks) {
+      const [hits, loss] = tf.tidy(() => {
+        const logits = forward(chunk.x, false);
+        return [
+          tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), chunk.y), 'float32')),
+          crossEntropy(logits, chunk.labels),
+        ];
+      });
+      correct += hits.dataSync()[0];
+      lossSum += loss.dataSync()[0];
+      hits.dispose();
+      loss.dispose();
+    }
+    return { accuracy: correct / test.count, loss: lossSum / test.count };
+  };
+
+  const schedule = new Set(evaluationSchedule(resolved.iterations));
+  const checkpoints = new Set(resolved.checkpoints);
+  const evaluations: EvaluationPoint[] = [...(resume?.evaluations ?? [])];
+  let step = resume?.step ?? 0;
+  let lossSum = resume?.lossSum ?? 0;
+  let lossCount = resume?.lossCount ?? 0;
+
+  const snapshot = (): ResumeState => ({
+    format: 'mbh-resume',
+    version: 1,
+    specKey: key,
+    step,
+    layers: readLayers(),
+    adam: layers.map((layer) => ({
+      weights: [
+        (layer.moments.weights[0].dataSync() as Float32Array).slice(),
+        (layer.moments.weights[1].dataSync() as Float32Array).slice(),
+      ],
+      bias: [
+        (layer.moments.bias[0].dataSync() as Float32Array).slice(),
+        (layer.moments.bias[1].dataSync() as Float32Array).slice(),
+      ],
+    })),
+    lossSum,
+    lossCount,
+    evaluations: [...evaluations],
+  });
+
+  const reachPoint = (): void => {
+    const { accuracy, loss } = evaluate();
+    const point: EvaluationPoint = {
+      iteration: step,
+      validationAccuracy: accuracy,
+      validationLoss: loss,
+      trainLoss: lossCount > 0 ? lossSum / lossCount : null,
+    };
+    lossSum = 0;
+    lossCount = 0;
+    evaluations.push(point);
+    hooks.onEvaluation?.(point);
+    if (checkpoints.has(step)) hooks.onCheckpoint?.(step, readLayers());
+    if (hooks.onSnapshot && step < resolved.iterations) hooks.onSnapshot(snapshot());
+  };
+
+  const { learningRate, batchSize } = resolved;
+  const { adamBeta1: beta1, adamBeta2: beta2, adamEpsilon: epsilon } = TRAINING_DEFAULTS;
+  const batches = new BatchOrder(resolved.seed, dataset.train.count, batchSize);
+  const batchIndices = new Uint32Array(batchSize);
+  const batchLabels = new Int32Array(batchSize);
+
+  /** One Adam step on batch `step`; returns its loss. */
+  const trainStep = (): number => {
+    batches.batch(step, batchIndices);
+    for (let j = 0; j < batchSize; j++) batchLabels[j] = dataset.train.y[batchIndices[j]];
+    const x = tf.tensor2d(gatherRows(dataset.train, batchIndices, inputDim), [batchSize, inputDim]);
+    const labels = tf.tidy(
+      () => tf.oneHot(tf.tensor1d(batchLabels, 'int32'), classCount) as tf.Tensor2D,
+    );
+    const { value, grads } = tf.variableGrads(
+      () => tf.div(crossEntropy(forward(x, true), labels), batchSize) as tf.Scalar,
+      trainable,
+    );
+    const t = step + 1;
+    // PyTorch's Adam: p -= lr / (1 − β1^t) · m / (√v / √(1 − β2^t) + ε).
+    const stepSize = learningRate / (1 - beta1 ** t);
+    const correction2 = Math.sqrt(1 - beta2 ** t);
+    tf.tidy(() => {
+      const update = (
+        parameter: tf.Variable,
+        [m, v]: [tf.Variable, tf.Variable],
+        mask: tf.Tensor | null,
+      ): void => {
+        const gradient = grads[parameter.name];
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(gradient, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(gradient), 1 - beta2)));
+        const denominator = tf.add(tf.div(tf.sqrt(v), correction2), epsilon);
+        const next = tf.sub(parameter, tf.mul(tf.div(m, denominator), stepSize));
+        parameter.assign(mask === null ? next : tf.mul(next, mask));
+      };
+      for (const layer of layers) {
+        update(layer.weights, layer.moments.weights, layer.mask);
+        update(layer.bias, layer.moments.bias, null);
+      }
+    });
+    const loss = value.dataSync()[0];
+    tf.dispose([x, labels, value, ...Object.values(grads)]);
+    return loss;
+  };
+
+  let status: TrainOutcome['status'] = 'completed';
+  let stepMilliseconds = 0;
+  let stepsRun = 0;
+  try {
+    if (step === 0 && resume === undefined) reachPoint();
+    let lastYield = performance.now();
+    while (step < resolved.iterations) {
+      const request = hooks.shouldStop?.() ?? 'continue';
+      if (request === 'pause' || request === 'cancel') {
+        status = request === 'pause' ? 'paused' : 'cancelled';
+        break;
+      }
+      const before = performance.now();
+      const loss = trainStep();
+      const after = performance.now();
+      stepMilliseconds += after - before;
+      stepsRun++;
+      step++;
+      if (!Number.isFinite(loss))
+        throw new Error(`training diverged: the loss at iteration ${step} is ${loss}`);
+      lossSum += loss;
+      lossCount++;
+      hooks.onProgress?.(step, loss);
+      if (schedule.has(step)) reachPoint();
+      else if (snapshotEvery > 0 && step % snapshotEvery === 0 && hooks.onSnapshot)
+        hooks.onSnapshot(snapshot());
+      if (after - lastYield >= yieldEveryMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+    const resumeState = status === 'completed' ? null : snapshot();
+    if (status === 'paused' && resumeState !== null) hooks.onSnapshot?.(resumeState);
+    return {
+      status,
+      iteration: step,
+      backend,
+      layers: status === 'completed' ? readLayers() : copyLayers(resumeState!.layers),
+      evaluations,
+      resume: resumeState,
+      msPerIteration: stepsRun > 0 ? stepMilliseconds / stepsRun : Number.NaN,
+    };
+  } finally {
+    for (const layer of layers) {
+      tf.dispose([layer.weights, layer.bias, ...layer.moments.weights, ...layer.moments.bias]);
+      if (layer.mask !== null) layer.mask.dispose();
+    }
+    for (const chunk of testChunks) tf.dispose([chunk.x, chunk.y, chunk.labels]);
+  }
+}
