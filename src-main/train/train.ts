@@ -38,6 +38,8 @@ import {
 export type StopRequest = 'continue' | 'pause' | 'cancel';
 
 export interface TrainHooks {
+  /** Once the backend is chosen and the run set up, before the iteration-0 evaluation. */
+  onStart?(backend: BackendChoice): void;
   /** At every point of the evaluation schedule (validation split = the dataset's test split). */
   onEvaluation?(point: EvaluationPoint): void;
   /** At the spec's checkpoint iterations; the arrays are fresh copies the hook may keep or transfer. */
@@ -367,6 +369,7 @@ export async function train(
   let stepMilliseconds = 0;
   let stepsRun = 0;
   try {
+    hooks.onStart?.(backend);
     if (step === 0 && resume === undefined) reachPoint();
     let lastYield = performance.now();
     while (step < resolved.iterations) {
