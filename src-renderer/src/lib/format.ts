@@ -1,0 +1,56 @@
+/** Display formatting shared by every view: short, fixed-width friendly, never "NaN". */
+import type { ArchitectureFamily } from '../../../src-shared/api/dto.ts';
+
+export function percent(value: number | null | undefined, digits = 1): string {
+  return value === null || value === undefined || !Number.isFinite(value)
+    ? '–'
+    : `${(value * 100).toFixed(digits)} %`;
+}
+
+export function fixed(value: number | null | undefined, digits = 3): string {
+  return value === null || value === undefined || !Number.isFinite(value)
+    ? '–'
+    : value.toFixed(digits);
+}
+
+/** 265600 → "265.6k", 4744 → "4.7k", 950 → "950". */
+export function compact(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  const abs = Math.abs(value);
+  if (abs >= 1e6) return `${(value / 1e6).toFixed(abs >= 1e7 ? 0 : 1)}M`;
+  if (abs >= 1e3) return `${(value / 1e3).toFixed(abs >= 1e4 ? 0 : 1)}k`;
+  return Number.isInteger(value) ? String(value) : value.toPrecision(3);
+}
+
+export function density(value: number): string {
+  if (value >= 1) return '1';
+  return value >= 0.1 ? value.toFixed(3) : value.toPrecision(3);
+}
+
+/** Seconds → "42 s", "3 min 05 s", "2 h 10 min". */
+export function duration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  const h = Math.floor(s / 3600);
+  return `${h} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+export function dateTime(ms: number | null | undefined): string {
+  if (!ms) return '–';
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function architecture(family: ArchitectureFamily, hidden: readonly number[]): string {
+  const prefix = family === 'lenet' ? 'Lenet' : family === 'deepfc' ? 'DeepFC' : 'FC';
+  return `${prefix}(${hidden.join(',')})`;
+}
+
+/** An error of any kind as one line for a toast or a status cell. */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,191 @@
+/**
+ * Zoo actions shared by the browser, the model view and the dashboard: each asks what it
+ * must (names, confirmation), calls the api, reports the outcome, and lets zoo events
+ * refresh the views.
+ */
+import { api } from '../api/index.ts';
+import type {
+  ExperimentSummary,
+  ModelSummary,
+  ProjectSummary,
+} from '../../../src-shared/api/dto.ts';
+import { downloadText, safeFileName } from '../lib/download.ts';
+import { dialogs } from './dialogs.svelte.ts';
+import { lab } from './lab.svelte.ts';
+import { router } from './router.svelte.ts';
+import { zoo } from './zoo.svelte.ts';
+
+const nameCheck = (value: string) =>
+  value.trim() === ''
+    ? 'must not be empty'
+    : value.trim().length > 200
+      ? 'must have at most 200 characters'
+      : null;
+
+async function run<T>(what: string, call: () => Promise<T>): Promise<T | null> {
+  try {
+    const result = await call();
+    zoo.scheduleRefresh(0);
+    return result;
+  } catch (error) {
+    lab.error(error, what);
+    return null;
+  }
+}
+
+export async function createProject(): Promise<ProjectSummary | null> {
+  const name = await dialogs.prompt('New project', '', {
+    confirmLabel: 'Create',
+    validate: nameCheck,
+  });
+  if (name === null) return null;
+  const project = await run('Could not create the project', () =>
+    api.createProject({ name, description: '' }),
+  );
+  if (project) {
+    zoo.currentProjectId = project.id;
+    zoo.expanded.add(`p${project.id}`);
+    lab.toast(`Created project “${project.name}”`, 'success');
+  }
+  return project;
+}
+
+export async function renameProject(project: ProjectSummary): Promise<void> {
+  const name = await dialogs.prompt('Rename project', project.name, { validate: nameCheck });
+  if (name !== null && name.trim() !== project.name)
+    await run('Rename failed', () => api.renameProject({ id: project.id, name }));
+}
+
+export async function editProjectNotes(project: ProjectSummary): Promise<void> {
+  const notes = await dialogs.prompt(`Notes · ${project.name}`, project.notes, { multiline: true });
+  if (notes !== null)
+    await run('Saving notes failed', () => api.setProjectNotes({ id: project.id, notes }));
+}
+
+export async function deleteProject(project: ProjectSummary): Promise<void> {
+  const sure = await dialogs.confirm(
+    'Delete project',
+    `Delete “${project.name}” with its ${project.experimentCount} experiments and ${project.modelCount} models? This cannot be undone.`,
+    'Delete',
+    true,
+  );
+  if (sure && (await run('Delete failed', () => api.deleteProject({ id: project.id })))) {
+    lab.toast(`Deleted project “${project.name}”`, 'success');
+  }
+}
+
+export async function exportProject(project: ProjectSummary): Promise<void> {
+  const file = await run('Export failed', () => api.exportProject({ id: project.id }));
+  if (file)
+    downloadText(
+      file.content,
+      file.fileName || `${safeFileName(project.name)}.json`,
+      'application/json',
+    );
+}
+
+export async function importProject(file: File): Promise<void> {
+  const json = await file.text();
+  const project = await run(`Import of ${file.name} failed`, () => api.importProject({ json }));
+  if (project) {
+    zoo.currentProjectId = project.id;
+    lab.toast(`Imported project “${project.name}”`, 'success');
+  }
+}
+
+export async function importModel(file: File, projectId: number): Promise<void> {
+  const json = await file.text();
+  const model = await run(`Import of ${file.name} failed`, () =>
+    api.importModel({
+      projectId,
+      json,
+      name: file.name.replace(/\.json$/i, '').slice(0, 200) || undefined,
+    }),
+  );
+  if (model) {
+    lab.toast(`Imported model “${model.name}”`, 'success');
+    router.go('model', model.id);
+  }
+}
+
+export async function renameExperiment(experiment: ExperimentSummary): Promise<void> {
+  const name = await dialogs.prompt('Rename experiment', experiment.name, { validate: nameCheck });
+  if (name !== null && name.trim() !== experiment.name)
+    await run('Rename failed', () => api.renameExperiment({ id: experiment.id, name }));
+}
+
+export async function deleteExperiment(experiment: ExperimentSummary): Promise<void> {
+  const sure = await dialogs.confirm(
+    'Delete experiment',
+    `Delete “${experiment.name}” with its ${experiment.modelCount} models and their jobs? This cannot be undone.`,
+    'Delete',
+    true,
+  );
+  if (sure) await run('Delete failed', () => api.deleteExperiment({ id: experiment.id }));
+}
+
+export async function renameModel(model: ModelSummary): Promise<void> {
+  const name = await dialogs.prompt('Rename model', model.name, { validate: nameCheck });
+  if (name !== null && name.trim() !== model.name)
+    await run('Rename failed', () => api.renameModel({ id: model.id, name }));
+}
+
+export async function editModelTags(model: ModelSummary): Promise<void> {
+  const text = await dialogs.prompt('Tags', model.tags.join(', '), {
+    message: 'Comma-separated, e.g. “baseline, sparse”.',
+    validate: (value) => {
+      const tags = value
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
+      if (new Set(tags).size !== tags.length) return 'a tag appears twice';
+      return tags.some((t) => t.length > 100) ? 'a tag has more than 100 characters' : null;
+    },
+  });
+  if (text === null) return;
+  const tags = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  await run('Saving tags failed', () => api.setModelTags({ id: model.id, tags }));
+}
+
+export async function editModelNotes(model: ModelSummary): Promise<void> {
+  const notes = await dialogs.prompt(`Notes · ${model.name}`, model.notes, { multiline: true });
+  if (notes !== null)
+    await run('Saving notes failed', () => api.setModelNotes({ id: model.id, notes }));
+}
+
+export async function deleteModel(model: ModelSummary): Promise<boolean> {
+  const sure = await dialogs.confirm(
+    'Delete model',
+    `Delete “${model.name}” and its checkpoints and measurements?`,
+    'Delete',
+    true,
+  );
+  return sure && (await run('Delete failed', () => api.deleteModel({ id: model.id }))) !== null;
+}
+
+export async function exportModel(model: ModelSummary, iteration?: number): Promise<void> {
+  const file = await run('Export failed', () =>
+    api.exportModel({ id: model.id, ...(iteration !== undefined ? { iteration } : {}) }),
+  );
+  if (file)
+    downloadText(
+      file.content,
+      file.fileName || `${safeFileName(model.name)}.json`,
+      'application/json',
+    );
+}
+
+/** Opens the browser's file picker and hands the chosen file on. */
+export function pickFile(accept: string, then: (file: File) => void): void {
+  const input = document.createElement('input');
+  input.type = 'file';
+  input.accept = accept;
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    if (file) then(file);
+  });
+  input.click();
+}
