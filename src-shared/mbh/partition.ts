@@ -112,7 +112,8 @@ interface Level {
   leafVertices: Float64Array;
   leafBits: Uint32Array;
   regions: number;
-  ms: number;
+  /** The domain's coordinate scale S of the side tolerance. */
+  scale: number;
 }
 
 function makeLevel(size: number, bitOffset: number): Level {
@@ -141,7 +142,7 @@ function makeLevel(size: number, bitOffset: number): Level {
     leafVertices: new Float64Array(1024),
     leafBits: new Uint32Array(Math.max(64, 16 * words)),
     regions: 0,
-    ms: 0,
+    scale: 1,
   };
 }
 
@@ -153,17 +154,6 @@ interface Output {
   vertices: Float64Array;
   areas: Float64Array;
   patterns: Uint32Array;
-}
-
-/** The lines of a level get their tolerances from the map and the domain scale. */
-function setTolerances(level: Level, scale: number): void {
-  const map = level.map;
-  const tolerance = level.tolerance;
-  for (let k = 0; k < level.size; k++) {
-    tolerance[k] =
-      SIDE_TOLERANCE *
-      (Math.abs(map[3 * k]) * scale + Math.abs(map[3 * k + 1]) * scale + Math.abs(map[3 * k + 2]));
-  }
 }
 
 /**
@@ -219,14 +209,51 @@ function splitParent(
   const map = level.map;
   const tolerance = level.tolerance;
   const words = level.words;
-  let vertexPool = growFloat(level.vertexPool, 2 * sourceCount);
-  let listPool = growInt(level.listPool, level.size);
-  let bitsPool = growUint(level.bitsPool, words);
+  let vertexPool = level.vertexPool;
+  if (2 * sourceCount > vertexPool.length) vertexPool = growFloat(vertexPool, 2 * sourceCount);
+  let listPool = level.listPool;
+  if (level.size > listPool.length) listPool = growInt(listPool, level.size);
+  let bitsPool = level.bitsPool;
+  if (words > bitsPool.length) bitsPool = growUint(bitsPool, words);
   for (let i = 0; i < 2 * sourceCount; i++) vertexPool[i] = source[2 * sourceStart + i];
   for (let w = 0; w < words; w++) bitsPool[w] = 0;
   // The root keeps the lines that cross the parent; the others are decided once here.
+  // Most lines pass far from a small parent: bounding the line's values over the parent's
+  // box (centre value ± |ca|·hx + |cb|·hy) decides them without visiting the vertices.
+  let minX = Infinity;
+  let maxX = -Infinity;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  for (let i = 0; i < 2 * sourceCount; i += 2) {
+    const x = vertexPool[i];
+    const y = vertexPool[i + 1];
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  const centreX = 0.5 * (minX + maxX);
+  const centreY = 0.5 * (minY + maxY);
+  const halfX = 0.5 * (maxX - minX);
+  const halfY = 0.5 * (maxY - minY);
   let listCount = 0;
+  const scale = level.scale;
   for (let k = 0; k < level.size; k++) {
+    const ca = map[3 * k];
+    const cb = map[3 * k + 1];
+    const c0 = map[3 * k + 2];
+    const absA = Math.abs(ca);
+    const absB = Math.abs(cb);
+    // The side tolerance of this line for this parent (see the file comment).
+    const e = SIDE_TOLERANCE * ((absA + absB) * scale + Math.abs(c0));
+    tolerance[k] = e;
+    const centre = ca * centreX + cb * centreY + c0;
+    const reach = absA * halfX + absB * halfY + e;
+    if (centre > reach) {
+      bitsPool[k >>> 5] |= 1 << (k & 31);
+      continue;
+    }
+    if (centre < -reach) continue;
     const side = classify(map, tolerance, k, vertexPool, 0, 2 * sourceCount);
     if (side === 2) listPool[listCount++] = k;
     else if (side === 1) bitsPool[k >>> 5] |= 1 << (k & 31);
@@ -266,9 +293,11 @@ function splitParent(
     const bitsTop = bStart + words;
 
     if (lCount === 0) {
-      leafOffsets = growUint(leafOffsets, leafCount + 2);
-      leafVertices = growFloat(leafVertices, 2 * (leafVertexTop + vCount));
-      leafBits = growUint(leafBits, (leafCount + 1) * words);
+      if (leafCount + 2 > leafOffsets.length) leafOffsets = growUint(leafOffsets, leafCount + 2);
+      if (2 * (leafVertexTop + vCount) > leafVertices.length)
+        leafVertices = growFloat(leafVertices, 2 * (leafVertexTop + vCount));
+      if ((leafCount + 1) * words > leafBits.length)
+        leafBits = growUint(leafBits, (leafCount + 1) * words);
       for (let i = 0; i < 2 * vCount; i++)
         leafVertices[2 * leafVertexTop + i] = vertexPool[vStart + i];
       for (let w = 0; w < words; w++) leafBits[leafCount * words + w] = bitsPool[bStart + w];
@@ -284,9 +313,10 @@ function splitParent(
     const cb = map[3 * k + 1];
     const c0 = map[3 * k + 2];
     const e = tolerance[k];
-    vertexPool = growFloat(vertexPool, vertexTop + 4 * (vCount + 2));
-    listPool = growInt(listPool, listTop + 2 * lCount);
-    bitsPool = growUint(bitsPool, bitsTop + 2 * words);
+    if (vertexTop + 4 * (vCount + 2) > vertexPool.length)
+      vertexPool = growFloat(vertexPool, vertexTop + 4 * (vCount + 2));
+    if (listTop + 2 * lCount > listPool.length) listPool = growInt(listPool, listTop + 2 * lCount);
+    if (bitsTop + 2 * words > bitsPool.length) bitsPool = growUint(bitsPool, bitsTop + 2 * words);
     if (values.length < vCount) values = new Float64Array(2 * vCount);
     for (let i = 0; i < vCount; i++) {
       values[i] = ca * vertexPool[vStart + 2 * i] + cb * vertexPool[vStart + 2 * i + 1] + c0;
@@ -537,71 +567,104 @@ export function partitionPlane(network: Network, plane: Plane): Partition {
   const output: Output = {
     count: 0,
     vertexCount: 0,
-    offsets: new Uint32Array(1024),
-    vertices: new Float64Array(8192),
-    areas: new Float64Array(1024),
-    patterns: new Uint32Array(1024 * Math.max(1, patternWords)),
+    offsets: new Uint32Array(4096),
+    vertices: new Float64Array(32768),
+    areas: new Float64Array(4096),
+    patterns: new Uint32Array(4096 * Math.max(1, patternWords)),
   };
   const current = new Uint32Array(Math.max(1, patternWords) + 1);
 
-  const emit = (source: Float64Array, start: number, count: number): void => {
-    const r = output.count;
-    output.offsets = growUint(output.offsets, r + 2);
-    output.areas = growFloat(output.areas, r + 1);
-    output.patterns = growUint(output.patterns, (r + 1) * patternWords);
-    output.vertices = growFloat(output.vertices, 2 * (output.vertexCount + count));
-    const vertices = output.vertices;
-    const base = 2 * output.vertexCount;
-    for (let i = 0; i < 2 * count; i++) vertices[base + i] = source[2 * start + i];
-    output.areas[r] = polygonArea(vertices, output.vertexCount, count);
-    for (let w = 0; w < patternWords; w++) output.patterns[r * patternWords + w] = current[w];
-    output.vertexCount += count;
-    output.count = r + 1;
-    output.offsets[r + 1] = output.vertexCount;
+  /** Appends all leaves of the deepest level's current parent to the output. */
+  const emitLeaves = (level: Level): void => {
+    const leafCount = level.leafCount;
+    const leafOffsets = level.leafOffsets;
+    const leafVertices = level.leafVertices;
+    const first = output.count;
+    const vertexBase = output.vertexCount;
+    const vertexTotal = leafOffsets[leafCount];
+    if (first + leafCount + 1 > output.areas.length) {
+      output.offsets = growUint(output.offsets, first + leafCount + 2);
+      output.areas = growFloat(output.areas, first + leafCount + 1);
+      output.patterns = growUint(output.patterns, (first + leafCount + 1) * patternWords);
+    }
+    if (2 * (vertexBase + vertexTotal) > output.vertices.length) {
+      output.vertices = growFloat(output.vertices, 2 * (vertexBase + vertexTotal));
+    }
+    const { offsets, areas, patterns, vertices } = output;
+    vertices.set(leafVertices.subarray(0, 2 * vertexTotal), 2 * vertexBase);
+    for (let leaf = 0; leaf < leafCount; leaf++) {
+      const r = first + leaf;
+      const start = leafOffsets[leaf];
+      const end = leafOffsets[leaf + 1];
+      clearBits(current, 0, level.bitOffset, level.size);
+      orBits(current, 0, level.bitOffset, level.leafBits, leaf * level.words, level.words);
+      for (let w = 0; w < patternWords; w++) patterns[r * patternWords + w] = current[w];
+      areas[r] = polygonArea(leafVertices, start, end - start);
+      offsets[r + 1] = vertexBase + end;
+    }
+    output.count = first + leafCount;
+    output.vertexCount = vertexBase + vertexTotal;
   };
+
+  // Timing: clock calls per region would cost more than the work they time, so only the
+  // levels above the deepest are timed per call; the deepest level gets the remainder.
+  const inclusiveMs = new Float64Array(hidden);
+  const splitMs = new Float64Array(hidden);
 
   // Recursion over layers: its depth is the number of hidden layers.
   const descend = (l: number, source: Float64Array, start: number, count: number): void => {
     const level = levels[l];
-    const t0 = clock();
+    const timed = l + 1 < hidden;
+    const t0 = timed ? clock() : 0;
     splitParent(level, source, start, count);
-    level.ms += clock() - t0;
     level.regions += level.leafCount;
+    if (!timed) {
+      emitLeaves(level);
+      return;
+    }
+    const t1 = clock();
+    splitMs[l] += t1 - t0;
+    const next = levels[l + 1];
     const leafCount = level.leafCount;
-    const last = l + 1 === hidden;
-    const next = last ? null : levels[l + 1];
     for (let leaf = 0; leaf < leafCount; leaf++) {
       clearBits(current, 0, level.bitOffset, level.size);
       orBits(current, 0, level.bitOffset, level.leafBits, leaf * level.words, level.words);
       const vStart = level.leafOffsets[leaf];
       const vCount = level.leafOffsets[leaf + 1] - vStart;
-      if (next === null) {
-        const t1 = clock();
-        emit(level.leafVertices, vStart, vCount);
-        level.ms += clock() - t1;
-        continue;
-      }
-      const t1 = clock();
       if (leaf % REFRESH_INTERVAL === 0) {
         mapFromScratch(level, next, level.leafBits, leaf * level.words);
       } else {
         mapFromNeighbour(level, next, level.leafBits, leaf * level.words, (leaf - 1) * level.words);
       }
-      setTolerances(next, scale);
-      next.ms += clock() - t1;
       // The leaf buffers of this level stay untouched while deeper levels work.
       descend(l + 1, level.leafVertices, vStart, vCount);
     }
+    inclusiveMs[l] += clock() - t0;
   };
 
+  const perLayerMs: number[] = new Array<number>(hidden).fill(0);
   if (hidden === 0) {
-    emit(domain, 0, domainCount);
+    output.offsets[1] = domainCount;
+    output.vertices.set(domain);
+    output.areas[0] = domainArea;
+    output.count = 1;
+    output.vertexCount = domainCount;
   } else {
     const t0 = clock();
     firstLayerMap(network, plane, levels[0].map);
-    setTolerances(levels[0], scale);
-    levels[0].ms += clock() - t0;
+    for (const level of levels) level.scale = scale;
     descend(0, domain, 0, domainCount);
+    const total = clock() - t0;
+    if (hidden === 1) {
+      perLayerMs[0] = total;
+    } else {
+      // Level l's own time: its splits; the maps it derives and the loop belong to l + 1.
+      perLayerMs[0] = splitMs[0] + (total - inclusiveMs[0]);
+      for (let l = 1; l < hidden; l++) {
+        const below = l + 1 < hidden ? inclusiveMs[l] - splitMs[l] : 0;
+        perLayerMs[l] = inclusiveMs[l - 1] - splitMs[l - 1] - below;
+      }
+    }
   }
 
   const regionCount = output.count;
@@ -616,7 +679,7 @@ export function partitionPlane(network: Network, plane: Plane): Partition {
     layerSizes,
     regionsPerLayer: levels.map((level) => level.regions),
     domainArea,
-    timings: { perLayerMs: levels.map((level) => level.ms), totalMs: clock() - started },
+    timings: { perLayerMs, totalMs: clock() - started },
   };
 }
 

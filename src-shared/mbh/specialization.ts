@@ -168,7 +168,7 @@ export function blanketMask(
   for (let r = 0; r < partition.regionCount; r++) {
     let inside = 1;
     for (let w = 0; w < words; w++) {
-      if ((patterns[r * words + w] & mask[w]) !== value[w]) {
+      if (((patterns[r * words + w] ^ value[w]) & mask[w]) !== 0) {
         inside = 0;
         break;
       }
@@ -262,51 +262,77 @@ export function measureWithPlan(
       );
     }
   }
-  // Only the words holding scope neurons matter.
-  const firstWord = plan.neurons.length > 0 ? plan.neurons[0] >>> 5 : 0;
-  const endWord = plan.neurons.length > 0 ? (plan.neurons[plan.neurons.length - 1] >>> 5) + 1 : 0;
-  const span = endWord - firstWord;
   const results: MeasureResult[] = [];
+  const bucket = new Float64Array(plan.cps.length + 2);
+  const bucketCompensation = new Float64Array(plan.cps.length + 2);
   for (let p = 0; p < plan.phenomena.length; p++) {
     const lengths = plan.lengths[p];
     const greedy = plan.greedy[p];
-    // Distinct prefix lengths, shortest first; each stage's words are mask and value.
+    // Distinct prefix lengths, shortest first. Stage s adds the constraints between the
+    // previous prefix and prefix s; only its non-zero words are kept (word, mask, value).
     const stages = Array.from(new Set(lengths)).sort((a, b) => a - b);
     const stageCount = stages.length;
-    const masks = new Uint32Array(stageCount * span);
-    const values = new Uint32Array(stageCount * span);
+    const stageStart = new Int32Array(stageCount + 1);
+    const stageWord: number[] = [];
+    const stageMask: number[] = [];
+    const stageValue: number[] = [];
+    let previous = 0;
     for (let s = 0; s < stageCount; s++) {
-      const { mask, value } = constraintWords(greedy, plan.neurons, words, stages[s]);
-      for (let w = 0; w < span; w++) {
-        masks[s * span + w] = mask[firstWord + w];
-        values[s * span + w] = value[firstWord + w];
+      const mask = new Int32Array(words);
+      const value = new Int32Array(words);
+      for (let t = previous; t < stages[s]; t++) {
+        const neuron = plan.neurons[greedy.neurons[t]];
+        const bit = 1 << (neuron & 31);
+        mask[neuron >>> 5] |= bit;
+        if (greedy.states[t]) value[neuron >>> 5] |= bit;
       }
+      for (let w = 0; w < words; w++) {
+        if (mask[w] === 0) continue;
+        stageWord.push(w);
+        stageMask.push(mask[w]);
+        stageValue.push(value[w]);
+      }
+      stageStart[s + 1] = stageWord.length;
+      previous = stages[s];
     }
-    // Neumaier-compensated area sum per stage.
-    const sum = new Float64Array(stageCount);
-    const compensation = new Float64Array(stageCount);
+    const word = Int32Array.from(stageWord);
+    const maskWords = Int32Array.from(stageMask);
+    const valueWords = Int32Array.from(stageValue);
+    // bucket[s] = area of regions passing stages < s and failing stage s (s = stageCount:
+    // passing all); Neumaier-compensated.
+    bucket.fill(0);
+    bucketCompensation.fill(0);
     for (let r = 0; r < regionCount; r++) {
-      const base = r * words + firstWord;
-      const area = areas[r];
-      for (let s = 0; s < stageCount; s++) {
+      const base = r * words;
+      let s = 0;
+      let q = 0;
+      for (; s < stageCount; s++) {
+        const end = stageStart[s + 1];
         let inside = true;
-        for (let w = 0; w < span; w++) {
-          if ((patterns[base + w] & masks[s * span + w]) !== values[s * span + w]) {
+        for (; q < end; q++) {
+          if (((patterns[base + word[q]] ^ valueWords[q]) & maskWords[q]) !== 0) {
             inside = false;
             break;
           }
         }
         if (!inside) break;
-        const t = sum[s] + area;
-        compensation[s] +=
-          Math.abs(sum[s]) >= Math.abs(area) ? sum[s] - t + area : area - t + sum[s];
-        sum[s] = t;
       }
+      const area = areas[r];
+      const sum = bucket[s];
+      const t = sum + area;
+      bucketCompensation[s] += Math.abs(sum) >= Math.abs(area) ? sum - t + area : area - t + sum;
+      bucket[s] = t;
+    }
+    // Area passing stage s = the buckets beyond it.
+    const passing = new Float64Array(stageCount);
+    let tail = 0;
+    for (let s = stageCount - 1; s >= 0; s--) {
+      tail += bucket[s + 1] + bucketCompensation[s + 1];
+      passing[s] = tail;
     }
     for (let c = 0; c < plan.cps.length; c++) {
       const k = lengths[c];
-      const stage = stages.indexOf(k);
-      const blanketArea = k === 0 ? partition.domainArea : sum[stage] + compensation[stage];
+      const blanketArea = k === 0 ? partition.domainArea : passing[stages.indexOf(k)];
       results.push({
         plane: planeIndex,
         phenomenon: plan.phenomena[p].name,
