@@ -77,7 +77,9 @@ export function unpackNetwork(widths: LayerWidths, packed: PackedNetwork): Netwo
     const outDim = widths[i];
     const size = inDim * outDim;
     const weights = Float64Array.from(packed.weights.subarray(w, w + size));
-    const mask = packed.masks ? packed.masks.slice(w, w + size) : undefined;
+    // A layer whose mask keeps everything is dense: it carries no mask.
+    let mask = packed.masks ? packed.masks.slice(w, w + size) : undefined;
+    if (mask && mask.every((kept) => kept === 1)) mask = undefined;
     if (mask) for (let k = 0; k < size; k++) if (mask[k] === 0) weights[k] = 0;
     layers.push({
       inDim,

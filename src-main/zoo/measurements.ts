@@ -116,4 +116,31 @@ export class MeasurementRepository {
       .all(checkpointId, planeSetId) as { plane: number }[];
     return new Set(rows.map((row) => row.plane));
   }
+
+  /**
+   * Whether a plane is fully measured for a checkpoint: its region count is stored and
+   * every cP of `cps` has measurements in `scope`. (Both are written in one transaction.)
+   */
+  isPlaneMeasured(
+    checkpointId: number,
+    planeSetId: number,
+    plane: number,
+    scope: string,
+    cps: readonly number[],
+  ): boolean {
+    const counted = this.db
+      .prepare(
+        'SELECT 1 FROM region_counts WHERE checkpoint_id = ? AND plane_set_id = ? AND plane = ?',
+      )
+      .get(checkpointId, planeSetId, plane);
+    if (!counted) return false;
+    const row = this.db
+      .prepare(
+        `SELECT count(DISTINCT cp) AS n FROM measurements
+         WHERE checkpoint_id = ? AND plane_set_id = ? AND plane = ? AND scope = ?
+           AND cp IN (${cps.map(() => '?').join(',')})`,
+      )
+      .get(checkpointId, planeSetId, plane, scope, ...cps) as { n: number };
+    return row.n === cps.length;
+  }
 }

@@ -15,6 +15,8 @@ export interface StoredPlane extends PlaneSummary {
   v: Float64Array;
 }
 
+export type StoredPlaneSet = Omit<PlaneSetSummary, 'planes'> & { planes: StoredPlane[] };
+
 export interface PlaneSetKey {
   datasetId: string;
   count: number;
@@ -114,7 +116,7 @@ export class PlaneSetRepository {
     return id;
   }
 
-  get(id: number): PlaneSetSummary & { planes: StoredPlane[] } {
+  get(id: number): StoredPlaneSet {
     const row = this.db.prepare('SELECT * FROM plane_sets WHERE id = ?').get(id) as
       PlaneSetRow | undefined;
     if (!row) throw new NotFoundError('plane set', id);
@@ -132,7 +134,7 @@ export class PlaneSetRepository {
     return toPlane(row);
   }
 
-  list(datasetId?: string): (PlaneSetSummary & { planes: StoredPlane[] })[] {
+  list(datasetId?: string): StoredPlaneSet[] {
     const rows = (
       datasetId === undefined
         ? this.db.prepare('SELECT * FROM plane_sets ORDER BY id').all()
@@ -143,7 +145,7 @@ export class PlaneSetRepository {
     return rows.map((row) => this.toSummary(row));
   }
 
-  private toSummary(row: PlaneSetRow): PlaneSetSummary & { planes: StoredPlane[] } {
+  private toSummary(row: PlaneSetRow): StoredPlaneSet {
     const planes = (
       this.db
         .prepare('SELECT * FROM planes WHERE plane_set_id = ? ORDER BY idx')

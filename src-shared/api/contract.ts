@@ -156,6 +156,8 @@ export const methods = {
     projectId: id(),
     json: string({ min: 1, max: 2_000_000_000, trim: false }),
     name: optional(name()),
+    /** For a plain model JSON: the dataset it was trained on (guessed from its shape if absent). */
+    datasetId: optional(string({ min: 1, max: 100 })),
   }),
   getMaskHeatmap: object({ modelId: id() }),
 

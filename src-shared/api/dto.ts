@@ -77,6 +77,8 @@ export interface ExperimentSpec {
 }
 
 export interface SetupPlan {
+  /** The dataset the setup is for (its input size decides the HNPs). */
+  datasetId: string;
   family: ArchitectureFamily;
   hidden: number[];
   density: number;

@@ -1,0 +1,147 @@
+/**
+ * Measure jobs: a model's checkpoints (the last, or all) on a plane set, every phenomenon
+ * and cP, in a measure worker. Each plane's results land in one transaction as soon as
+ * they arrive, and planes already measured are skipped, so a job that was paused or cut
+ * off by a crash continues where it stopped without writing anything twice.
+ */
+import type { PhenomenonSpec, ScopeName } from '../../src-shared/api/dto.ts';
+import type { StoredCheckpoint } from '../zoo/checkpoints.ts';
+import { planeMessage } from '../workers/measure-protocol.ts';
+import type { Zoo } from '../zoo/zoo.ts';
+import { MeasureWorker } from './measure-client.ts';
+import type { JobControl, JobOutcome, JobRunner } from './scheduler.ts';
+
+export interface MeasureJobSpec {
+  modelId: number;
+  planeSetId: number;
+  checkpoints: 'last' | 'all';
+  cps: number[];
+  phenomena: PhenomenonSpec[] | null;
+  scope: ScopeName;
+}
+
+export function networkMessage(widths: number[], checkpoint: StoredCheckpoint) {
+  return {
+    widths,
+    weights: checkpoint.weights,
+    biases: checkpoint.biases,
+    masks: checkpoint.masks,
+  };
+}
+
+export class MeasureRunner implements JobRunner {
+  constructor(
+    private readonly zoo: Zoo,
+    private readonly home: string,
+  ) {}
+
+  /** The checkpoints a measure job covers, oldest first. */
+  checkpointsOf(spec: MeasureJobSpec) {
+    const all = this.zoo.checkpoints.list(spec.modelId);
+    return spec.checkpoints === 'all' ? all : all.slice(-1);
+  }
+
+  async run(control: JobControl): Promise<JobOutcome> {
+    const spec = control.job.spec as MeasureJobSpec;
+    const model = this.zoo.models.get(spec.modelId);
+    const planeSet = this.zoo.planeSets.get(spec.planeSetId);
+    if (planeSet.datasetId !== model.datasetId) {
+      throw new Error(
+        `plane set ${planeSet.id} is on dataset ${planeSet.datasetId}, model ${model.id} on ${model.datasetId}`,
+      );
+    }
+    const checkpoints = this.checkpointsOf(spec);
+    if (checkpoints.length === 0) throw new Error(`model ${model.id} has no checkpoint to measure`);
+    const widths = [model.inputDim, ...model.hidden, model.classCount];
+    const total = checkpoints.length * planeSet.planes.length;
+    let done = 0;
+    const started = Date.now();
+    let measuredHere = 0;
+
+    const worker = new MeasureWorker(this.home);
+    control.onStop(() => void worker.terminate());
+    try {
+      for (const summary of checkpoints) {
+        if (control.stopReason) return { kind: 'stopped' };
+        const todo = planeSet.planes.filter(
+          (plane) =>
+            !this.zoo.measurements.isPlaneMeasured(
+              summary.id,
+              planeSet.id,
+              plane.index,
+              spec.scope,
+              spec.cps,
+            ),
+        );
+        done += planeSet.planes.length - todo.length;
+        if (todo.length === 0) continue;
+        const checkpoint = this.zoo.checkpoints.get(summary.id);
+        await worker.request<null>(
+          {
+            type: 'measure',
+            patternKey: `checkpoint:${checkpoint.id}`,
+            network: networkMessage(widths, checkpoint),
+            datasetId: model.datasetId,
+            planes: todo.map(planeMessage),
+            phenomena: spec.phenomena,
+            cps: spec.cps,
+            scope: spec.scope,
+          },
+          {
+            onPlane: (result) => {
+              this.zoo.transaction(() => {
+                const rows = [];
+                let k = 0;
+                for (const phenomenon of result.phenomena) {
+                  for (const cp of result.cps) {
+                    rows.push({
+                      checkpointId: checkpoint.id,
+                      planeSetId: planeSet.id,
+                      plane: result.plane,
+                      phenomenon,
+                      cp,
+                      scope: spec.scope,
+                      s: result.s[k],
+                      blanketArea: result.blanketArea[k],
+                      domainArea: result.domainArea,
+                      constraints: result.constraints[k],
+                      coverage: result.coverage[k],
+                    });
+                    k++;
+                  }
+                }
+                this.zoo.measurements.put(rows);
+                this.zoo.measurements.putRegionCounts([
+                  {
+                    checkpointId: checkpoint.id,
+                    planeSetId: planeSet.id,
+                    plane: result.plane,
+                    regions: result.regions,
+                    domainArea: result.domainArea,
+                    ms: result.ms,
+                  },
+                ]);
+              });
+              done++;
+              measuredHere++;
+              const perUnit = (Date.now() - started) / measuredHere;
+              control.progress({
+                progress: done / total,
+                iteration: done,
+                loss: null,
+                accuracy: null,
+                etaSeconds: ((total - done) * perUnit) / 1000,
+              });
+            },
+          },
+        );
+      }
+    } catch (error) {
+      if (control.stopReason) return { kind: 'stopped' };
+      throw error;
+    } finally {
+      await worker.terminate();
+    }
+    return { kind: 'done' };
+  }
+}

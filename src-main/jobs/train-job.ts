@@ -1,0 +1,295 @@
+/**
+ * Training jobs. One job trains one model in a training worker (train.worker.ts) and
+ * stores what it emits as it comes: metrics at every evaluation point, checkpoints at the
+ * chosen iterations, and a resume state (snapshot) now and then. Writes are upserts keyed
+ * by (model, iteration), so a run resumed from its last snapshot after a crash rewrites
+ * the same rows instead of adding new ones.
+ *
+ * Pruning after training (one-shot with rewinding, iterative) is a sequence of phases: a
+ * dense run, then one or more pruned-and-rewound runs; only the last phase's checkpoints
+ * and metrics are the model's. Between phases the job keeps the original initialisation
+ * and the last trained parameters in its resume blob.
+ */
+import type {
+  Backend,
+  PhenomenonSpec,
+  PruningScheme,
+  ScopeName,
+} from '../../src-shared/api/dto.ts';
+import type { ArchitectureFamily } from '../../src-shared/model/architecture.ts';
+import { magnitudePruningRound, oneShotWinningTicket } from '../train/pruning.ts';
+import type { LayerParameters, ResumeState, TrainSpec } from '../train/spec.ts';
+import { spawnWorker } from '../workers/spawn.ts';
+import type { FromWorker, ToWorker } from '../workers/train-protocol.ts';
+import { resumeBuffers } from '../workers/train-protocol.ts';
+import { packNetwork } from '../zoo/checkpoints.ts';
+import type { Zoo } from '../zoo/zoo.ts';
+import { decodeBlob, encodeBlob } from './blob-codec.ts';
+import type { JobControl, JobOutcome, JobRunner } from './scheduler.ts';
+
+/** What to measure once the model is trained. */
+export interface MeasureFollowUp {
+  planeSetId: number;
+  checkpoints: 'last' | 'all';
+  cps: number[];
+  phenomena: PhenomenonSpec[] | null;
+  scope: ScopeName;
+}
+
+export interface TrainJobSpec {
+  modelId: number;
+  family: ArchitectureFamily;
+  hidden: number[];
+  density: number;
+  seed: number;
+  datasetId: string;
+  iterations: number;
+  checkpoints: 'ends' | 'all';
+  pruning: PruningScheme;
+  measure: MeasureFollowUp | null;
+}
+
+/** What a training job keeps between runs (its resume blob). */
+interface TrainState {
+  phase: number;
+  resume: ResumeState | null;
+  /** Iteration-0 parameters of phase 0: what pruned phases rewind to. */
+  initial: LayerParameters[] | null;
+  /** Final parameters of the previous phase. */
+  trained: LayerParameters[] | null;
+}
+
+export function phaseCount(pruning: PruningScheme): number {
+  if (pruning.kind === 'random') return 1;
+  if (pruning.kind === 'one-shot') return 2;
+  return pruning.rounds + 1;
+}
+
+/** The density a one-shot ticket is pruned to: the setup's, or 1 − rate for a dense setup. */
+export function oneShotDensity(spec: TrainJobSpec): number {
+  if (spec.pruning.kind !== 'one-shot') throw new Error('not a one-shot job');
+  return spec.density < 1 ? spec.density : 1 - spec.pruning.rate;
+}
+
+function phaseSpec(spec: TrainJobSpec, state: TrainState): TrainSpec {
+  const last = state.phase === phaseCount(spec.pruning) - 1;
+  const base = {
+    hidden: spec.hidden,
+    family: spec.family,
+    seed: spec.seed,
+    dataset: spec.datasetId,
+    iterations: spec.iterations,
+    checkpoints: last ? spec.checkpoints : ('ends' as const),
+  };
+  if (spec.pruning.kind === 'random') return { ...base, density: spec.density };
+  if (state.phase === 0) return { ...base, density: 1 };
+  if (!state.initial || !state.trained) throw new Error('pruning phase without the previous phase');
+  const ticket =
+    spec.pruning.kind === 'one-shot'
+      ? oneShotWinningTicket(state.trained, state.initial, oneShotDensity(spec))
+      : magnitudePruningRound(state.trained, state.initial, spec.pruning.rate);
+  return { ...base, initial: ticket.layers };
+}
+
+/** Starts one training run in a worker; `stop` asks it to pause or cancel. */
+function startTraining(
+  message: Extract<ToWorker, { type: 'start' }>,
+  onMessage: (message: FromWorker) => void,
+): { done: Promise<Extract<FromWorker, { type: 'done' }>>; stop(kind: 'pause' | 'cancel'): void } {
+  const worker = spawnWorker(new URL('../workers/train.worker.ts', import.meta.url));
+  const done = new Promise<Extract<FromWorker, { type: 'done' }>>((resolve, reject) => {
+    let settled = false;
+    worker.on('message', (incoming: FromWorker) => {
+      if (settled) return;
+      try {
+        if (incoming.type === 'done') {
+          settled = true;
+          resolve(incoming);
+        } else if (incoming.type === 'error') {
+          settled = true;
+          reject(new Error(incoming.message));
+        } else {
+          onMessage(incoming);
+        }
+      } catch (error) {
+        settled = true;
+        reject(error as Error);
+      }
+      if (settled) void worker.terminate();
+    });
+    worker.on('error', (error) => {
+      if (!settled) reject(error);
+      settled = true;
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`the training worker exited (code ${code}) before finishing`));
+      settled = true;
+    });
+  });
+  worker.postMessage(message, message.resume ? resumeBuffers(message.resume) : []);
+  return { done, stop: (kind) => worker.postMessage({ type: kind } satisfies ToWorker) };
+}
+
+export interface TrainRunnerOptions {
+  /** The lab's home: the training worker reads datasets from its cache. */
+  home: string;
+  /** Snapshot cadence in steps. */
+  snapshotEvery?: number;
+  /** Runs in the transaction that marks the job done (queues the measure job). */
+  onTrained(spec: TrainJobSpec, jobId: number): void;
+  /** Learned facts: the backend in use and the speed of a finished run. */
+  onBackend?(backend: Backend, skipped: readonly string[]): void;
+  onSpeed?(backend: Backend, parameters: number, msPerIteration: number): void;
+}
+
+export class TrainRunner implements JobRunner {
+  constructor(
+    private readonly zoo: Zoo,
+    private readonly options: TrainRunnerOptions,
+  ) {}
+
+  private loadState(jobId: number): TrainState {
+    const blob = this.zoo.jobs.resumeState(jobId);
+    if (!blob) return { phase: 0, resume: null, initial: null, trained: null };
+    return decodeBlob<TrainState>(blob);
+  }
+
+  private saveState(jobId: number, state: TrainState): void {
+    this.zoo.jobs.setResumeState(jobId, encodeBlob(state));
+  }
+
+  async run(control: JobControl): Promise<JobOutcome> {
+    const spec = control.job.spec as TrainJobSpec;
+    const jobId = control.job.id;
+    const model = this.zoo.models.get(spec.modelId);
+    const phases = phaseCount(spec.pruning);
+    const state = this.loadState(jobId);
+    const total = phases * spec.iterations;
+    let accuracy: number | null = null;
+    let backend: Backend | null = null;
+    let current: { stop(kind: 'pause' | 'cancel'): void } | null = null;
+    control.onStop((reason) => current?.stop(reason === 'cancel' ? 'cancel' : 'pause'));
+
+    while (state.phase < phases) {
+      const last = state.phase === phases - 1;
+      const trainSpec = phaseSpec(spec, state);
+      const offset = state.phase * spec.iterations;
+      if (control.stopReason) return { kind: 'stopped' };
+      const run = startTraining(
+        {
+          type: 'start',
+          spec: trainSpec,
+          dataDirectory: this.options.home,
+          ...(state.resume ? { resume: state.resume } : {}),
+          ...(this.options.snapshotEvery !== undefined
+            ? { snapshotEvery: this.options.snapshotEvery }
+            : {}),
+        },
+        (message) => {
+          switch (message.type) {
+            case 'ready':
+              backend = message.backend.name;
+              this.zoo.models.setBackend(model.id, backend);
+              this.options.onBackend?.(backend, message.backend.skipped);
+              control.progress({
+                progress: offset / total,
+                iteration: offset,
+                loss: null,
+                accuracy,
+                etaSeconds: null,
+                backend,
+              });
+              break;
+            case 'progress': {
+              const done = offset + message.iteration;
+              control.progress({
+                progress: done / total,
+                iteration: done,
+                loss: message.loss,
+                accuracy,
+                etaSeconds: ((total - done) * message.msPerIteration) / 1000,
+                backend,
+              });
+              break;
+            }
+            case 'evaluation':
+              if (last) {
+                accuracy = message.point.validationAccuracy;
+                this.zoo.checkpoints.putMetric(model.id, {
+                  iteration: message.point.iteration,
+                  accuracy: message.point.validationAccuracy,
+                  loss: message.point.validationLoss,
+                });
+              }
+              break;
+            case 'checkpoint':
+              if (state.phase === 0 && message.iteration === 0 && phases > 1) {
+                state.initial = message.layers;
+              }
+              if (last) {
+                this.zoo.checkpoints.put(
+                  model.id,
+                  message.iteration,
+                  packNetwork({
+                    inputDim: message.layers[0].inDim,
+                    layers: message.layers.map((layer, index) => ({
+                      inDim: layer.inDim,
+                      outDim: layer.outDim,
+                      weights: Float64Array.from(layer.weights),
+                      bias: Float64Array.from(layer.bias),
+                      ...(layer.mask ? { mask: layer.mask } : {}),
+                      activation: index === message.layers.length - 1 ? 'linear' : 'relu',
+                    })),
+                  }),
+                );
+              }
+              break;
+            case 'snapshot':
+              state.resume = message.state;
+              this.saveState(jobId, state);
+              break;
+          }
+        },
+      );
+      current = run;
+      if (control.stopReason) run.stop(control.stopReason === 'cancel' ? 'cancel' : 'pause');
+      const done = await run.done;
+      current = null;
+      if (done.status !== 'completed') {
+        state.resume = done.resume ?? state.resume;
+        this.saveState(jobId, state);
+        return { kind: 'stopped' };
+      }
+      if (!last) {
+        // The next phase starts from the pruned, rewound network.
+        state.trained = done.layers;
+        state.resume = null;
+        state.phase += 1;
+        this.saveState(jobId, state);
+        if (control.stopReason) return { kind: 'stopped' };
+        continue;
+      }
+      const parameters = done.layers.reduce(
+        (sum, layer) =>
+          sum +
+          (layer.mask ? layer.mask.reduce((kept, bit) => kept + bit, 0) : layer.weights.length) +
+          layer.bias.length,
+        0,
+      );
+      if (Number.isFinite(done.msPerIteration)) {
+        this.options.onSpeed?.(done.backend.name, parameters, done.msPerIteration);
+      }
+      return {
+        kind: 'done',
+        finish: () => {
+          this.zoo.db
+            .prepare('UPDATE models SET iterations = ?, backend = ? WHERE id = ?')
+            .run(spec.iterations, done.backend.name, model.id);
+          this.zoo.jobs.setResumeState(jobId, null);
+          this.options.onTrained(spec, jobId);
+        },
+      };
+    }
+    return { kind: 'done' };
+  }
+}

@@ -1,0 +1,1085 @@
+/**
+ * The lab service: the one implementation of the typed api (src-shared/api/contract.ts).
+ * The Electron IPC binding, the browser-mode server and the CLI all call it; it is the
+ * only writer of the zoo. Heavy work goes to worker threads: training to training
+ * workers, partitions and measurements to measure workers (one long-lived worker serves
+ * interactive requests, each measure job gets its own).
+ *
+ *   const lab = await LabService.open({ shell: 'cli' });
+ *   lab.on('job', (job) => …);
+ *   await lab.start();        // resumes unfinished jobs
+ *   …
+ *   await lab.close({ pauseRunning: true });
+ */
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  parseParams,
+  type LabApi,
+  type MethodName,
+  type Params,
+  type Results,
+} from '../../src-shared/api/contract.ts';
+import type {
+  Backend,
+  BlanketView,
+  DatasetSummary,
+  ExperimentSpec,
+  JobSummary,
+  LabEvents,
+  PartitionView,
+  PhenomenonSpec,
+  Shell,
+  ZooEntity,
+} from '../../src-shared/api/dto.ts';
+import { ValidationError } from '../../src-shared/api/validate.ts';
+import { architectureName, validateArchitecture } from '../../src-shared/model/architecture.ts';
+import { parseModelJson } from '../../src-shared/model/format.ts';
+import { hnpCount } from '../../src-shared/model/hnp.ts';
+import { DatasetRegistry, type DatasetEntry } from '../data/registry.ts';
+import { MeasureWorker } from '../jobs/measure-client.ts';
+import { MeasureRunner, networkMessage, type MeasureJobSpec } from '../jobs/measure-job.ts';
+import { Scheduler } from '../jobs/scheduler.ts';
+import {
+  phaseCount,
+  TrainRunner,
+  type MeasureFollowUp,
+  type TrainJobSpec,
+} from '../jobs/train-job.ts';
+import type { BlanketResult, ImagesResult, PartitionMessage } from '../workers/measure-protocol.ts';
+import { planeMessage } from '../workers/measure-protocol.ts';
+import { networkWidths, packNetwork } from '../zoo/checkpoints.ts';
+import { labPaths, type LabPaths } from '../zoo/home.ts';
+import { jobSummary } from '../zoo/jobs.ts';
+import { modelSummary } from '../zoo/models.ts';
+import { planeSummary, type StoredPlane } from '../zoo/planes.ts';
+import { Zoo } from '../zoo/zoo.ts';
+import {
+  exportModelBundle,
+  exportModelJson,
+  exportProjectBundle,
+  parseModelBundle,
+  parseProjectBundle,
+  storeModelBundle,
+  storeProjectBundle,
+} from './bundles.ts';
+import { compareRow } from './compare.ts';
+import { LruCache } from './lru.ts';
+import { planSetups, setupKey, type PlannedSetup } from './setups.ts';
+
+export interface LabOptions {
+  /** The zoo file; default `<home>/zoo.sqlite`. */
+  zooPath?: string;
+  /** The lab's folder (zoo and dataset cache); default per user, or MBH_LAB_HOME. */
+  home?: string;
+  /** Concurrent jobs; default the number of cores − 1, at least 1. */
+  workers?: number;
+  shell: Shell;
+  /** Training snapshot cadence in steps (tests make it small). */
+  snapshotEvery?: number;
+}
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+/** Bytes of recent partitions kept in memory for the plane viewer. */
+const PARTITION_CACHE_BYTES = 256 * 1024 * 1024;
+/** Measure cost per plane before any has been measured on this machine (ms). */
+const DEFAULT_MS_PER_PLANE = 2_000;
+/** Training speed before any run has been measured: ms per iteration per kept parameter. */
+const DEFAULT_MS_PER_PARAMETER = 2e-5;
+const SPEED_SAMPLES = 20;
+
+interface SpeedSample {
+  parameters: number;
+  msPerIteration: number;
+}
+
+function partitionBytes(view: PartitionView): number {
+  return (
+    view.vertexOffsets.byteLength +
+    view.vertices.byteLength +
+    view.areas.byteLength +
+    view.patterns.byteLength +
+    view.domain.byteLength +
+    256
+  );
+}
+
+/** Errors of the caller's making: bad references, wrong states. Their messages name the field. */
+function invalid(path: string, problem: string): never {
+  throw new ValidationError(path, problem);
+}
+
+export class LabService implements LabApi {
+  private readonly events = new EventEmitter();
+  private readonly scheduler: Scheduler;
+  private readonly registry: DatasetRegistry;
+  private readonly partitions = new LruCache<PartitionView>(PARTITION_CACHE_BYTES, partitionBytes);
+  private interactive: MeasureWorker | null = null;
+  private backendProbe: Promise<{ backend: Backend; note: string }> | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly zoo: Zoo,
+    readonly paths: LabPaths,
+    private readonly shell: Shell,
+    workers: number,
+    snapshotEvery: number | undefined,
+  ) {
+    this.events.setMaxListeners(0);
+    this.registry = new DatasetRegistry(paths.home);
+    const train = new TrainRunner(zoo, {
+      home: paths.home,
+      ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
+      onTrained: (spec, jobId) => this.queueFollowUp(spec, jobId),
+      onBackend: (backend, skipped) =>
+        this.zoo.settings.set('backend', { backend, note: backendNote(backend, skipped) }),
+      onSpeed: (backend, parameters, msPerIteration) =>
+        this.recordSpeed(backend, parameters, msPerIteration),
+    });
+    this.scheduler = new Scheduler(zoo, {
+      workers,
+      runners: { train, measure: new MeasureRunner(zoo, paths.home) },
+      emit: (job) => this.emit('job', job),
+    });
+  }
+
+  static async open(options: LabOptions): Promise<LabService> {
+    const paths = labPaths({ zooPath: options.zooPath, home: options.home });
+    const workers = options.workers ?? Math.max(1, availableParallelism() - 1);
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new RangeError(`workers must be a positive integer, got ${workers}`);
+    }
+    const zoo = Zoo.open(paths.zooFile);
+    return new LabService(zoo, paths, options.shell, workers, options.snapshotEvery);
+  }
+
+  on<E extends keyof LabEvents>(event: E, listener: (payload: LabEvents[E]) => void): void {
+    this.events.on(event, listener);
+  }
+
+  off<E extends keyof LabEvents>(event: E, listener: (payload: LabEvents[E]) => void): void {
+    this.events.off(event, listener);
+  }
+
+  /** Resumes unfinished jobs (those a previous run left queued or running). */
+  async start(): Promise<void> {
+    this.scheduler.start();
+  }
+
+  /** Resolves when no job is running or queued. */
+  idle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  async close(options: { pauseRunning: boolean } = { pauseRunning: true }): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.scheduler.close(options);
+    await this.interactive?.terminate();
+    this.interactive = null;
+    this.zoo.close();
+  }
+
+  private emit<E extends keyof LabEvents>(event: E, payload: LabEvents[E]): void {
+    this.events.emit(event, payload);
+  }
+
+  private changed(
+    entity: ZooEntity,
+    id: number | string,
+    change: 'created' | 'updated' | 'deleted',
+  ) {
+    this.emit('zoo', { entity, id, change });
+  }
+
+  private check<M extends MethodName>(method: M, params: Params<M>): Params<M> {
+    if (this.closed) throw new Error('the lab is closed');
+    return parseParams(method, params);
+  }
+
+  private worker(): MeasureWorker {
+    if (!this.interactive || !this.interactive.alive)
+      this.interactive = new MeasureWorker(this.paths.home);
+    return this.interactive;
+  }
+
+  // ── info and datasets ────────────────────────────────────────────────────────────
+
+  async info(params: Params<'info'>): Promise<Results['info']> {
+    this.check('info', params);
+    const { backend, note } = await this.backend();
+    return {
+      version: VERSION,
+      shell: this.shell,
+      backend,
+      backendNote: note,
+      zooPath: this.paths.zooFile,
+      workers: this.scheduler.workers,
+    };
+  }
+
+  /** The training backend: as last seen by a training worker, else probed once in a worker. */
+  private backend(): Promise<{ backend: Backend; note: string }> {
+    const known = this.zoo.settings.get<{ backend: Backend; note: string }>('backend');
+    if (known) return Promise.resolve(known);
+    this.backendProbe ??= probeBackend().then((found) => {
+      if (!this.closed) this.zoo.settings.set('backend', found);
+      return found;
+    });
+    return this.backendProbe;
+  }
+
+  private datasetEntries(): DatasetEntry[] {
+    return this.registry.list();
+  }
+
+  private datasetEntry(id: string, path: string): DatasetEntry {
+    const entry = this.datasetEntries().find((candidate) => candidate.id === id);
+    if (!entry) {
+      const known = this.datasetEntries()
+        .map((candidate) => candidate.id)
+        .join(', ');
+      invalid(path, `unknown dataset ${JSON.stringify(id)} (known: ${known})`);
+    }
+    return entry;
+  }
+
+  private datasetSummary(entry: DatasetEntry): DatasetSummary {
+    const learned = this.zoo.settings.get<{ low: number; high: number }>(`box:${entry.id}`);
+    return {
+      id: entry.id,
+      name: entry.name,
+      inputDim: entry.inputDim,
+      classCount: entry.classCount,
+      classNames: [...entry.classNames],
+      trainCount: entry.trainCount ?? 0,
+      testCount: entry.testCount ?? 0,
+      builtin: entry.builtIn,
+      inputBox: learned ?? { low: 0, high: 1 },
+    };
+  }
+
+  async listDatasets(params: Params<'listDatasets'>): Promise<Results['listDatasets']> {
+    this.check('listDatasets', params);
+    return this.datasetEntries().map((entry) => this.datasetSummary(entry));
+  }
+
+  async importDataset(params: Params<'importDataset'>): Promise<Results['importDataset']> {
+    const p = this.check('importDataset', params);
+    if (!(p.testShare > 0)) invalid('params.testShare', 'must be greater than 0');
+    const folder = mkdtempSync(join(tmpdir(), 'mbh-import-'));
+    try {
+      let files;
+      if (p.format === 'csv') {
+        if (!p.csv) invalid('params.csv', 'a CSV import needs the CSV text');
+        const path = join(folder, 'data.csv');
+        writeFileSync(path, p.csv);
+        files = { format: 'csv' as const, path };
+      } else {
+        if (!p.images) invalid('params.images', 'an IDX import needs the images file (base64)');
+        if (!p.labels) invalid('params.labels', 'an IDX import needs the labels file (base64)');
+        const images = join(folder, 'images.idx');
+        const labels = join(folder, 'labels.idx');
+        writeFileSync(images, Buffer.from(p.images, 'base64'));
+        writeFileSync(labels, Buffer.from(p.labels, 'base64'));
+        files = { format: 'idx' as const, images, labels };
+      }
+      const entry = this.registry.importDataset({
+        name: p.name,
+        train: files,
+        testFraction: p.testShare,
+      });
+      const summary = this.datasetSummary(entry);
+      this.zoo.datasets.put(summary);
+      this.changed('dataset', summary.id, 'created');
+      return summary;
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }
+
+  // ── projects ─────────────────────────────────────────────────────────────────────
+
+  async listProjects(params: Params<'listProjects'>): Promise<Results['listProjects']> {
+    this.check('listProjects', params);
+    return this.zoo.projects.list();
+  }
+
+  async createProject(params: Params<'createProject'>): Promise<Results['createProject']> {
+    const p = this.check('createProject', params);
+    const id = this.zoo.projects.create(p.name, p.description);
+    this.changed('project', id, 'created');
+    return this.zoo.projects.get(id);
+  }
+
+  async renameProject(params: Params<'renameProject'>): Promise<Results['renameProject']> {
+    const p = this.check('renameProject', params);
+    this.zoo.projects.rename(p.id, p.name);
+    this.changed('project', p.id, 'updated');
+    return this.zoo.projects.get(p.id);
+  }
+
+  async setProjectNotes(params: Params<'setProjectNotes'>): Promise<Results['setProjectNotes']> {
+    const p = this.check('setProjectNotes', params);
+    this.zoo.projects.setNotes(p.id, p.notes);
+    this.changed('project', p.id, 'updated');
+    return this.zoo.projects.get(p.id);
+  }
+
+  async deleteProject(params: Params<'deleteProject'>): Promise<Results['deleteProject']> {
+    const p = this.check('deleteProject', params);
+    this.zoo.projects.get(p.id);
+    await this.stopJobsOf('project_id', p.id);
+    this.zoo.transaction(() => {
+      this.zoo.projects.delete(p.id);
+      this.zoo.models.dropUnusedTags();
+    });
+    this.partitions.deletePrefix('');
+    this.changed('project', p.id, 'deleted');
+    return { deleted: true };
+  }
+
+  /** Cancels running jobs of a project's, experiment's or model's models and waits for them. */
+  private async stopJobsOf(column: 'project_id' | 'experiment_id' | 'id', id: number) {
+    const rows = this.zoo.db
+      .prepare(
+        `SELECT j.id FROM jobs j JOIN models m ON m.id = j.model_id WHERE m.${column} = ?
+         UNION SELECT j.id FROM jobs j JOIN experiments e ON e.id = j.experiment_id
+           WHERE ${column === 'id' ? '0' : `e.${column === 'project_id' ? 'project_id' : 'id'} = ?`}`,
+      )
+      .all(...(column === 'id' ? [id] : [id, id])) as { id: number }[];
+    await this.scheduler.stopRunning(rows.map((row) => row.id));
+  }
+
+  async exportProject(params: Params<'exportProject'>): Promise<Results['exportProject']> {
+    const p = this.check('exportProject', params);
+    const bundle = exportProjectBundle(this.zoo, p.id);
+    return {
+      fileName: `${fileSlug(bundle.project.name)}.mbh-project.json`,
+      content: JSON.stringify(bundle),
+    };
+  }
+
+  async importProject(params: Params<'importProject'>): Promise<Results['importProject']> {
+    const p = this.check('importProject', params);
+    const parsed = parseProjectBundle(parseJson(p.json, 'params.json'));
+    const id = this.zoo.transaction(() => storeProjectBundle(this.zoo, parsed));
+    this.changed('project', id, 'created');
+    return this.zoo.projects.get(id);
+  }
+
+  // ── experiments ──────────────────────────────────────────────────────────────────
+
+  private setups(spec: ExperimentSpec): PlannedSetup[] {
+    return spec.datasets.flatMap((datasetId, index) => {
+      const entry = this.datasetEntry(datasetId, `params.spec.datasets[${index}]`);
+      try {
+        return planSetups(spec, entry);
+      } catch (error) {
+        if (error instanceof ValidationError) throw error;
+        invalid('params.spec', (error as Error).message);
+      }
+    });
+  }
+
+  async planExperiment(params: Params<'planExperiment'>): Promise<Results['planExperiment']> {
+    const p = this.check('planExperiment', params);
+    const setups = this.setups(p.spec);
+    const models = setups.length * p.spec.seeds.length;
+    const phases = phaseCount(p.spec.pruning);
+    let trainMs = 0;
+    for (const setup of setups) {
+      const parameters = hnpCount(
+        validateArchitecture({
+          family: setup.family,
+          hidden: setup.hidden,
+          inputDim: setup.inputDim,
+          outputDim: setup.classCount,
+        }),
+        setup.density,
+      );
+      trainMs += p.spec.seeds.length * phases * p.spec.iterations * this.msPerIteration(parameters);
+    }
+    const checkpointsMeasured =
+      p.spec.checkpoints === 'all'
+        ? Math.max(2, Math.ceil(Math.log(p.spec.iterations) / Math.log(1.5)) + 2)
+        : 1;
+    const measureMs = models * checkpointsMeasured * p.spec.planeCount * this.msPerPlane();
+    const workers = this.scheduler.workers;
+    return {
+      setups: setups.map(({ family, hidden, density, hnps, hnpLevel, datasetId }) => ({
+        family,
+        hidden,
+        density,
+        hnps,
+        datasetId,
+        ...(hnpLevel !== undefined ? { hnpLevel } : {}),
+      })),
+      jobCount: models * 2,
+      trainJobs: models,
+      measureJobs: models,
+      estimatedSeconds: (trainMs + measureMs) / 1000 / Math.min(workers, Math.max(1, models)),
+    };
+  }
+
+  /** ms per iteration for a network of `parameters`, from the runs measured on this machine. */
+  private msPerIteration(parameters: number): number {
+    const backend = this.zoo.settings.get<{ backend: Backend }>('backend')?.backend ?? 'cpu';
+    const samples = this.zoo.settings.get<SpeedSample[]>(`speed:${backend}`) ?? [];
+    if (samples.length === 0) return 0.5 + DEFAULT_MS_PER_PARAMETER * parameters;
+    // Cost ≈ per-step overhead + a term linear in parameters; with one sample, scale it.
+    let perParameter = 0;
+    for (const sample of samples)
+      perParameter += sample.msPerIteration / Math.max(sample.parameters, 1);
+    perParameter /= samples.length;
+    return perParameter * parameters;
+  }
+
+  private recordSpeed(backend: Backend, parameters: number, msPerIteration: number): void {
+    const key = `speed:${backend}`;
+    const samples = this.zoo.settings.get<SpeedSample[]>(key) ?? [];
+    samples.push({ parameters, msPerIteration });
+    this.zoo.settings.set(key, samples.slice(-SPEED_SAMPLES));
+  }
+
+  private msPerPlane(): number {
+    const row = this.zoo.db.prepare('SELECT avg(ms) AS ms FROM region_counts').get() as {
+      ms: number | null;
+    };
+    return row.ms ?? DEFAULT_MS_PER_PLANE;
+  }
+
+  /** The plane set of (dataset, count, seed, clip), drawn in a worker the first time. */
+  private async ensurePlaneSet(datasetId: string, count: number, seed: number, clip: boolean) {
+    const key = { datasetId, count, seed, clip };
+    const existing = this.zoo.planeSets.findByKey(key);
+    if (existing !== null) return existing;
+    const drawn = await this.worker().request<{
+      planes: StoredPlane[];
+      inputBox: { low: number; high: number };
+    }>({
+      type: 'planes',
+      datasetId,
+      count,
+      seed,
+      clip,
+    });
+    this.zoo.settings.set(`box:${datasetId}`, drawn.inputBox);
+    const again = this.zoo.planeSets.findByKey(key);
+    if (again !== null) return again;
+    const id = this.zoo.transaction(() => this.zoo.planeSets.create(key, drawn.planes));
+    this.changed('planeSet', id, 'created');
+    return id;
+  }
+
+  async createExperiment(params: Params<'createExperiment'>): Promise<Results['createExperiment']> {
+    const p = this.check('createExperiment', params);
+    this.zoo.projects.get(p.projectId);
+    const spec = p.spec as ExperimentSpec;
+    const setups = this.setups(spec);
+    const planeSets = new Map<string, number>();
+    for (const datasetId of spec.datasets) {
+      planeSets.set(
+        datasetId,
+        await this.ensurePlaneSet(datasetId, spec.planeCount, spec.planeSeed, false),
+      );
+    }
+    const follow = (datasetId: string): MeasureFollowUp => ({
+      planeSetId: planeSets.get(datasetId)!,
+      checkpoints: spec.checkpoints === 'all' ? 'all' : 'last',
+      cps: spec.cps,
+      phenomena: spec.phenomena ?? null,
+      scope: spec.scope,
+    });
+    const { experimentId, jobIds } = this.zoo.transaction(() => {
+      const experimentId = this.zoo.experiments.create(
+        p.projectId,
+        spec,
+        planeSets.get(spec.datasets[0]) ?? null,
+      );
+      const jobIds: number[] = [];
+      const now = Date.now();
+      for (const setup of setups) {
+        for (const seed of spec.seeds) {
+          const name = `${architectureName(validateArchitecture({ family: setup.family, hidden: setup.hidden, inputDim: setup.inputDim, outputDim: setup.classCount }))} d=${formatDensity(setup.density)} seed ${seed} ${setup.datasetId}`;
+          const modelId = this.zoo.models.create({
+            projectId: p.projectId,
+            experimentId,
+            name,
+            family: setup.family,
+            hidden: setup.hidden,
+            inputDim: setup.inputDim,
+            classCount: setup.classCount,
+            density: setup.density,
+            hnps: setup.hnps,
+            hnpLevel: setup.hnpLevel ?? null,
+            seed,
+            pruning: spec.pruning,
+            datasetId: setup.datasetId,
+            backend: null,
+            iterations: 0,
+            notes: '',
+            createdAt: now,
+          });
+          const trainSpec: TrainJobSpec = {
+            modelId,
+            family: setup.family,
+            hidden: setup.hidden,
+            density: setup.density,
+            seed,
+            datasetId: setup.datasetId,
+            iterations: spec.iterations,
+            checkpoints: spec.checkpoints === 'all' ? 'all' : 'ends',
+            pruning: spec.pruning,
+            measure: follow(setup.datasetId),
+          };
+          const jobId = this.zoo.jobs.create({
+            kind: 'train',
+            experimentId,
+            modelId,
+            label: `train ${name}`,
+            spec: trainSpec,
+            iterations: spec.iterations * phaseCount(spec.pruning),
+          });
+          if (!p.launch) this.zoo.jobs.setState(jobId, 'paused');
+          jobIds.push(jobId);
+        }
+      }
+      return { experimentId, jobIds };
+    });
+    this.changed('experiment', experimentId, 'created');
+    const jobs = jobIds.map((id) => jobSummary(this.zoo.jobs.get(id)));
+    for (const job of jobs) this.emit('job', job);
+    this.scheduler.pump();
+    return { experiment: this.zoo.experiments.get(experimentId), jobs };
+  }
+
+  /** After training: the measure job of the model, in the transaction that marks it done. */
+  private queueFollowUp(spec: TrainJobSpec, trainJobId: number): void {
+    if (!spec.measure) return;
+    const job = this.zoo.jobs.get(trainJobId);
+    this.createMeasureJob(spec.modelId, job.experimentId, {
+      modelId: spec.modelId,
+      planeSetId: spec.measure.planeSetId,
+      checkpoints: spec.measure.checkpoints,
+      cps: spec.measure.cps,
+      phenomena: spec.measure.phenomena,
+      scope: spec.measure.scope,
+    });
+  }
+
+  private createMeasureJob(
+    modelId: number,
+    experimentId: number | null,
+    spec: MeasureJobSpec,
+  ): number {
+    const model = this.zoo.models.get(modelId);
+    const planeSet = this.zoo.planeSets.get(spec.planeSetId);
+    const checkpoints = this.zoo.checkpoints.list(modelId);
+    const units =
+      (spec.checkpoints === 'all' ? checkpoints.length : Math.min(1, checkpoints.length)) *
+      planeSet.planes.length;
+    const id = this.zoo.jobs.create({
+      kind: 'measure',
+      experimentId,
+      modelId,
+      label: `measure ${model.name}`,
+      spec,
+      iterations: units,
+    });
+    queueMicrotask(() => {
+      const created = this.zoo.db.open ? this.zoo.jobs.find(id) : null;
+      if (created) this.emit('job', jobSummary(created));
+    });
+    return id;
+  }
+
+  async listExperiments(params: Params<'listExperiments'>): Promise<Results['listExperiments']> {
+    const p = this.check('listExperiments', params);
+    return this.zoo.experiments.list(p.projectId);
+  }
+
+  async renameExperiment(params: Params<'renameExperiment'>): Promise<Results['renameExperiment']> {
+    const p = this.check('renameExperiment', params);
+    this.zoo.experiments.rename(p.id, p.name);
+    this.changed('experiment', p.id, 'updated');
+    return this.zoo.experiments.get(p.id);
+  }
+
+  async deleteExperiment(params: Params<'deleteExperiment'>): Promise<Results['deleteExperiment']> {
+    const p = this.check('deleteExperiment', params);
+    this.zoo.experiments.get(p.id);
+    await this.stopJobsOf('experiment_id', p.id);
+    this.zoo.transaction(() => {
+      this.zoo.experiments.delete(p.id);
+      this.zoo.models.dropUnusedTags();
+    });
+    this.partitions.deletePrefix('');
+    this.changed('experiment', p.id, 'deleted');
+    return { deleted: true };
+  }
+
+  // ── models ───────────────────────────────────────────────────────────────────────
+
+  async listModels(params: Params<'listModels'>): Promise<Results['listModels']> {
+    const p = this.check('listModels', params);
+    return this.zoo.models.list(p).map(modelSummary);
+  }
+
+  async getModel(params: Params<'getModel'>): Promise<Results['getModel']> {
+    const p = this.check('getModel', params);
+    const model = this.zoo.models.get(p.id);
+    return {
+      ...modelSummary(model),
+      inputDim: model.inputDim,
+      classCount: model.classCount,
+      checkpoints: this.zoo.checkpoints.list(model.id),
+      metrics: this.zoo.checkpoints.metrics(model.id),
+      measurements: this.zoo.measurements.forModel(model.id),
+      regionCounts: this.zoo.measurements.regionCountsForModel(model.id),
+    };
+  }
+
+  async renameModel(params: Params<'renameModel'>): Promise<Results['renameModel']> {
+    const p = this.check('renameModel', params);
+    this.zoo.models.rename(p.id, p.name);
+    this.changed('model', p.id, 'updated');
+    return modelSummary(this.zoo.models.get(p.id));
+  }
+
+  async setModelNotes(params: Params<'setModelNotes'>): Promise<Results['setModelNotes']> {
+    const p = this.check('setModelNotes', params);
+    this.zoo.models.setNotes(p.id, p.notes);
+    this.changed('model', p.id, 'updated');
+    return modelSummary(this.zoo.models.get(p.id));
+  }
+
+  async setModelTags(params: Params<'setModelTags'>): Promise<Results['setModelTags']> {
+    const p = this.check('setModelTags', params);
+    this.zoo.transaction(() => this.zoo.models.setTags(p.id, p.tags));
+    this.changed('model', p.id, 'updated');
+    return modelSummary(this.zoo.models.get(p.id));
+  }
+
+  async deleteModel(params: Params<'deleteModel'>): Promise<Results['deleteModel']> {
+    const p = this.check('deleteModel', params);
+    this.zoo.models.get(p.id);
+    await this.stopJobsOf('id', p.id);
+    this.zoo.transaction(() => this.zoo.models.delete(p.id));
+    this.partitions.deletePrefix('');
+    this.changed('model', p.id, 'deleted');
+    return { deleted: true };
+  }
+
+  async exportModel(params: Params<'exportModel'>): Promise<Results['exportModel']> {
+    const p = this.check('exportModel', params);
+    const model = this.zoo.models.get(p.id);
+    if (p.iteration !== undefined) {
+      if (!this.zoo.checkpoints.atIteration(p.id, p.iteration)) {
+        const stored = this.zoo.checkpoints.list(p.id).map((c) => c.iteration);
+        invalid(
+          'params.iteration',
+          `model ${p.id} has no checkpoint at ${p.iteration} (stored: ${stored.join(', ') || 'none'})`,
+        );
+      }
+      return {
+        fileName: `${fileSlug(model.name)}.iter${p.iteration}.mbh-model.json`,
+        content: JSON.stringify(exportModelJson(this.zoo, p.id, p.iteration)),
+      };
+    }
+    return {
+      fileName: `${fileSlug(model.name)}.mbh-bundle.json`,
+      content: JSON.stringify(exportModelBundle(this.zoo, p.id)),
+    };
+  }
+
+  async importModel(params: Params<'importModel'>): Promise<Results['importModel']> {
+    const p = this.check('importModel', params);
+    this.zoo.projects.get(p.projectId);
+    const value = parseJson(p.json, 'params.json');
+    const format = (value as { format?: unknown } | null)?.format;
+    let id: number;
+    if (format === 'mbh-model-bundle') {
+      const parsed = parseModelBundle(value, 'params.json');
+      id = this.zoo.transaction(() =>
+        storeModelBundle(this.zoo, parsed, p.projectId, null, p.name),
+      );
+    } else if (format === 'mbh-model') {
+      let network;
+      try {
+        network = parseModelJson(value);
+      } catch (error) {
+        invalid('params.json', (error as Error).message);
+      }
+      const widths = networkWidths(network);
+      const hidden = widths.slice(1, -1);
+      if (hidden.length === 0) invalid('params.json', 'a model needs at least one hidden layer');
+      const datasetId =
+        p.datasetId ?? guessDataset(this.datasetEntries(), widths[0], widths[widths.length - 1]);
+      const packed = packNetwork(network);
+      const kept = packed.masks
+        ? packed.masks.reduce((sum, bit) => sum + bit, 0)
+        : packed.weights.length;
+      const hiddenWeights =
+        widths.slice(0, -1).reduce((sum, width, i) => sum + width * widths[i + 1], 0) -
+        widths[widths.length - 2] * widths[widths.length - 1];
+      const outputWeights = widths[widths.length - 2] * widths[widths.length - 1];
+      const density = packed.masks ? Math.max(1e-9, (kept - outputWeights) / hiddenWeights) : 1;
+      id = this.zoo.transaction(() => {
+        const modelId = this.zoo.models.create({
+          projectId: p.projectId,
+          experimentId: null,
+          name: p.name ?? `imported FC(${hidden.join(',')})`,
+          family: 'custom',
+          hidden,
+          inputDim: widths[0],
+          classCount: widths[widths.length - 1],
+          density: Math.min(1, density),
+          hnps: Math.round(density * hiddenWeights) + hidden.reduce((a, b) => a + b, 0),
+          hnpLevel: null,
+          seed: 0,
+          pruning: { kind: 'random' },
+          datasetId,
+          backend: null,
+          iterations: 0,
+          notes: '',
+          createdAt: Date.now(),
+        });
+        this.zoo.checkpoints.put(modelId, 0, packed);
+        return modelId;
+      });
+    } else {
+      invalid('params.json.format', 'must be "mbh-model" or "mbh-model-bundle"');
+    }
+    this.changed('model', id, 'created');
+    return modelSummary(this.zoo.models.get(id));
+  }
+
+  async getMaskHeatmap(params: Params<'getMaskHeatmap'>): Promise<Results['getMaskHeatmap']> {
+    const p = this.check('getMaskHeatmap', params);
+    const model = this.zoo.models.get(p.modelId);
+    const checkpoint = this.zoo.checkpoints.latest(model.id);
+    const inputDim = model.inputDim;
+    const neurons = model.hidden[0];
+    const kept = new Float32Array(inputDim);
+    if (!checkpoint || !checkpoint.masks) {
+      kept.fill(neurons);
+    } else {
+      for (let j = 0; j < neurons; j++) {
+        for (let i = 0; i < inputDim; i++) kept[i] += checkpoint.masks[j * inputDim + i];
+      }
+    }
+    const side = Math.round(Math.sqrt(inputDim));
+    const square = side * side === inputDim;
+    return {
+      modelId: model.id,
+      width: square ? side : inputDim,
+      height: square ? side : 1,
+      kept,
+      neurons,
+    };
+  }
+
+  // ── planes, partitions, blankets ────────────────────────────────────────────────
+
+  async listPlaneSets(params: Params<'listPlaneSets'>): Promise<Results['listPlaneSets']> {
+    const p = this.check('listPlaneSets', params);
+    return this.zoo.planeSets
+      .list(p.datasetId)
+      .map((set) => ({ ...set, planes: set.planes.map(planeSummary) }));
+  }
+
+  async createPlaneSet(params: Params<'createPlaneSet'>): Promise<Results['createPlaneSet']> {
+    const p = this.check('createPlaneSet', params);
+    this.datasetEntry(p.datasetId, 'params.datasetId');
+    const id = await this.ensurePlaneSet(p.datasetId, p.count, p.seed, p.clip);
+    const set = this.zoo.planeSets.get(id);
+    return { ...set, planes: set.planes.map(planeSummary) };
+  }
+
+  private plane(planeSetId: number, index: number): StoredPlane {
+    const set = this.zoo.planeSets.get(planeSetId);
+    if (index >= set.planes.length) {
+      invalid(
+        'params.plane',
+        `plane set ${planeSetId} has planes 0–${set.planes.length - 1}, not ${index}`,
+      );
+    }
+    return set.planes[index];
+  }
+
+  async getSpanningImages(
+    params: Params<'getSpanningImages'>,
+  ): Promise<Results['getSpanningImages']> {
+    const p = this.check('getSpanningImages', params);
+    const set = this.zoo.planeSets.get(p.planeSetId);
+    const plane = this.plane(p.planeSetId, p.plane);
+    const result = await this.worker().request<ImagesResult>({
+      type: 'images',
+      datasetId: set.datasetId,
+      samples: [...plane.sampleIndices],
+    });
+    const side = Math.round(Math.sqrt(result.inputDim));
+    const square = side * side === result.inputDim;
+    return {
+      planeSetId: p.planeSetId,
+      plane: p.plane,
+      width: square ? side : result.inputDim,
+      height: square ? side : 1,
+      images: [result.images[0], result.images[1], result.images[2]],
+      labels: plane.sampleIndices.map((_, k) => result.labels[k]) as [number, number, number],
+    };
+  }
+
+  private async partition(
+    checkpointId: number,
+    planeSetId: number,
+    index: number,
+  ): Promise<PartitionView> {
+    const key = `${checkpointId}:${planeSetId}:${index}`;
+    const cached = this.partitions.get(key);
+    if (cached) return cached;
+    const checkpoint = this.zoo.checkpoints.get(checkpointId);
+    const model = this.zoo.models.get(checkpoint.modelId);
+    const set = this.zoo.planeSets.get(planeSetId);
+    if (
+      set.datasetId !== model.datasetId &&
+      set.planes[0] &&
+      set.planes[0].origin.length !== model.inputDim
+    ) {
+      invalid(
+        'params.planeSetId',
+        `plane set ${planeSetId} lies in a ${set.planes[0].origin.length}-dimensional space, the model takes ${model.inputDim} inputs`,
+      );
+    }
+    const plane = this.plane(planeSetId, index);
+    const widths = [model.inputDim, ...model.hidden, model.classCount];
+    const result = await this.worker().request<PartitionMessage>({
+      type: 'partition',
+      network: networkMessage(widths, checkpoint),
+      plane: planeMessage(plane),
+    });
+    const view: PartitionView = {
+      checkpointId,
+      planeSetId,
+      plane: index,
+      regionCount: result.regionCount,
+      vertexOffsets: result.vertexOffsets,
+      vertices: result.vertices,
+      areas: result.areas,
+      patternWords: result.patternWords,
+      patterns: result.patterns,
+      neuronCount: result.neuronCount,
+      layerSizes: result.layerSizes,
+      regionsPerLayer: result.regionsPerLayer,
+      domain: plane.domain,
+      domainArea: result.domainArea,
+      points: plane.points,
+      ms: result.ms,
+    };
+    this.partitions.set(key, view);
+    return view;
+  }
+
+  async getPartition(params: Params<'getPartition'>): Promise<Results['getPartition']> {
+    const p = this.check('getPartition', params);
+    return this.partition(p.checkpointId, p.planeSetId, p.plane);
+  }
+
+  /** A phenomenon by name: the experiment's own, a class name, or a class index. */
+  private phenomenon(modelId: number, name: string): PhenomenonSpec {
+    const model = this.zoo.models.get(modelId);
+    if (model.experimentId !== null) {
+      const own = this.zoo.experiments
+        .get(model.experimentId)
+        .spec.phenomena?.find((ph) => ph.name === name);
+      if (own) return own;
+    }
+    const entry = this.datasetEntries().find((candidate) => candidate.id === model.datasetId);
+    const classNames = entry ? [...entry.classNames] : [];
+    const byName = classNames.indexOf(name);
+    if (byName >= 0) return { name, labels: [byName] };
+    const label = Number(name);
+    if (Number.isInteger(label) && label >= 0 && label < model.classCount) {
+      return { name: classNames[label] ?? name, labels: [label] };
+    }
+    invalid(
+      'params.phenomenon',
+      `unknown phenomenon ${JSON.stringify(name)} (classes: ${classNames.join(', ')})`,
+    );
+  }
+
+  async getBlanket(params: Params<'getBlanket'>): Promise<Results['getBlanket']> {
+    const p = this.check('getBlanket', params);
+    const partition = await this.partition(p.checkpointId, p.planeSetId, p.plane);
+    const checkpoint = this.zoo.checkpoints.get(p.checkpointId);
+    const model = this.zoo.models.get(checkpoint.modelId);
+    const phenomenon = this.phenomenon(model.id, p.phenomenon);
+    const widths = [model.inputDim, ...model.hidden, model.classCount];
+    const result = await this.worker().request<BlanketResult>({
+      type: 'blanket',
+      patternKey: `checkpoint:${checkpoint.id}`,
+      network: networkMessage(widths, checkpoint),
+      datasetId: model.datasetId,
+      partition: {
+        regionCount: partition.regionCount,
+        vertexOffsets: partition.vertexOffsets,
+        vertices: partition.vertices,
+        areas: partition.areas,
+        patternWords: partition.patternWords,
+        patterns: partition.patterns,
+        neuronCount: partition.neuronCount,
+        layerSizes: partition.layerSizes,
+        regionsPerLayer: partition.regionsPerLayer,
+        domainArea: partition.domainArea,
+        ms: partition.ms,
+      },
+      phenomenon,
+      cp: p.cp,
+      scope: p.scope,
+    });
+    const view: BlanketView = {
+      checkpointId: p.checkpointId,
+      planeSetId: p.planeSetId,
+      plane: p.plane,
+      phenomenon: phenomenon.name,
+      cp: p.cp,
+      ...result,
+    };
+    return view;
+  }
+
+  async measureModel(params: Params<'measureModel'>): Promise<Results['measureModel']> {
+    const p = this.check('measureModel', params);
+    const model = this.zoo.models.get(p.modelId);
+    const set = this.zoo.planeSets.get(p.planeSetId);
+    if (set.datasetId !== model.datasetId) {
+      invalid(
+        'params.planeSetId',
+        `plane set ${set.id} is on dataset ${set.datasetId}, model ${model.id} on ${model.datasetId}`,
+      );
+    }
+    if (this.zoo.checkpoints.list(model.id).length === 0) {
+      invalid('params.modelId', `model ${model.id} has no checkpoint yet: train it first`);
+    }
+    const experiment =
+      model.experimentId !== null ? this.zoo.experiments.get(model.experimentId) : null;
+    const id = this.zoo.transaction(() =>
+      this.createMeasureJob(model.id, model.experimentId, {
+        modelId: model.id,
+        planeSetId: set.id,
+        checkpoints: p.allCheckpoints ? 'all' : 'last',
+        cps: experiment?.spec.cps ?? [0.75, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 1],
+        phenomena: experiment?.spec.phenomena ?? null,
+        scope: experiment?.spec.scope ?? 'last',
+      }),
+    );
+    this.scheduler.pump();
+    return [jobSummary(this.zoo.jobs.get(id))];
+  }
+
+  // ── jobs ─────────────────────────────────────────────────────────────────────────
+
+  async listJobs(params: Params<'listJobs'>): Promise<Results['listJobs']> {
+    const p = this.check('listJobs', params);
+    return this.zoo.jobs.list(p).map(jobSummary);
+  }
+
+  async pauseJob(params: Params<'pauseJob'>): Promise<JobSummary> {
+    const p = this.check('pauseJob', params);
+    return this.scheduler.pause(p.id);
+  }
+
+  async resumeJob(params: Params<'resumeJob'>): Promise<JobSummary> {
+    const p = this.check('resumeJob', params);
+    return this.scheduler.resume(p.id);
+  }
+
+  async cancelJob(params: Params<'cancelJob'>): Promise<JobSummary> {
+    const p = this.check('cancelJob', params);
+    return this.scheduler.cancel(p.id);
+  }
+
+  async retryJob(params: Params<'retryJob'>): Promise<JobSummary> {
+    const p = this.check('retryJob', params);
+    return this.scheduler.retry(p.id);
+  }
+
+  // ── compare ──────────────────────────────────────────────────────────────────────
+
+  async compare(params: Params<'compare'>): Promise<Results['compare']> {
+    const p = this.check('compare', params);
+    const ids = new Set<number>();
+    const models: ReturnType<Zoo['models']['list']> = [];
+    const add = (list: ReturnType<Zoo['models']['list']>) => {
+      for (const model of list) {
+        if (ids.has(model.id)) continue;
+        ids.add(model.id);
+        models.push(model);
+      }
+    };
+    if (p.projectId !== undefined) add(this.zoo.models.list({ projectId: p.projectId }));
+    for (const experimentId of p.experimentIds ?? []) add(this.zoo.models.list({ experimentId }));
+    for (const modelId of p.modelIds ?? []) add([this.zoo.models.get(modelId)]);
+    if (p.projectId === undefined && !p.experimentIds && !p.modelIds) add(this.zoo.models.list());
+    return models.map((model) => compareRow(this.zoo, model, p.planeSetId));
+  }
+
+  /** Models grouped by setup, for callers that summarise (the CLI). */
+  static setupOf = setupKey;
+}
+
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    invalid(path, `is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function fileSlug(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'export';
+}
+
+function formatDensity(density: number): string {
+  return density === 1 ? '1' : String(Number(density.toPrecision(4)));
+}
+
+function guessDataset(entries: DatasetEntry[], inputDim: number, classCount: number): string {
+  const match = entries.find(
+    (entry) => entry.inputDim === inputDim && entry.classCount === classCount,
+  );
+  return match?.id ?? 'unknown';
+}
+
+function backendNote(backend: Backend, skipped: readonly string[]): string {
+  if (skipped.length === 0) return `${backend} is the best backend available`;
+  return `using ${backend}; ${skipped.join('; ')}`;
+}
+
+/** Asks a short-lived worker which training backend loads on this machine. */
+async function probeBackend(): Promise<{ backend: Backend; note: string }> {
+  const { spawnWorker } = await import('../workers/spawn.ts');
+  const worker = spawnWorker(new URL('../workers/backend.worker.ts', import.meta.url));
+  try {
+    const answer = await new Promise<{ name: Backend; skipped: string[] } | { error: string }>(
+      (resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`backend probe exited (code ${code})`)));
+      },
+    );
+    if ('error' in answer)
+      return { backend: 'cpu', note: `no backend could be loaded: ${answer.error}` };
+    return { backend: answer.name, note: backendNote(answer.name, answer.skipped) };
+  } finally {
+    await worker.terminate();
+  }
+}

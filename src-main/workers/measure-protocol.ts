@@ -1,0 +1,120 @@
+/**
+ * Messages between the lab and its measure workers. Networks travel packed (Float32
+ * weights and biases, Uint8 masks, layer widths); planes as Float64 arrays; results come
+ * back as typed arrays, transferred. Every request has an id; a request may produce
+ * progress messages before its one answer (`result` or `error`).
+ */
+import type { Phenomenon } from '../../src-shared/mbh/specialization.ts';
+import type { ScopeName } from '../../src-shared/api/dto.ts';
+import type { StoredPlane } from '../zoo/planes.ts';
+
+export interface NetworkMessage {
+  /** [inputDim, ...hidden, outputs]. */
+  widths: number[];
+  weights: Float32Array;
+  biases: Float32Array;
+  masks: Uint8Array | null;
+}
+
+export interface PlaneMessage {
+  index: number;
+  origin: Float64Array;
+  u: Float64Array;
+  v: Float64Array;
+  domain: Float64Array;
+  points: Float64Array;
+}
+
+export interface PartitionMessage {
+  regionCount: number;
+  vertexOffsets: Uint32Array;
+  vertices: Float64Array;
+  areas: Float64Array;
+  patternWords: number;
+  patterns: Uint32Array;
+  neuronCount: number;
+  layerSizes: number[];
+  regionsPerLayer: number[];
+  domainArea: number;
+  ms: number;
+}
+
+export type MeasureRequest =
+  | {
+      type: 'measure';
+      id: number;
+      /** Caches the data's decision patterns between requests for the same key. */
+      patternKey: string;
+      network: NetworkMessage;
+      datasetId: string;
+      planes: PlaneMessage[];
+      phenomena: Phenomenon[] | null;
+      cps: number[];
+      scope: ScopeName;
+    }
+  | { type: 'partition'; id: number; network: NetworkMessage; plane: PlaneMessage }
+  | {
+      type: 'blanket';
+      id: number;
+      patternKey: string;
+      network: NetworkMessage;
+      datasetId: string;
+      partition: PartitionMessage;
+      phenomenon: Phenomenon;
+      cp: number;
+      scope: ScopeName;
+    }
+  | { type: 'planes'; id: number; datasetId: string; count: number; seed: number; clip: boolean }
+  | { type: 'images'; id: number; datasetId: string; samples: number[] };
+
+/** One plane's results: every phenomenon × cP, phenomenon-major. */
+export interface PlaneResult {
+  type: 'plane';
+  id: number;
+  plane: number;
+  regions: number;
+  domainArea: number;
+  ms: number;
+  phenomena: string[];
+  cps: number[];
+  s: Float64Array;
+  blanketArea: Float64Array;
+  constraints: Int32Array;
+  coverage: Float64Array;
+}
+
+export interface BlanketResult {
+  regions: Uint8Array;
+  s: number;
+  blanketArea: number;
+  domainArea: number;
+  constraints: number;
+  coverage: number;
+}
+
+export interface ImagesResult {
+  inputDim: number;
+  images: Float32Array[];
+  labels: number[];
+}
+
+export type MeasureResponse =
+  | PlaneResult
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; message: string };
+
+export interface WorkerData {
+  /** The lab's home folder: the worker reads datasets from its cache. */
+  home: string;
+}
+
+export function planeMessage(plane: StoredPlane): PlaneMessage {
+  return {
+    index: plane.index,
+    origin: plane.origin,
+    u: plane.u,
+    v: plane.v,
+    domain: plane.domain,
+    points: plane.points,
+  };
+}

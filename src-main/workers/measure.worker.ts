@@ -1,0 +1,246 @@
+/**
+ * The measure worker: partitions planes and measures specialization off the main thread.
+ * It loads the dataset itself (from the lab's cache), computes the data's decision
+ * patterns once per checkpoint and scope, and answers each plane with typed arrays.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { partitionPlane, type Partition } from '../../src-shared/mbh/partition.ts';
+import {
+  decisionPatterns,
+  type SamplePatterns,
+  type Scope,
+} from '../../src-shared/mbh/patterns.ts';
+import type { Plane } from '../../src-shared/mbh/plane.ts';
+import {
+  blanketMask,
+  planMeasure,
+  measureWithPlan,
+  type Phenomenon,
+} from '../../src-shared/mbh/specialization.ts';
+import type { ScopeName } from '../../src-shared/api/dto.ts';
+import { DatasetRegistry } from '../data/registry.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { drawPlanes } from '../lab/plane-sets.ts';
+import { unpackNetwork } from '../zoo/checkpoints.ts';
+import type {
+  BlanketResult,
+  ImagesResult,
+  MeasureRequest,
+  MeasureResponse,
+  NetworkMessage,
+  PartitionMessage,
+  PlaneMessage,
+  PlaneResult,
+  WorkerData,
+} from './measure-protocol.ts';
+
+const port = parentPort!;
+const registry = new DatasetRegistry((workerData as WorkerData).home);
+const PATTERN_CACHE_SIZE = 4;
+const patternCache = new Map<string, SamplePatterns>();
+
+export function parseScope(name: ScopeName): Scope {
+  if (name === 'last' || name === 'all') return { kind: name };
+  return { kind: 'layer', index: Number(name.slice('layer:'.length)) };
+}
+
+function toPlane(message: PlaneMessage): Plane {
+  return {
+    dim: message.origin.length,
+    origin: message.origin,
+    u: message.u,
+    v: message.v,
+    domain: message.domain,
+    points: message.points,
+  };
+}
+
+function classPhenomena(dataset: Dataset): Phenomenon[] {
+  return dataset.classNames.map((name, label) => ({ name, labels: [label] }));
+}
+
+/** The test split's decision patterns for a checkpoint, computed once per key. */
+function samplePatterns(key: string, network: NetworkMessage, dataset: Dataset, scope: ScopeName) {
+  const cacheKey = `${key}|${dataset.id}|${scope}`;
+  let patterns = patternCache.get(cacheKey);
+  if (patterns) {
+    patternCache.delete(cacheKey);
+  } else {
+    const net = unpackNetwork(network.widths, network);
+    patterns = decisionPatterns(net, dataset.test.x, dataset.test.count, parseScope(scope));
+    if (patternCache.size >= PATTERN_CACHE_SIZE) {
+      patternCache.delete(patternCache.keys().next().value as string);
+    }
+  }
+  patternCache.set(cacheKey, patterns);
+  return patterns;
+}
+
+function partitionMessage(partition: Partition): PartitionMessage {
+  return {
+    regionCount: partition.regionCount,
+    vertexOffsets: partition.vertexOffsets,
+    vertices: partition.vertices,
+    areas: partition.areas,
+    patternWords: partition.patternWords,
+    patterns: partition.patterns,
+    neuronCount: partition.neuronCount,
+    layerSizes: partition.layerSizes,
+    regionsPerLayer: partition.regionsPerLayer,
+    domainArea: partition.domainArea,
+    ms: partition.timings.totalMs,
+  };
+}
+
+function loadDataset(id: string, inputDim: number | null): Dataset {
+  const dataset = registry.load(id);
+  if (inputDim !== null && dataset.inputDim !== inputDim) {
+    throw new Error(`dataset ${id} has ${dataset.inputDim} inputs, the network takes ${inputDim}`);
+  }
+  return dataset;
+}
+
+function measure(request: Extract<MeasureRequest, { type: 'measure' }>): void {
+  const dataset = loadDataset(request.datasetId, request.network.widths[0]);
+  const network = unpackNetwork(request.network.widths, request.network);
+  const patterns = samplePatterns(request.patternKey, request.network, dataset, request.scope);
+  const plan = planMeasure(patterns, dataset.test.y, {
+    phenomena: request.phenomena ?? classPhenomena(dataset),
+    cps: request.cps,
+  });
+  const cells = plan.phenomena.length * plan.cps.length;
+  for (const planeMessage of request.planes) {
+    const started = performance.now();
+    const partition = partitionPlane(network, toPlane(planeMessage));
+    const results = measureWithPlan(partition, plan, planeMessage.index);
+    const out: PlaneResult = {
+      type: 'plane',
+      id: request.id,
+      plane: planeMessage.index,
+      regions: partition.regionCount,
+      domainArea: partition.domainArea,
+      ms: performance.now() - started,
+      phenomena: plan.phenomena.map((p) => p.name),
+      cps: plan.cps,
+      s: new Float64Array(cells),
+      blanketArea: new Float64Array(cells),
+      constraints: new Int32Array(cells),
+      coverage: new Float64Array(cells),
+    };
+    results.forEach((result, k) => {
+      out.s[k] = result.s;
+      out.blanketArea[k] = result.blanketArea;
+      out.constraints[k] = result.constraints;
+      out.coverage[k] = result.coverage;
+    });
+    port.postMessage(
+      out satisfies MeasureResponse,
+      buffers(out.s, out.blanketArea, out.constraints, out.coverage),
+    );
+  }
+  reply(request.id, null);
+}
+
+function blanket(request: Extract<MeasureRequest, { type: 'blanket' }>): void {
+  const dataset = loadDataset(request.datasetId, request.network.widths[0]);
+  const patterns = samplePatterns(request.patternKey, request.network, dataset, request.scope);
+  const plan = planMeasure(patterns, dataset.test.y, {
+    phenomena: [request.phenomenon],
+    cps: [request.cp],
+  });
+  const partition: Partition = {
+    ...request.partition,
+    timings: { perLayerMs: [], totalMs: request.partition.ms },
+  };
+  const [result] = measureWithPlan(partition, plan, 0);
+  const greedy = plan.greedy[0];
+  const count = plan.lengths[0][0];
+  const regions = blanketMask(
+    partition,
+    { neurons: greedy.neurons, states: greedy.states, count },
+    plan.neurons,
+  );
+  const value: BlanketResult = {
+    regions,
+    s: result.s,
+    blanketArea: result.blanketArea,
+    domainArea: result.domainArea,
+    constraints: result.constraints,
+    coverage: result.coverage,
+  };
+  reply(request.id, value, buffers(regions));
+}
+
+function images(request: Extract<MeasureRequest, { type: 'images' }>): void {
+  const dataset = loadDataset(request.datasetId, null);
+  const value: ImagesResult = {
+    inputDim: dataset.inputDim,
+    images: request.samples.map((index) => {
+      if (!Number.isInteger(index) || index < 0 || index >= dataset.test.count) {
+        throw new Error(`sample ${index} is not in the test split of ${dataset.id}`);
+      }
+      return dataset.test.x.slice(index * dataset.inputDim, (index + 1) * dataset.inputDim);
+    }),
+    labels: request.samples.map((index) => dataset.test.y[index]),
+  };
+  reply(request.id, value);
+}
+
+/** The distinct buffers under some arrays, to transfer rather than copy. */
+function buffers(...arrays: ArrayBufferView[]): ArrayBuffer[] {
+  return [...new Set(arrays.map((array) => array.buffer as ArrayBuffer))];
+}
+
+function reply(id: number, value: unknown, transfer: ArrayBuffer[] = []): void {
+  port.postMessage({ type: 'result', id, value } satisfies MeasureResponse, transfer);
+}
+
+port.on('message', (request: MeasureRequest) => {
+  try {
+    switch (request.type) {
+      case 'measure':
+        measure(request);
+        break;
+      case 'partition': {
+        const network = unpackNetwork(request.network.widths, request.network);
+        const partition = partitionMessage(partitionPlane(network, toPlane(request.plane)));
+        reply(
+          request.id,
+          partition,
+          buffers(partition.vertexOffsets, partition.vertices, partition.areas, partition.patterns),
+        );
+        break;
+      }
+      case 'blanket':
+        blanket(request);
+        break;
+      case 'planes': {
+        const dataset = loadDataset(request.datasetId, null);
+        const planes = drawPlanes(
+          {
+            inputDim: dataset.inputDim,
+            classCount: dataset.classCount,
+            x: dataset.test.x,
+            y: dataset.test.y,
+            count: dataset.test.count,
+            inputBox: dataset.inputBox,
+          },
+          request.count,
+          request.seed,
+          request.clip,
+        );
+        reply(request.id, { planes, inputBox: dataset.inputBox });
+        break;
+      }
+      case 'images':
+        images(request);
+        break;
+    }
+  } catch (error) {
+    port.postMessage({
+      type: 'error',
+      id: request.id,
+      message: error instanceof Error ? error.message : String(error),
+    } satisfies MeasureResponse);
+  }
+});
