@@ -398,12 +398,13 @@ export async function train(
       }
     }
     const resumeState = status === 'completed' ? null : snapshot();
-    if (status === 'paused' && resumeState !== null) hooks.onSnapshot?.(resumeState);
+    // The hook gets its own copy: it may transfer the buffers away.
+    if (status === 'paused') hooks.onSnapshot?.(snapshot());
     return {
       status,
       iteration: step,
       backend,
-      layers: status === 'completed' ? readLayers() : copyLayers(resumeState!.layers),
+      layers: resumeState === null ? readLayers() : copyLayers(resumeState.layers),
       evaluations,
       resume: resumeState,
       msPerIteration: stepsRun > 0 ? stepMilliseconds / stepsRun : Number.NaN,
