@@ -57,8 +57,8 @@ export function referencePartition(network: Network, plane: Plane): ReferencePar
   for (let l = 0; l < hidden; l++) {
     const layer = network.layers[l];
     // Maps of this layer's pre-activations, recomputed per region from the input map.
-    const maps = regions.map((region) => {
-      let current = inputMap;
+    const maps: Float64Array[] = regions.map((region): Float64Array => {
+      let current: Float64Array = inputMap;
       let neuronBase = 0;
       for (let m = 0; m <= l; m++) {
         const lm = network.layers[m];
