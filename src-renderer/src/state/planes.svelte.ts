@@ -1,0 +1,266 @@
+/**
+ * The plane viewer's data: which checkpoint(s), plane set and plane; the partitions
+ * (typed arrays, kept in $state.raw and replaced whole), the spanning images, and the
+ * blankets of the chosen phenomenon and cP — or a whole grid of them (figures B.1–B.2).
+ */
+import { api } from '../api/index.ts';
+import type {
+  BlanketView,
+  DatasetSummary,
+  ModelDetail,
+  ModelSummary,
+  PartitionView,
+  PlaneSetSummary,
+  SpanningImages,
+} from '../../../src-shared/api/dto.ts';
+import { uniqueSorted } from '../lib/collections.ts';
+import { errorText } from '../lib/format.ts';
+import { lab } from './lab.svelte.ts';
+
+export type PlaneMode = 'regions' | 'blanket' | 'grid';
+
+export const GRID_CPS = [0.8, 0.9, 0.99, 1];
+
+export interface Side {
+  model: ModelDetail | null;
+  checkpointId: number | null;
+  partition: PartitionView | null;
+  blanket: BlanketView | null;
+  loading: boolean;
+  error: string | null;
+  /** Milliseconds the lab took to compute the partition (0 when cached). */
+  computeMs: number;
+}
+
+const emptySide = (): Side => ({
+  model: null,
+  checkpointId: null,
+  partition: null,
+  blanket: null,
+  loading: false,
+  error: null,
+  computeMs: 0,
+});
+
+export class PlaneViewerState {
+  a = $state.raw<Side>(emptySide());
+  b = $state.raw<Side | null>(null);
+  planeSets = $state.raw<PlaneSetSummary[]>([]);
+  planeSetId = $state<number | null>(null);
+  plane = $state(0);
+  images = $state.raw<SpanningImages | null>(null);
+  mode = $state<PlaneMode>('regions');
+  phenomenon = $state('0');
+  cp = $state(0.8);
+  edges = $state(true);
+  /** Grid mode: blankets by `${cp}|${phenomenon}` for side A. */
+  grid = $state.raw<Record<string, BlanketView | string>>({});
+  gridCps = $state<number[]>([...GRID_CPS]);
+  sameDataset = $state.raw<ModelSummary[]>([]);
+  private seq = { a: 0, b: 0, blanket: 0, grid: 0 };
+
+  get dataset(): DatasetSummary | null {
+    const id = this.a.model?.datasetId;
+    return id ? (lab.datasets.find((d) => d.id === id) ?? null) : null;
+  }
+
+  get planeSet(): PlaneSetSummary | null {
+    return this.planeSets.find((s) => s.id === this.planeSetId) ?? null;
+  }
+
+  /** Phenomena: those measured for the model, else one per class (named by index). */
+  get phenomena(): { name: string; label: string }[] {
+    const measured = uniqueSorted(this.a.model?.measurements.map((m) => m.phenomenon) ?? []);
+    const classNames = this.dataset?.classNames ?? [];
+    const names =
+      measured.length > 0
+        ? measured.sort((x, y) => x.localeCompare(y, undefined, { numeric: true }))
+        : Array.from({ length: this.a.model?.classCount ?? 0 }, (_, c) => String(c));
+    return names.map((name) => ({
+      name,
+      label:
+        /^\d+$/.test(name) && classNames[Number(name)]
+          ? `${name} · ${classNames[Number(name)]}`
+          : name,
+    }));
+  }
+
+  async openModel(modelId: number, checkpointId: number | null): Promise<void> {
+    const seq = ++this.seq.a;
+    this.a = { ...this.a, loading: true, error: null };
+    try {
+      const model = await api.getModel({ id: modelId });
+      if (seq !== this.seq.a) return;
+      const checkpoint = checkpointId ?? model.checkpoints.at(-1)?.id ?? null;
+      this.a = { ...emptySide(), model, checkpointId: checkpoint };
+      const [sets, siblings] = await Promise.all([
+        api.listPlaneSets({ datasetId: model.datasetId }),
+        api.listModels({ projectId: model.projectId }),
+      ]);
+      if (seq !== this.seq.a) return;
+      this.planeSets = sets;
+      this.sameDataset = siblings.filter((m) => m.datasetId === model.datasetId);
+      if (!sets.some((s) => s.id === this.planeSetId)) {
+        this.planeSetId = sets[0]?.id ?? null;
+        this.plane = 0;
+      }
+      if (!this.phenomena.some((p) => p.name === this.phenomenon))
+        this.phenomenon = this.phenomena.at(-1)?.name ?? '0';
+      await this.refresh();
+    } catch (error) {
+      if (seq === this.seq.a) this.a = { ...emptySide(), error: errorText(error) };
+    }
+  }
+
+  async createPlaneSet(count: number, seed: number): Promise<void> {
+    const datasetId = this.a.model?.datasetId;
+    if (!datasetId) return;
+    try {
+      const set = await api.createPlaneSet({ datasetId, count, seed, clip: false });
+      this.planeSets = [...this.planeSets, set];
+      this.planeSetId = set.id;
+      this.plane = 0;
+      await this.refresh();
+    } catch (error) {
+      lab.error(error, 'Creating planes failed');
+    }
+  }
+
+  /** Reloads everything that depends on checkpoint, plane set and plane. */
+  async refresh(): Promise<void> {
+    await Promise.all([this.loadImages(), this.loadSide('a'), this.b ? this.loadSide('b') : null]);
+    await this.loadOverlays();
+  }
+
+  async loadImages(): Promise<void> {
+    if (this.planeSetId === null) {
+      this.images = null;
+      return;
+    }
+    try {
+      this.images = await api.getSpanningImages({ planeSetId: this.planeSetId, plane: this.plane });
+    } catch (error) {
+      this.images = null;
+      lab.error(error, 'Spanning images');
+    }
+  }
+
+  private setSide(which: 'a' | 'b', side: Side): void {
+    if (which === 'a') this.a = side;
+    else this.b = side;
+  }
+
+  async loadSide(which: 'a' | 'b'): Promise<void> {
+    const side = which === 'a' ? this.a : this.b;
+    if (!side || side.checkpointId === null || this.planeSetId === null) return;
+    const seq = ++this.seq[which];
+    this.setSide(which, { ...side, loading: true, error: null, blanket: null });
+    const started = performance.now();
+    try {
+      const partition = await api.getPartition({
+        checkpointId: side.checkpointId,
+        planeSetId: this.planeSetId,
+        plane: this.plane,
+      });
+      if (seq !== this.seq[which]) return;
+      const current = which === 'a' ? this.a : this.b;
+      if (!current) return;
+      this.setSide(which, {
+        ...current,
+        partition,
+        loading: false,
+        computeMs: partition.ms ?? performance.now() - started,
+      });
+    } catch (error) {
+      if (seq !== this.seq[which]) return;
+      const current = which === 'a' ? this.a : this.b;
+      if (current)
+        this.setSide(which, {
+          ...current,
+          partition: null,
+          loading: false,
+          error: errorText(error),
+        });
+    }
+  }
+
+  async loadOverlays(): Promise<void> {
+    if (this.mode === 'blanket') await this.loadBlankets();
+    else if (this.mode === 'grid') await this.loadGrid();
+  }
+
+  async loadBlankets(): Promise<void> {
+    const seq = ++this.seq.blanket;
+    const load = async (which: 'a' | 'b') => {
+      const side = which === 'a' ? this.a : this.b;
+      if (!side?.partition || side.checkpointId === null || this.planeSetId === null) return;
+      try {
+        const blanket = await api.getBlanket({
+          checkpointId: side.checkpointId,
+          planeSetId: this.planeSetId,
+          plane: this.plane,
+          phenomenon: this.phenomenon,
+          cp: this.cp,
+          scope: 'last',
+        });
+        const current = which === 'a' ? this.a : this.b;
+        if (seq === this.seq.blanket && current) this.setSide(which, { ...current, blanket });
+      } catch (error) {
+        const current = which === 'a' ? this.a : this.b;
+        if (seq === this.seq.blanket && current)
+          this.setSide(which, { ...current, blanket: null, error: errorText(error) });
+      }
+    };
+    await Promise.all([load('a'), load('b')]);
+  }
+
+  async loadGrid(): Promise<void> {
+    const seq = ++this.seq.grid;
+    const side = this.a;
+    if (!side.partition || side.checkpointId === null || this.planeSetId === null) return;
+    this.grid = {};
+    const checkpointId = side.checkpointId;
+    const planeSetId = this.planeSetId;
+    const plane = this.plane;
+    // Sequential: each answer reuses the lab's cached partition; the grid fills as they come.
+    for (const cp of this.gridCps) {
+      for (const { name } of this.phenomena) {
+        if (seq !== this.seq.grid) return;
+        let value: BlanketView | string;
+        try {
+          value = await api.getBlanket({
+            checkpointId,
+            planeSetId,
+            plane,
+            phenomenon: name,
+            cp,
+            scope: 'last',
+          });
+        } catch (error) {
+          value = errorText(error);
+        }
+        if (seq !== this.seq.grid) return;
+        this.grid = { ...this.grid, [`${cp}|${name}`]: value };
+      }
+    }
+  }
+
+  async setCompare(modelId: number | null, checkpointId: number | null = null): Promise<void> {
+    if (modelId === null) {
+      this.b = null;
+      return;
+    }
+    try {
+      const model = await api.getModel({ id: modelId });
+      this.b = {
+        ...emptySide(),
+        model,
+        checkpointId: checkpointId ?? model.checkpoints.at(-1)?.id ?? null,
+      };
+      await this.loadSide('b');
+      if (this.mode === 'blanket') await this.loadBlankets();
+    } catch (error) {
+      lab.error(error, 'Opening the second model failed');
+    }
+  }
+}
