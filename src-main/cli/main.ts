@@ -5,9 +5,13 @@
  */
 import type { Io } from './engine-io.ts';
 
+type CommandModule = { run(args: string[], io: Io): Promise<number>; usage?: string };
+
 interface Command {
   summary: string;
-  load(): Promise<{ run(args: string[], io: Io): Promise<number>; usage?: string }>;
+  load(): Promise<CommandModule>;
+  /** Picks another module for some arguments (undefined: the default one). */
+  route?(args: readonly string[]): Promise<CommandModule> | undefined;
 }
 
 const commands: Record<string, Command> = {
@@ -16,14 +20,50 @@ const commands: Record<string, Command> = {
     load: () => import('./commands/partition.ts'),
   },
   measure: {
-    summary: 'specialization s of a model on planes, per phenomenon and cP',
+    summary: 'specialization s of a model (a file, or a zoo id) per phenomenon and cP',
     load: () => import('./commands/measure.ts'),
+    // `--model 12` names a zoo model; `--model M.json` a file (the engine's command).
+    route: (args) => (zooModelId(args) ? import('./commands/zoo-measure.ts') : undefined),
+  },
+  train: {
+    summary: 'train one model into the zoo',
+    load: () => import('./commands/train.ts'),
+  },
+  experiment: {
+    summary: 'run or plan a sweep of setups × seeds × datasets (spec file or preset)',
+    load: () => import('./commands/experiment.ts'),
+  },
+  jobs: {
+    summary: 'list jobs; resume every unfinished job; pause, cancel, retry one',
+    load: () => import('./commands/jobs.ts'),
+  },
+  zoo: {
+    summary: 'models in the zoo: ls, show, export, import, rm',
+    load: () => import('./commands/zoo.ts'),
+  },
+  info: {
+    summary: 'version, training backend, zoo path',
+    load: () => import('./commands/info.ts'),
   },
   serve: {
     summary: 'serve the lab UI to a browser on 127.0.0.1',
     load: () => import('./commands/serve.ts'),
   },
 };
+
+/** Whether `--model` (or `--model=`) is a positive integer, i.e. a zoo id. */
+function zooModelId(args: readonly string[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const value =
+      args[i] === '--model'
+        ? args[i + 1]
+        : args[i].startsWith('--model=')
+          ? args[i].slice(8)
+          : undefined;
+    if (value !== undefined) return /^[1-9]\d*$/.test(value);
+  }
+  return false;
+}
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
@@ -50,7 +90,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return 1;
   }
   try {
-    const module = await command.load();
+    const module = await (command.route?.(rest) ?? command.load());
     return await module.run(rest, io);
   } catch (error) {
     io.stderr(

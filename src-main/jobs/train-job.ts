@@ -286,6 +286,9 @@ export class TrainRunner implements JobRunner {
             .prepare('UPDATE models SET iterations = ?, backend = ? WHERE id = ?')
             .run(spec.iterations, done.backend.name, model.id);
           this.zoo.jobs.setResumeState(jobId, null);
+          if (accuracy !== null) {
+            this.zoo.db.prepare('UPDATE jobs SET accuracy = ? WHERE id = ?').run(accuracy, jobId);
+          }
           this.options.onTrained(spec, jobId);
         },
       };

@@ -12,9 +12,9 @@
  *   await lab.close({ pauseRunning: true });
  */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   parseParams,
   type LabApi,
@@ -52,6 +52,7 @@ import type { BlanketResult, ImagesResult, PartitionMessage } from '../workers/m
 import { planeMessage } from '../workers/measure-protocol.ts';
 import { networkWidths, packNetwork } from '../zoo/checkpoints.ts';
 import { labPaths, type LabPaths } from '../zoo/home.ts';
+import { lockZoo } from '../zoo/lock.ts';
 import { jobSummary } from '../zoo/jobs.ts';
 import { modelSummary } from '../zoo/models.ts';
 import { planeSummary, type StoredPlane } from '../zoo/planes.ts';
@@ -124,6 +125,7 @@ export class LabService implements LabApi {
   private interactive: MeasureWorker | null = null;
   private backendProbe: Promise<{ backend: Backend; note: string }> | null = null;
   private closed = false;
+  private release: () => void = () => {};
 
   private constructor(
     readonly zoo: Zoo,
@@ -156,8 +158,17 @@ export class LabService implements LabApi {
     if (!Number.isInteger(workers) || workers < 1) {
       throw new RangeError(`workers must be a positive integer, got ${workers}`);
     }
-    const zoo = Zoo.open(paths.zooFile);
-    return new LabService(zoo, paths, options.shell, workers, options.snapshotEvery);
+    mkdirSync(dirname(paths.zooFile), { recursive: true });
+    const release = lockZoo(paths.zooFile);
+    try {
+      const zoo = Zoo.open(paths.zooFile);
+      const lab = new LabService(zoo, paths, options.shell, workers, options.snapshotEvery);
+      lab.release = release;
+      return lab;
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   on<E extends keyof LabEvents>(event: E, listener: (payload: LabEvents[E]) => void): void {
@@ -185,6 +196,7 @@ export class LabService implements LabApi {
     await this.interactive?.terminate();
     this.interactive = null;
     this.zoo.close();
+    this.release();
   }
 
   private emit<E extends keyof LabEvents>(event: E, payload: LabEvents[E]): void {
@@ -760,6 +772,73 @@ export class LabService implements LabApi {
     }
     this.changed('model', id, 'created');
     return modelSummary(this.zoo.models.get(id));
+  }
+
+  async trainModel(params: Params<'trainModel'>): Promise<Results['trainModel']> {
+    const p = this.check('trainModel', params);
+    this.zoo.projects.get(p.projectId);
+    const entry = this.datasetEntry(p.datasetId, 'params.datasetId');
+    let architecture;
+    try {
+      architecture = validateArchitecture({
+        family: p.family,
+        hidden: p.hidden,
+        inputDim: entry.inputDim,
+        outputDim: entry.classCount,
+      });
+    } catch (error) {
+      invalid('params.hidden', (error as Error).message);
+    }
+    const name =
+      p.name ??
+      `${architectureName(architecture)} d=${formatDensity(p.density)} seed ${p.seed} ${entry.id}`;
+    const { modelId, jobId } = this.zoo.transaction(() => {
+      const modelId = this.zoo.models.create({
+        projectId: p.projectId,
+        experimentId: null,
+        name,
+        family: p.family,
+        hidden: p.hidden,
+        inputDim: entry.inputDim,
+        classCount: entry.classCount,
+        density: p.density,
+        hnps: hnpCount(architecture, p.density),
+        hnpLevel: null,
+        seed: p.seed,
+        pruning: p.pruning,
+        datasetId: entry.id,
+        backend: null,
+        iterations: 0,
+        notes: '',
+        createdAt: Date.now(),
+      });
+      const spec: TrainJobSpec = {
+        modelId,
+        family: p.family,
+        hidden: p.hidden,
+        density: p.density,
+        seed: p.seed,
+        datasetId: entry.id,
+        iterations: p.iterations,
+        checkpoints: p.checkpoints === 'all' ? 'all' : 'ends',
+        pruning: p.pruning,
+        measure: null,
+      };
+      const jobId = this.zoo.jobs.create({
+        kind: 'train',
+        experimentId: null,
+        modelId,
+        label: `train ${name}`,
+        spec,
+        iterations: p.iterations * phaseCount(p.pruning),
+      });
+      return { modelId, jobId };
+    });
+    this.changed('model', modelId, 'created');
+    const job = jobSummary(this.zoo.jobs.get(jobId));
+    this.emit('job', job);
+    this.scheduler.pump();
+    return { model: modelSummary(this.zoo.models.get(modelId)), job };
   }
 
   async getMaskHeatmap(params: Params<'getMaskHeatmap'>): Promise<Results['getMaskHeatmap']> {

@@ -32,13 +32,12 @@ export function familyWidths(family: 'lenet' | 'deepfc', total: number): number[
 }
 
 export function architectures(spec: ExperimentSpec, data: DatasetShape): Architecture[] {
+  if (spec.family === 'custom' && !spec.customWidths) {
+    throw new RangeError('spec.customWidths: a custom experiment lists its hidden widths');
+  }
   const widths =
-    spec.family === 'custom'
-      ? (spec.customWidths ??
-        (() => {
-          throw new RangeError('spec.customWidths: a custom experiment lists its hidden widths');
-        })())
-      : spec.hiddenNeurons.map((total) => familyWidths(spec.family as 'lenet' | 'deepfc', total));
+    spec.customWidths ??
+    spec.hiddenNeurons.map((total) => familyWidths(spec.family as 'lenet' | 'deepfc', total));
   return widths.map((hidden) =>
     validateArchitecture({
       family: spec.family,

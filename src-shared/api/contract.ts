@@ -160,6 +160,19 @@ export const methods = {
     datasetId: optional(string({ min: 1, max: 100 })),
   }),
   getMaskHeatmap: object({ modelId: id() }),
+  /** Trains one model outside any experiment (the CLI's `train`); no measure job follows. */
+  trainModel: object({
+    projectId: id(),
+    family: oneOf(['lenet', 'deepfc', 'custom'] as const),
+    hidden: array(integer({ min: 1, max: 100_000 }), { min: 1, max: 16 }),
+    density: withDefault(density(), 1),
+    seed: withDefault(integer({ min: 0, max: 2 ** 31 - 1 }), 0),
+    datasetId: string({ min: 1, max: 100 }),
+    iterations: integer({ min: 1, max: 10_000_000 }),
+    checkpoints: withDefault(oneOf(['default', 'all'] as const), 'default'),
+    pruning: withDefault(pruningSchema, { kind: 'random' }),
+    name: optional(name()),
+  }),
 
   listPlaneSets: object({ datasetId: optional(string({ min: 1 })) }),
   createPlaneSet: object({
@@ -236,6 +249,7 @@ export interface Results {
   exportModel: ExportedFile;
   importModel: ModelSummary;
   getMaskHeatmap: MaskHeatmap;
+  trainModel: { model: ModelSummary; job: JobSummary };
   listPlaneSets: PlaneSetSummary[];
   createPlaneSet: PlaneSetSummary;
   getSpanningImages: SpanningImages;

@@ -58,7 +58,10 @@ export interface ExperimentSpec {
   family: ArchitectureFamily;
   /** Total hidden neurons per size, e.g. [400, 136] for Lenet (300,100) and (102,34). */
   hiddenNeurons: number[];
-  /** For family 'custom': the hidden widths of each architecture. */
+  /**
+   * The hidden widths of each architecture: required for family 'custom'; for Lenet and
+   * DeepFC it replaces the widths derived from hiddenNeurons (which is then ignored).
+   */
   customWidths?: number[][];
   /** HNP levels: the densities follow from the equal-HNP setup generator. */
   hnpLevels?: number[];

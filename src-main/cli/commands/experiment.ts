@@ -1,0 +1,162 @@
+/**
+ * `mbh-lab experiment`: runs a sweep (setups × seeds × datasets), then measures every
+ * trained model on one shared plane set per dataset; or plans one (setups, job counts,
+ * estimated time). A spec is a JSON file or the name of a preset in resources/presets.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ValidationError } from '../../../src-shared/api/validate.ts';
+import type { CompareRow } from '../../../src-shared/api/dto.ts';
+import type { Io } from '../engine-io.ts';
+import { cliProject, COMMON_HELP, openLab, parseFlags, runJobs, UsageError } from '../lab-cli.ts';
+
+export const presetDirectory = fileURLToPath(
+  new URL('../../../resources/presets/', import.meta.url),
+);
+
+export const usage = `mbh-lab experiment run SPEC.json|PRESET [--workers N] [--project NAME] [--json]
+mbh-lab experiment plan SPEC.json|PRESET [--json]
+mbh-lab experiment presets
+
+\`run\` trains every setup × seed × dataset of the spec in worker threads, then measures
+each trained model on the spec's shared plane set, with a progress bar per job (plain
+lines when stderr is not a terminal). --json prints {"experiment", "planeSetId",
+"models": [compare rows]}. \`plan\` prints the setups, job counts and the estimated
+time on this machine. Presets: ${presetNames().join(', ')}.
+
+${COMMON_HELP}`;
+
+export function presetNames(): string[] {
+  if (!existsSync(presetDirectory)) return [];
+  return readdirSync(presetDirectory)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => file.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** A spec from a file path or a preset name; the text is validated by the lab. */
+export function loadSpec(source: string): { spec: unknown; label: string } {
+  const path = existsSync(source)
+    ? source
+    : presetNames().includes(source)
+      ? `${presetDirectory}${source}.json`
+      : null;
+  if (path === null) {
+    throw new UsageError(
+      `"${source}" is neither a spec file nor a preset (${presetNames().join(', ')})`,
+    );
+  }
+  try {
+    return {
+      spec: JSON.parse(readFileSync(path, 'utf8')) as unknown,
+      label: path === source ? source : `preset ${source}`,
+    };
+  } catch (error) {
+    throw new UsageError(`${source}: not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function renameSpecErrors<T>(label: string, work: () => Promise<T>): Promise<T> {
+  return work().catch((error: unknown) => {
+    if (error instanceof ValidationError && error.path.startsWith('params.spec')) {
+      throw new UsageError(
+        `${label}: ${error.path.replace(/^params\.spec\.?/, '') || 'spec'}: ${error.problem}`,
+      );
+    }
+    throw error;
+  });
+}
+
+function summaryTable(rows: CompareRow[]): string {
+  const groups = new Map<string, CompareRow[]>();
+  for (const row of rows) groups.set(row.setup, [...(groups.get(row.setup) ?? []), row]);
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+  const lines = ['setup                                   models  accuracy   s@0.8  regions'];
+  for (const [setup, members] of groups) {
+    const accuracy = members
+      .map((row) => row.accuracy)
+      .filter((value): value is number => value !== null);
+    const s = members
+      .map((row) => row.sByCp.find((entry) => entry.cp === 0.8)?.s)
+      .filter((value): value is number => value !== undefined);
+    const regions = members
+      .map((row) => row.regions)
+      .filter((value): value is number => value !== null);
+    lines.push(
+      `${setup.padEnd(40)}${String(members.length).padStart(6)}  ${accuracy.length ? `${(mean(accuracy) * 100).toFixed(2)}%`.padStart(8) : '       –'}  ${s.length ? mean(s).toFixed(4) : '     –'}  ${regions.length ? mean(regions).toFixed(0).padStart(7) : '      –'}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function run(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags(args, { project: { type: 'string' } }, true);
+  if (values.help) {
+    io.stdout(`${usage}\n`);
+    return 0;
+  }
+  const [action, source, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (action === 'presets') {
+    io.stdout(values.json ? `${JSON.stringify(presetNames())}\n` : `${presetNames().join('\n')}\n`);
+    return 0;
+  }
+  if (action !== 'run' && action !== 'plan') {
+    throw new UsageError(
+      `experiment: expected run, plan or presets${action ? `, got "${action}"` : ''}`,
+    );
+  }
+  if (source === undefined)
+    throw new UsageError(`experiment ${action}: give a spec file or a preset name`);
+  const { spec, label } = loadSpec(source);
+  const lab = await openLab(values);
+  let closed = false;
+  try {
+    if (action === 'plan') {
+      const plan = await renameSpecErrors(label, () => lab.planExperiment({ spec } as never));
+      if (values.json) io.stdout(`${JSON.stringify(plan)}\n`);
+      else {
+        io.stdout(
+          `${plan.setups.length} setups, ${plan.trainJobs} trainings + ${plan.measureJobs} measurements; about ${(plan.estimatedSeconds / 3600).toFixed(2)} h on this machine\n` +
+            plan.setups
+              .map(
+                (setup) =>
+                  `  ${setup.family}(${setup.hidden.join(',')}) density ${setup.density} · ${setup.hnps} HNPs · ${setup.datasetId}`,
+              )
+              .join('\n') +
+            '\n',
+        );
+      }
+      return 0;
+    }
+    const projectId = await cliProject(lab, values.project);
+    const created = await renameSpecErrors(label, () =>
+      lab.createExperiment({ projectId, spec, launch: true } as never),
+    );
+    const experimentId = created.experiment.id;
+    if (!values.json) {
+      io.stderr(
+        `experiment ${experimentId}: ${created.jobs.length} trainings, then a measurement of each model\n`,
+      );
+    }
+    const completed = await runJobs(lab, io, values.json);
+    if (!completed) {
+      closed = true;
+      return 130;
+    }
+    const jobs = await lab.listJobs({ experimentId });
+    const failed = jobs.filter((job) => job.state === 'failed');
+    const rows = await lab.compare({ experimentIds: [experimentId] });
+    if (values.json) {
+      io.stdout(
+        `${JSON.stringify({ experiment: experimentId, planeSetId: created.experiment.planeSetId, models: rows, failedJobs: failed.map((job) => job.id) })}\n`,
+      );
+    } else {
+      io.stdout(summaryTable(rows));
+      for (const job of failed) io.stderr(`job ${job.id} failed: ${job.error}\n`);
+    }
+    return failed.length > 0 ? 1 : 0;
+  } finally {
+    if (!closed) await lab.close({ pauseRunning: true });
+  }
+}

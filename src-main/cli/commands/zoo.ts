@@ -1,0 +1,181 @@
+/**
+ * `mbh-lab zoo`: the models in the zoo. ls, show, export (a bundle with every checkpoint,
+ * or one checkpoint's model JSON with --iteration), import (either), rm.
+ */
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { ValidationError } from '../../../src-shared/api/validate.ts';
+import type { Io } from '../engine-io.ts';
+import {
+  cliProject,
+  COMMON_HELP,
+  nonNegativeInteger,
+  openLab,
+  parseFlags,
+  positiveInteger,
+  UsageError,
+} from '../lab-cli.ts';
+
+export const usage = `mbh-lab zoo ls [--project NAME] [--tag TAG] [--search TEXT] [--json]
+mbh-lab zoo show ID [--json]
+mbh-lab zoo export ID --out FILE [--iteration N]
+mbh-lab zoo import FILE [--project NAME] [--name NAME] [--dataset ID]
+mbh-lab zoo rm ID
+
+export writes a model bundle (every checkpoint as model JSON, with metrics and
+metadata), or with --iteration the model JSON of that one checkpoint. import takes
+either; a plain model JSON needs --dataset unless its shape names one.
+
+${COMMON_HELP}`;
+
+/** Writes a file completely or not at all: a temporary file renamed into place. */
+export function writeFileAtomic(path: string, content: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, content);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+function modelId(text: string | undefined, action: string): number {
+  const id = positiveInteger(text, `zoo ${action} ID`);
+  if (id === undefined) throw new UsageError(`zoo ${action}: give the model id`);
+  return id;
+}
+
+export async function run(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags(
+    args,
+    {
+      out: { type: 'string' },
+      iteration: { type: 'string' },
+      project: { type: 'string' },
+      name: { type: 'string' },
+      dataset: { type: 'string' },
+      tag: { type: 'string' },
+      search: { type: 'string' },
+    },
+    true,
+  );
+  if (values.help) {
+    io.stdout(`${usage}\n`);
+    return 0;
+  }
+  const [action, target, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (!['ls', 'show', 'export', 'import', 'rm'].includes(action ?? '')) {
+    throw new UsageError(
+      `zoo: expected ls, show, export, import or rm${action ? `, got "${action}"` : ''}`,
+    );
+  }
+  const lab = await openLab(values);
+  try {
+    switch (action) {
+      case 'ls': {
+        let projectId: number | undefined;
+        if (values.project !== undefined) {
+          const project = (await lab.listProjects({})).find((p) => p.name === values.project);
+          if (!project) throw new UsageError(`--project: no project named "${values.project}"`);
+          projectId = project.id;
+        }
+        const models = await lab.listModels({
+          ...(projectId !== undefined ? { projectId } : {}),
+          ...(values.tag !== undefined ? { tag: values.tag } : {}),
+          ...(values.search !== undefined ? { search: values.search } : {}),
+        });
+        if (values.json) io.stdout(`${JSON.stringify(models)}\n`);
+        else if (models.length === 0) io.stdout('the zoo has no models\n');
+        else {
+          io.stdout(
+            `${models
+              .map(
+                (m) =>
+                  `${String(m.id).padStart(5)}  ${m.name}  ${m.accuracy === null ? 'untrained' : `${(m.accuracy * 100).toFixed(2)}%`}  ${m.checkpointCount} checkpoints${m.tags.length ? `  [${m.tags.join(', ')}]` : ''}`,
+              )
+              .join('\n')}\n`,
+          );
+        }
+        return 0;
+      }
+      case 'show': {
+        const model = await lab.getModel({ id: modelId(target, 'show') });
+        if (values.json) io.stdout(`${JSON.stringify(model)}\n`);
+        else {
+          io.stdout(
+            [
+              `model ${model.id}: ${model.name}`,
+              `  ${model.family} hidden ${model.hidden.join(',')} · density ${model.density} · ${model.hnps} HNPs · seed ${model.seed}`,
+              `  dataset ${model.datasetId} · backend ${model.backend ?? '–'} · pruning ${model.pruning.kind}`,
+              `  accuracy ${model.accuracy === null ? '–' : `${(model.accuracy * 100).toFixed(2)}%`} · loss ${model.loss?.toFixed(4) ?? '–'}`,
+              `  checkpoints at ${model.checkpoints.map((c) => c.iteration).join(', ') || 'none'}`,
+              `  ${model.measurements.length} measurements, ${model.regionCounts.length} region counts`,
+              '',
+            ].join('\n'),
+          );
+        }
+        return 0;
+      }
+      case 'export': {
+        const id = modelId(target, 'export');
+        if (values.out === undefined) throw new UsageError('zoo export: give --out FILE');
+        const iteration = nonNegativeInteger(values.iteration, '--iteration');
+        const file = await lab
+          .exportModel({ id, ...(iteration !== undefined ? { iteration } : {}) })
+          .catch((error: unknown) => {
+            if (error instanceof ValidationError)
+              throw new UsageError(error.message.replace('params.', '--'));
+            throw error;
+          });
+        writeFileAtomic(values.out, file.content);
+        if (values.json)
+          io.stdout(
+            `${JSON.stringify({ model: id, out: values.out, bytes: Buffer.byteLength(file.content) })}\n`,
+          );
+        else io.stdout(`model ${id} written to ${values.out}\n`);
+        return 0;
+      }
+      case 'import': {
+        if (target === undefined) throw new UsageError('zoo import: give the FILE to import');
+        let json: string;
+        try {
+          json = readFileSync(target, 'utf8');
+        } catch (error) {
+          throw new UsageError(`zoo import: cannot read ${target}: ${(error as Error).message}`);
+        }
+        const projectId = await cliProject(lab, values.project);
+        const model = await lab
+          .importModel({
+            projectId,
+            json,
+            ...(values.name !== undefined ? { name: values.name } : {}),
+            ...(values.dataset !== undefined ? { datasetId: values.dataset } : {}),
+          })
+          .catch((error: unknown) => {
+            if (error instanceof ValidationError) {
+              throw new UsageError(
+                `${target}: ${error.path.replace(/^params\.json\.?/, '') || 'file'}: ${error.problem}`,
+              );
+            }
+            throw error;
+          });
+        if (values.json) io.stdout(`${JSON.stringify(model)}\n`);
+        else
+          io.stdout(
+            `imported model ${model.id}: ${model.name} (${model.checkpointCount} checkpoints)\n`,
+          );
+        return 0;
+      }
+      case 'rm': {
+        const id = modelId(target, 'rm');
+        await lab.deleteModel({ id });
+        io.stdout(values.json ? `${JSON.stringify({ deleted: id })}\n` : `model ${id} deleted\n`);
+        return 0;
+      }
+    }
+    return 2;
+  } finally {
+    await lab.close({ pauseRunning: true });
+  }
+}

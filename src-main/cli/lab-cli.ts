@@ -1,0 +1,129 @@
+/**
+ * What the zoo commands share: opening the lab for the command line, waiting for jobs
+ * with a progress display, flag parsing with one-line errors, Ctrl-C handling (running
+ * jobs are paused back into the queue, so `mbh-lab jobs resume` continues them).
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { JobSummary } from '../../src-shared/api/dto.ts';
+import { LabService } from '../lab/service.ts';
+import type { Io } from './engine-io.ts';
+import { ProgressDisplay } from './progress.ts';
+
+export const COMMON_FLAGS = {
+  zoo: { type: 'string' },
+  workers: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false, short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const COMMON_HELP = `  --zoo PATH     the zoo file (default: $MBH_LAB_HOME/zoo.sqlite or the per-user lab folder)
+  --workers N    jobs run at once (default: cores − 1)
+  --json         machine-readable output on stdout
+  --help         this help`;
+
+/** Thrown for bad command-line input; main prints it as one line and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: O,
+  positionals = false,
+) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...COMMON_FLAGS, ...options },
+      strict: true,
+      allowPositionals: positionals,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function positiveInteger(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`${flag}: must be a positive integer, got "${text}"`);
+  }
+  return value;
+}
+
+export function nonNegativeInteger(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`${flag}: must be an integer ≥ 0, got "${text}"`);
+  }
+  return value;
+}
+
+export async function openLab(values: { zoo?: string; workers?: string }): Promise<LabService> {
+  const workers = positiveInteger(values.workers, '--workers');
+  return LabService.open({
+    shell: 'cli',
+    ...(values.zoo !== undefined ? { zooPath: values.zoo } : {}),
+    ...(workers !== undefined ? { workers } : {}),
+  });
+}
+
+/** The project the command line files models under when none is named. */
+export async function cliProject(lab: LabService, name = 'Command line'): Promise<number> {
+  const existing = (await lab.listProjects({})).find((project) => project.name === name);
+  if (existing) return existing.id;
+  return (await lab.createProject({ name, description: 'Models made with the mbh-lab command' }))
+    .id;
+}
+
+/**
+ * Starts the lab's scheduler and waits until no job is queued or running — or, with
+ * `jobIds`, until those jobs have finished — showing progress on stderr (bars on a
+ * terminal, plain lines otherwise, nothing when quiet). Ctrl-C pauses running jobs back
+ * into the queue and closes the lab. Returns false when interrupted.
+ */
+export async function runJobs(
+  lab: LabService,
+  io: Io,
+  quiet: boolean,
+  jobIds?: readonly number[],
+): Promise<boolean> {
+  const display = quiet ? null : new ProgressDisplay(io, Boolean(process.stderr.isTTY));
+  const waiting = new Set(jobIds ?? []);
+  let finish: (completed: boolean) => void = () => {};
+  const finished = new Promise<boolean>((resolve) => (finish = resolve));
+  const listener = (job: JobSummary) => {
+    display?.update(job);
+    if (waiting.has(job.id) && ['done', 'failed', 'cancelled', 'paused'].includes(job.state)) {
+      waiting.delete(job.id);
+      if (waiting.size === 0) finish(true);
+    }
+  };
+  const stop = () => {
+    io.stderr('\nstopping: running jobs are paused; `mbh-lab jobs resume` continues them\n');
+    void lab.close({ pauseRunning: true }).then(() => finish(false));
+  };
+  lab.on('job', listener);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await lab.start();
+    if (jobIds === undefined) void lab.idle().then(() => finish(true));
+    else {
+      for (const id of jobIds) {
+        const [job] = (await lab.listJobs({})).filter((candidate) => candidate.id === id);
+        if (!job || ['done', 'failed', 'cancelled', 'paused'].includes(job.state))
+          waiting.delete(id);
+      }
+      if (waiting.size === 0) finish(true);
+    }
+    return await finished;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    lab.off('job', listener);
+    display?.finish();
+  }
+}
