@@ -116,8 +116,15 @@ interface Level {
   scale: number;
 }
 
-function makeLevel(size: number, bitOffset: number): Level {
+function makeLevel(size: number, bitOffset: number, reuse?: Level): Level {
   const words = (size + 31) >>> 5;
+  if (reuse && reuse.size === size) {
+    reuse.bitOffset = bitOffset;
+    reuse.nextStart = reuse.nextRow = reuse.nextValue = reuse.nextBias = null;
+    reuse.leafCount = 0;
+    reuse.regions = 0;
+    return reuse;
+  }
   return {
     size,
     words,
@@ -145,6 +152,13 @@ function makeLevel(size: number, bitOffset: number): Level {
     scale: 1,
   };
 }
+
+/**
+ * Scratch kept between calls: fresh multi-megabyte typed arrays cost page faults and
+ * garbage collection on every plane, so levels and output buffers are reused (the engine
+ * is synchronous, so one workspace suffices). The returned partition owns copies.
+ */
+const workspace: { levels: Level[]; output: Output | null } = { levels: [], output: null };
 
 /** Growable output buffers. */
 interface Output {
@@ -546,7 +560,7 @@ export function partitionPlane(network: Network, plane: Plane): Partition {
   for (let l = 0; l < hidden; l++) {
     const size = network.layers[l].outDim;
     layerSizes.push(size);
-    levels.push(makeLevel(size, neuronCount));
+    levels.push(makeLevel(size, neuronCount, workspace.levels[l]));
     neuronCount += size;
   }
   for (let l = 0; l + 1 < hidden; l++) {
@@ -564,14 +578,22 @@ export function partitionPlane(network: Network, plane: Plane): Partition {
   let scale = 0;
   for (let i = 0; i < domain.length; i++) scale = Math.max(scale, Math.abs(domain[i]));
 
-  const output: Output = {
+  workspace.levels = levels;
+  const output: Output = workspace.output ?? {
     count: 0,
     vertexCount: 0,
     offsets: new Uint32Array(4096),
     vertices: new Float64Array(32768),
     areas: new Float64Array(4096),
-    patterns: new Uint32Array(4096 * Math.max(1, patternWords)),
+    patterns: new Uint32Array(4096),
   };
+  workspace.output = output;
+  output.count = 0;
+  output.vertexCount = 0;
+  output.offsets[0] = 0;
+  if (output.patterns.length < output.areas.length * patternWords) {
+    output.patterns = new Uint32Array(output.areas.length * patternWords);
+  }
   const current = new Uint32Array(Math.max(1, patternWords) + 1);
 
   /** Appends all leaves of the deepest level's current parent to the output. */
@@ -645,6 +667,7 @@ export function partitionPlane(network: Network, plane: Plane): Partition {
   const perLayerMs: number[] = new Array<number>(hidden).fill(0);
   if (hidden === 0) {
     output.offsets[1] = domainCount;
+    if (domain.length > output.vertices.length) output.vertices = new Float64Array(domain.length);
     output.vertices.set(domain);
     output.areas[0] = domainArea;
     output.count = 1;
