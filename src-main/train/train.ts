@@ -5,9 +5,15 @@
  * event loop regularly (so a worker sees pause/cancel messages), and can stop and later
  * continue from a ResumeState.
  *
- * Pruned weights stay exactly +0: the forward pass uses `weights × mask`, so their
- * gradients and Adam moments are 0 and their update is 0, and the mask is multiplied in
- * again after every step as a guarantee.
+ * Pruned weights stay exactly +0: their gradients are multiplied by the mask (as
+ * PyTorch's pruning reparametrisation does), so their Adam moments and updates are 0,
+ * and the mask is multiplied in again after every step as a guarantee.
+ *
+ * Layout: inside the loop a layer's weights are held transposed, `[inDim][outDim]`, and
+ * the dense layer has a hand-written gradient that only multiplies untransposed
+ * matrices: tfjs-wasm's matMul with a transposed operand is about 10× slower than the
+ * plain one, and the input layer's gradient with respect to the data is never computed.
+ * Everything that leaves the loop is converted back to the `[outDim][inDim]` layout.
  *
  * Exactness of resuming: the state holds the Float32 parameters and Adam moments
  * bit-for-bit, the step count (which fixes the bias corrections and the batch cursor) and
@@ -77,14 +83,83 @@ export interface TrainOutcome {
 }
 
 interface LayerTensors {
+  /** Transposed: [inDim][outDim]. */
   readonly weights: tf.Variable;
   readonly bias: tf.Variable;
+  /** Transposed like the weights. */
   readonly mask: tf.Tensor | null;
   readonly maskBytes: Uint8Array | null;
+  readonly inDim: number;
+  readonly outDim: number;
   readonly moments: { weights: [tf.Variable, tf.Variable]; bias: [tf.Variable, tf.Variable] };
 }
 
 let runCounter = 0;
+
+/** Transposes a row-major rows × columns matrix. */
+function transpose<T extends Float32Array | Uint8Array>(
+  values: T,
+  rows: number,
+  columns: number,
+  out: T,
+): T {
+  for (let r = 0; r < rows; r++) {
+    const offset = r * columns;
+    for (let c = 0; c < columns; c++) out[c * rows + r] = values[offset + c];
+  }
+  return out;
+}
+
+/** [outDim][inDim] → [inDim][outDim]. */
+const toLoopLayout = (values: Float32Array, inDim: number, outDim: number): Float32Array =>
+  transpose(values, outDim, inDim, new Float32Array(values.length));
+/** [inDim][outDim] → [outDim][inDim]. */
+const fromLoopLayout = (values: Float32Array, inDim: number, outDim: number): Float32Array =>
+  transpose(values, inDim, outDim, new Float32Array(values.length));
+
+/**
+ * z = h · w with w as [in][out], and a gradient made of plain products only:
+ * dh = dz · wᵀ, dw = (hᵀ · dz) ⊙ mask. With `h` a constant (the input layer), only dw.
+ */
+function dense(
+  h: tf.Tensor2D,
+  w: tf.Variable,
+  mask: tf.Tensor | null,
+  inputIsConstant: boolean,
+): tf.Tensor2D {
+  const weightGradient = (dz: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor => {
+    const gradient = tf.matMul(tf.transpose(input), dz);
+    return mask === null ? gradient : tf.mul(gradient, mask);
+  };
+  // customGrad passes the inputs and then `save` as one variadic list.
+  type Arguments = (tf.Tensor | tf.GradSaveFunc)[];
+  if (inputIsConstant) {
+    const op = tf.customGrad((...args: Arguments) => {
+      const weights = args[0] as tf.Tensor2D;
+      (args[1] as tf.GradSaveFunc)([h]);
+      return {
+        value: tf.matMul(h, weights) as tf.Tensor,
+        gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => [
+          weightGradient(dz as tf.Tensor2D, saved[0] as tf.Tensor2D),
+        ],
+      };
+    });
+    return op(w) as tf.Tensor2D;
+  }
+  const op = tf.customGrad((...args: Arguments) => {
+    const input = args[0] as tf.Tensor2D;
+    const weights = args[1] as tf.Tensor2D;
+    (args[2] as tf.GradSaveFunc)([input, weights]);
+    return {
+      value: tf.matMul(input, weights) as tf.Tensor,
+      gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.matMul(dz as tf.Tensor2D, tf.transpose(saved[1] as tf.Tensor2D)) as tf.Tensor,
+        weightGradient(dz as tf.Tensor2D, saved[0] as tf.Tensor2D),
+      ],
+    };
+  });
+  return op(h, w) as tf.Tensor2D;
+}
 
 function checkResume(
   resume: ResumeState,
@@ -194,23 +269,30 @@ export async function train(
       ),
     );
   const layers: LayerTensors[] = source.map((layer, index) => {
+    const { inDim, outDim } = layer;
     const maskBytes = start[index].mask;
     const moments = resume?.adam[index];
-    const shape = [layer.outDim, layer.inDim];
-    const biasShape = [layer.outDim];
+    const shape = [inDim, outDim];
+    const biasShape = [outDim];
+    const moment = (values: Float32Array | undefined): tf.Variable =>
+      variable(values === undefined ? null : toLoopLayout(values, inDim, outDim), shape);
     return {
-      weights: variable(layer.weights, shape, `run${run}_w${index}`),
+      weights: variable(toLoopLayout(layer.weights, inDim, outDim), shape, `run${run}_w${index}`),
       bias: variable(layer.bias, biasShape, `run${run}_b${index}`),
       mask:
         maskBytes === null
           ? null
-          : tf.tensor2d(Float32Array.from(maskBytes), [layer.outDim, layer.inDim]),
+          : tf.tensor2d(
+              Float32Array.from(
+                transpose(maskBytes, outDim, inDim, new Uint8Array(maskBytes.length)),
+              ),
+              [inDim, outDim],
+            ),
       maskBytes,
+      inDim,
+      outDim,
       moments: {
-        weights: [
-          variable(moments?.weights[0] ?? null, shape),
-          variable(moments?.weights[1] ?? null, shape),
-        ],
+        weights: [moment(moments?.weights[0]), moment(moments?.weights[1])],
         bias: [
           variable(moments?.bias[0] ?? null, biasShape),
           variable(moments?.bias[1] ?? null, biasShape),
@@ -235,12 +317,14 @@ export async function train(
     });
   }
 
-  /** Logits; with `masked`, hidden weights are multiplied by their masks (for the gradient). */
-  const forward = (x: tf.Tensor2D, masked: boolean): tf.Tensor2D => {
+  /** Logits. The weights are already masked; `training` routes through the custom gradient. */
+  const forward = (x: tf.Tensor2D, training: boolean): tf.Tensor2D => {
     let h: tf.Tensor2D = x;
     layers.forEach((layer, index) => {
-      const weights = masked && layer.mask !== null ? layer.weights.mul(layer.mask) : layer.weights;
-      const z = tf.matMul(h, weights as tf.Tensor2D, false, true).add(layer.bias) as tf.Tensor2D;
+      const product = training
+        ? dense(h, layer.weights, layer.mask, index === 0)
+        : tf.matMul(h, layer.weights as tf.Tensor2D);
+      const z = tf.add(product, layer.bias) as tf.Tensor2D;
       h = index < layers.length - 1 ? tf.relu(z) : z;
     });
     return h;
@@ -250,9 +334,9 @@ export async function train(
 
   const readLayers = (): LayerParameters[] =>
     layers.map((layer) => ({
-      inDim: layer.weights.shape[1]!,
-      outDim: layer.weights.shape[0]!,
-      weights: (layer.weights.dataSync() as Float32Array).slice(),
+      inDim: layer.inDim,
+      outDim: layer.outDim,
+      weights: fromLoopLayout(layer.weights.dataSync() as Float32Array, layer.inDim, layer.outDim),
       bias: (layer.bias.dataSync() as Float32Array).slice(),
       mask: layer.maskBytes === null ? null : layer.maskBytes.slice(),
     }));
@@ -291,8 +375,16 @@ export async function train(
     layers: readLayers(),
     adam: layers.map((layer) => ({
       weights: [
-        (layer.moments.weights[0].dataSync() as Float32Array).slice(),
-        (layer.moments.weights[1].dataSync() as Float32Array).slice(),
+        fromLoopLayout(
+          layer.moments.weights[0].dataSync() as Float32Array,
+          layer.inDim,
+          layer.outDim,
+        ),
+        fromLoopLayout(
+          layer.moments.weights[1].dataSync() as Float32Array,
+          layer.inDim,
+          layer.outDim,
+        ),
       ],
       bias: [
         (layer.moments.bias[0].dataSync() as Float32Array).slice(),
