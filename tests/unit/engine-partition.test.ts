@@ -257,6 +257,107 @@ describe('partitionPlane: golden values', () => {
   });
 });
 
+/** A one-hidden-layer network from explicit rows [w1, w2, b] on a 2-D input. */
+function linesNetwork(rows: number[][]): Network {
+  return {
+    inputDim: 2,
+    layers: [
+      {
+        inDim: 2,
+        outDim: rows.length,
+        weights: Float64Array.from(rows.flatMap((row) => [row[0], row[1]])),
+        bias: Float64Array.from(rows.map((row) => row[2])),
+        activation: 'relu',
+      },
+      {
+        inDim: rows.length,
+        outDim: 1,
+        weights: new Float64Array(rows.length).fill(1),
+        bias: new Float64Array(1),
+        activation: 'linear',
+      },
+    ],
+  };
+}
+
+describe('partitionPlane: degenerate geometry makes no slivers', () => {
+  it('duplicate neurons (the same line twice, also scaled) split once', () => {
+    const network = linesNetwork([
+      [1, 0, -0.5],
+      [2, 0, -1],
+      [1, 0, -0.5],
+      [0, 1, -0.3],
+    ]);
+    const partition = partitionPlane(network, square(0, 1));
+    expect(partition.regionCount).toBe(4);
+    checkInvariants(network, square(0, 1), partition);
+  });
+
+  it('three lines through one point and lines through domain corners', () => {
+    // x = 0.5, y = 0.5 and x + y = 1 meet at (0.5, 0.5); x = y runs corner to corner.
+    const concurrent = linesNetwork([
+      [1, 0, -0.5],
+      [0, 1, -0.5],
+      [1, 1, -1],
+    ]);
+    expect(partitionPlane(concurrent, square(0, 1)).regionCount).toBe(6);
+    const diagonal = linesNetwork([
+      [1, -1, 0],
+      [1, 1, -1],
+    ]);
+    const partition = partitionPlane(diagonal, square(0, 1));
+    expect(partition.regionCount).toBe(4);
+    checkInvariants(diagonal, square(0, 1), partition);
+  });
+
+  it('a line along the domain edge or outside it does not split', () => {
+    const network = linesNetwork([
+      [1, 0, 0],
+      [0, 1, -1],
+      [1, 1, 5],
+    ]);
+    const partition = partitionPlane(network, square(0, 1));
+    expect(partition.regionCount).toBe(1);
+    // x > 0 inside: on. y − 1 < 0 inside: off. x + y + 5 > 0: on.
+    expect([0, 1, 2].map((k) => regionBit(partition, 0, k))).toEqual([true, false, true]);
+  });
+
+  it('a deeper neuron whose bent line runs along an earlier line adds nothing there', () => {
+    // h = relu(x − 0.5); the second layer's z = h − 0 is zero on the whole off side and
+    // positive on the on side: its boundary coincides with the first line.
+    const network: Network = {
+      inputDim: 2,
+      layers: [
+        {
+          inDim: 2,
+          outDim: 1,
+          weights: new Float64Array([1, 0]),
+          bias: new Float64Array([-0.5]),
+          activation: 'relu',
+        },
+        {
+          inDim: 1,
+          outDim: 1,
+          weights: new Float64Array([1]),
+          bias: new Float64Array([0]),
+          activation: 'relu',
+        },
+        {
+          inDim: 1,
+          outDim: 1,
+          weights: new Float64Array([1]),
+          bias: new Float64Array([0]),
+          activation: 'linear',
+        },
+      ],
+    };
+    const partition = partitionPlane(network, square(0, 1));
+    expect(partition.regionCount).toBe(2);
+    expect(partition.regionsPerLayer).toEqual([2, 2]);
+    checkInvariants(network, square(0, 1), partition);
+  });
+});
+
 describe('partitionPlane: properties over random networks', () => {
   it('holds every invariant and matches the plain sweep on 40 random networks', () => {
     const random = seededRandom(2024, 'partition-properties');
