@@ -1,0 +1,127 @@
+/**
+ * Crash safety for real: a `mbh-lab train` process is killed with SIGKILL in the middle of
+ * training, the zoo is reopened by `mbh-lab jobs resume`, and the training finishes from
+ * its last snapshot with every checkpoint and metric stored exactly once.
+ */
+import Database from 'better-sqlite3';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { evaluationSchedule } from '../../src-shared/model/schedule.ts';
+
+const cli = fileURLToPath(new URL('../../bin/mbh-lab.mjs', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'mbh-crash-'));
+const zooFile = join(dir, 'zoo.sqlite');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ITERATIONS = 3000;
+const KILL_AFTER = 985;
+
+function query<T>(sql: string): T[] {
+  const db = new Database(zooFile, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('crash safety', () => {
+  it('resumes a training killed with SIGKILL without losing or duplicating rows', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        cli,
+        'train',
+        '--hidden',
+        '16,8',
+        '--dataset',
+        'xor',
+        '--iterations',
+        String(ITERATIONS),
+        '--checkpoints',
+        'all',
+        '--seed',
+        '3',
+        '--zoo',
+        zooFile,
+        '--json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MBH_LAB_HOME: dir } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code)),
+    );
+
+    // Wait until training is well under way, then kill the whole process at once.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`training did not progress: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      try {
+        const [row] = query<{ last: number | null }>(
+          'SELECT max(iteration) AS last FROM checkpoints',
+        );
+        if (row.last !== null && row.last >= KILL_AFTER) break;
+      } catch {
+        // The zoo is not created yet.
+      }
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const [interrupted] = query<{ state: string; snapshot: number; iteration: number }>(
+      'SELECT state, resume_state IS NOT NULL AS snapshot, iteration FROM jobs',
+    );
+    expect(interrupted.state).toBe('running'); // as the killed process left it
+    expect(interrupted.snapshot).toBe(1);
+    const before = new Map(
+      query<{ id: number; iteration: number }>('SELECT id, iteration FROM checkpoints').map(
+        (row) => [row.iteration, row.id],
+      ),
+    );
+    expect(before.size).toBeLessThan(evaluationSchedule(ITERATIONS).length);
+
+    const resumed = spawnSync(
+      process.execPath,
+      [cli, 'jobs', 'resume', '--zoo', zooFile, '--json'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, MBH_LAB_HOME: dir },
+        timeout: 90_000,
+      },
+    );
+    expect(resumed.stderr).toBe('');
+    expect(resumed.status).toBe(0);
+    const ran = JSON.parse(resumed.stdout) as { state: string; attempts: number }[];
+    expect(ran).toHaveLength(1);
+    expect(ran[0]).toMatchObject({ state: 'done', attempts: 2 });
+
+    const checkpoints = query<{ id: number; iteration: number }>(
+      'SELECT id, iteration FROM checkpoints ORDER BY iteration',
+    );
+    expect(checkpoints.map((row) => row.iteration)).toEqual(evaluationSchedule(ITERATIONS));
+    // Rows stored before the crash kept their ids (rewritten in place, never duplicated).
+    for (const row of checkpoints)
+      if (before.has(row.iteration)) expect(row.id).toBe(before.get(row.iteration));
+    const metrics = query<{ iteration: number }>(
+      'SELECT iteration FROM metrics ORDER BY iteration',
+    );
+    expect(metrics.map((row) => row.iteration)).toEqual(evaluationSchedule(ITERATIONS));
+    const [model] = query<{ iterations: number; backend: string; accuracy: number }>(
+      `SELECT m.iterations, m.backend, x.accuracy FROM models m
+       JOIN metrics x ON x.model_id = m.id AND x.iteration = ${ITERATIONS}`,
+    );
+    expect(model.iterations).toBe(ITERATIONS);
+    expect(model.accuracy).toBeGreaterThan(0.6);
+    const [job] = query<{ state: string; snapshot: number }>(
+      'SELECT state, resume_state IS NOT NULL AS snapshot FROM jobs',
+    );
+    expect(job).toEqual({ state: 'done', snapshot: 0 });
+  }, 120_000);
+});
