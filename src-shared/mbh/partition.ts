@@ -335,11 +335,17 @@ function splitParent(
     for (let i = 0; i < vCount; i++) {
       values[i] = ca * vertexPool[vStart + 2 * i] + cb * vertexPool[vStart + 2 * i + 1] + c0;
     }
-    // Off half first in memory, on half after it; the on half is popped first.
+    // The half written second is popped (and so emitted) first. Emit first the half on
+    // the same side of line k as the previous leaf: consecutive leaves then tend to be
+    // neighbours, which keeps the rank-1 map updates between them few.
+    let onFirst = true;
+    if (leafCount > 0) {
+      onFirst = (leafBits[(leafCount - 1) * words + (k >>> 5)] & (1 << (k & 31))) !== 0;
+    }
     const offStart = vertexTop;
     let offTop = offStart;
     for (let pass = 0; pass < 2; pass++) {
-      const wantOn = pass === 1;
+      const wantOn = onFirst === (pass === 1);
       const halfStart = offTop;
       let out = halfStart;
       for (let i = 0; i < vCount; i++) {
@@ -545,8 +551,29 @@ function polygonArea(vertices: Float64Array, start: number, count: number): numb
   return 0.5 * signedArea2(vertices, start, count);
 }
 
+export interface PartitionOptions {
+  /**
+   * A partition the caller no longer needs: its buffers receive the new result, which
+   * then shares their memory. Fresh multi-megabyte arrays cost page faults, so a loop over
+   * planes that discards each partition runs faster recycling it.
+   */
+  recycle?: Partition;
+}
+
+/** The full capacity of a typed array's buffer from its start. */
+function capacity<T extends Float64Array | Uint32Array>(
+  array: T,
+  make: (b: ArrayBuffer, o: number) => T,
+): T {
+  return make(array.buffer as ArrayBuffer, array.byteOffset);
+}
+
 /** The exact partition of the plane's domain by every hidden neuron of the network. */
-export function partitionPlane(network: Network, plane: Plane): Partition {
+export function partitionPlane(
+  network: Network,
+  plane: Plane,
+  options: PartitionOptions = {},
+): Partition {
   const started = clock();
   if (plane.dim !== network.inputDim) {
     throw new Error(
@@ -579,21 +606,30 @@ export function partitionPlane(network: Network, plane: Plane): Partition {
   for (let i = 0; i < domain.length; i++) scale = Math.max(scale, Math.abs(domain[i]));
 
   workspace.levels = levels;
-  const output: Output = workspace.output ?? {
-    count: 0,
-    vertexCount: 0,
-    offsets: new Uint32Array(4096),
-    vertices: new Float64Array(32768),
-    areas: new Float64Array(4096),
-    patterns: new Uint32Array(4096),
-  };
-  workspace.output = output;
+  const recycle = options.recycle;
+  const output: Output = recycle
+    ? {
+        count: 0,
+        vertexCount: 0,
+        offsets: capacity(recycle.vertexOffsets, (b, o) => new Uint32Array(b, o)),
+        vertices: capacity(recycle.vertices, (b, o) => new Float64Array(b, o)),
+        areas: capacity(recycle.areas, (b, o) => new Float64Array(b, o)),
+        patterns: capacity(recycle.patterns, (b, o) => new Uint32Array(b, o)),
+      }
+    : (workspace.output ?? {
+        count: 0,
+        vertexCount: 0,
+        offsets: new Uint32Array(4096),
+        vertices: new Float64Array(32768),
+        areas: new Float64Array(4096),
+        patterns: new Uint32Array(4096),
+      });
+  if (!recycle) workspace.output = output;
+  if (output.offsets.length < 2) output.offsets = new Uint32Array(4096);
   output.count = 0;
   output.vertexCount = 0;
   output.offsets[0] = 0;
-  if (output.patterns.length < output.areas.length * patternWords) {
-    output.patterns = new Uint32Array(output.areas.length * patternWords);
-  }
+
   const current = new Uint32Array(Math.max(1, patternWords) + 1);
 
   /** Appends all leaves of the deepest level's current parent to the output. */
@@ -604,10 +640,11 @@ export function partitionPlane(network: Network, plane: Plane): Partition {
     const first = output.count;
     const vertexBase = output.vertexCount;
     const vertexTotal = leafOffsets[leafCount];
-    if (first + leafCount + 1 > output.areas.length) {
-      output.offsets = growUint(output.offsets, first + leafCount + 2);
-      output.areas = growFloat(output.areas, first + leafCount + 1);
-      output.patterns = growUint(output.patterns, (first + leafCount + 1) * patternWords);
+    const regions = first + leafCount;
+    if (regions + 1 > output.offsets.length) output.offsets = growUint(output.offsets, regions + 1);
+    if (regions > output.areas.length) output.areas = growFloat(output.areas, regions);
+    if (regions * patternWords > output.patterns.length) {
+      output.patterns = growUint(output.patterns, regions * patternWords);
     }
     if (2 * (vertexBase + vertexTotal) > output.vertices.length) {
       output.vertices = growFloat(output.vertices, 2 * (vertexBase + vertexTotal));
@@ -691,13 +728,16 @@ export function partitionPlane(network: Network, plane: Plane): Partition {
   }
 
   const regionCount = output.count;
+  // Recycled buffers become the result's (views); workspace buffers are copied out.
+  const take = <T extends Float64Array | Uint32Array>(array: T, length: number): T =>
+    (recycle ? array.subarray(0, length) : array.slice(0, length)) as T;
   return {
     regionCount,
-    vertexOffsets: output.offsets.slice(0, regionCount + 1),
-    vertices: output.vertices.slice(0, 2 * output.vertexCount),
-    areas: output.areas.slice(0, regionCount),
+    vertexOffsets: take(output.offsets, regionCount + 1),
+    vertices: take(output.vertices, 2 * output.vertexCount),
+    areas: take(output.areas, regionCount),
     patternWords,
-    patterns: output.patterns.slice(0, regionCount * patternWords),
+    patterns: take(output.patterns, regionCount * patternWords),
     neuronCount,
     layerSizes,
     regionsPerLayer: levels.map((level) => level.regions),

@@ -246,6 +246,23 @@ describe('partitionPlane: golden values', () => {
     }
   });
 
+  it('recycling a discarded partition gives the same result in its memory', () => {
+    const random = seededRandom(31, 'recycle');
+    const network = heNetwork(6, [12, 9], 2, { seed: 4, biasStd: 0.5 });
+    const planes = [0, 1, 2, 3].map(() => randomPlane(random, 6));
+    let previous: Partition | undefined;
+    for (const plane of planes) {
+      const fresh = partitionPlane(network, plane);
+      const recycled = partitionPlane(network, plane, { recycle: previous });
+      expect(recycled.regionCount).toBe(fresh.regionCount);
+      expect(Array.from(recycled.vertexOffsets)).toEqual(Array.from(fresh.vertexOffsets));
+      expect(Array.from(recycled.vertices)).toEqual(Array.from(fresh.vertices));
+      expect(Array.from(recycled.areas)).toEqual(Array.from(fresh.areas));
+      expect(Array.from(recycled.patterns)).toEqual(Array.from(fresh.patterns));
+      previous = recycled;
+    }
+  });
+
   it('regionAt finds the region of a point, −1 outside; density is regions per area', () => {
     const partition = partitionPlane(figure32Network(), square(0, 4));
     expect(regionAt(partition, -1, 2)).toBe(-1);

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Network } from '../../../src-shared/model/network.ts';
 import type { Plane } from '../../../src-shared/mbh/plane.ts';
-import { partitionPlane } from '../../../src-shared/mbh/partition.ts';
+import { partitionPlane, type Partition } from '../../../src-shared/mbh/partition.ts';
 import { decisionPatterns, type Scope } from '../../../src-shared/mbh/patterns.ts';
 import {
   DEFAULT_CPS,
@@ -68,8 +68,11 @@ export function measureNetwork(
   });
   const results: MeasureResult[] = [];
   const regions: number[] = [];
+  // Each partition is dropped after measuring, so the next one reuses its memory.
+  let previous: Partition | undefined;
   planes.forEach((plane, index) => {
-    const partition = partitionPlane(network, plane);
+    const partition = partitionPlane(network, plane, { recycle: previous });
+    previous = partition;
     regions.push(partition.regionCount);
     results.push(...measureWithPlan(partition, plan, index));
   });
