@@ -17,7 +17,18 @@
  * are written to a temporary name and renamed into place, so a crash never leaves a
  * partial cache under the real name.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { InputBox } from '../../src-shared/model/network.ts';
@@ -156,6 +167,34 @@ export function decodeCache(file: Uint8Array): CachedData {
   const testY = take(meta.testCount);
   if (offset !== file.length) throw new CacheError('payload longer than the metadata declares');
   return { meta, trainX, trainY, testX, testY };
+}
+
+/**
+ * The metadata of a cache file from its header alone, for listings: magic, version and
+ * total length are checked, the checksum is not (a load still verifies it).
+ */
+export function readCacheMeta(path: string): CacheMeta {
+  const descriptor = openSync(path, 'r');
+  try {
+    const prefix = new Uint8Array(PREFIX_BYTES);
+    if (readSync(descriptor, prefix, 0, PREFIX_BYTES, 0) !== PREFIX_BYTES)
+      throw new CacheError('truncated header');
+    for (let i = 0; i < MAGIC.length; i++) {
+      if (prefix[i] !== MAGIC.charCodeAt(i))
+        throw new CacheError('wrong magic: not an MBH Lab dataset cache');
+    }
+    const view = new DataView(prefix.buffer);
+    if (view.getUint32(8, true) !== CACHE_VERSION)
+      throw new CacheError(`format version ${view.getUint32(8, true)}`);
+    if (view.getUint32(20, true) !== fstatSync(descriptor).size)
+      throw new CacheError('truncated or padded');
+    const json = new Uint8Array(view.getUint32(12, true));
+    if (readSync(descriptor, json, 0, json.length, PREFIX_BYTES) !== json.length)
+      throw new CacheError('truncated metadata');
+    return JSON.parse(new TextDecoder().decode(json)) as CacheMeta;
+  } finally {
+    closeSync(descriptor);
+  }
 }
 
 /** Writes bytes to `path` through a temporary file and a rename; removes the temporary on failure. */

@@ -20,6 +20,7 @@ import {
 import {
   decodeCache,
   loadThroughCache,
+  readCacheMeta,
   writeFileAtomic,
   encodeCache,
   type CachedData,
@@ -161,10 +162,10 @@ export function datasetFromCache(data: CachedData): Dataset {
   });
 }
 
-/** Reads only the metadata of a cache file (for listings), or null when it is not a valid cache. */
-function readCacheMeta(path: string): CachedData['meta'] | null {
+/** The metadata of a cache file for listings, or null when it is not a valid cache. */
+function metaOrNull(path: string): CachedData['meta'] | null {
   try {
-    return decodeCache(readFileSync(path)).meta;
+    return readCacheMeta(path);
   } catch {
     return null;
   }
@@ -194,7 +195,7 @@ export class DatasetRegistry {
         id === 'xor'
           ? null
           : existsSync(this.cachePath(base))
-            ? readCacheMeta(this.cachePath(base))
+            ? metaOrNull(this.cachePath(base))
             : null;
       const counts =
         id === 'xor'
@@ -205,7 +206,7 @@ export class DatasetRegistry {
     if (existsSync(this.directory)) {
       for (const file of readdirSync(this.directory).sort()) {
         if (!file.startsWith(USER_PREFIX) || !file.endsWith('.bin')) continue;
-        const meta = readCacheMeta(join(this.directory, file));
+        const meta = metaOrNull(join(this.directory, file));
         if (meta === null) continue;
         entries.push({
           id: meta.id,

@@ -87,6 +87,7 @@ describe('dataset cache', () => {
     expect(loadThroughCache(path, 'test:1', build()).outcome).toBe('built');
     expect(loadThroughCache(path, 'test:1', build()).outcome).toBe('hit');
     expect(builds).toBe(1);
+    expect(readCacheMeta(path)).toEqual(sample('u8').meta);
 
     const bytes = readFileSync(path);
     bytes[bytes.length - 1] ^= 0xff;
@@ -95,6 +96,7 @@ describe('dataset cache', () => {
     expect(corrupt).toMatchObject({ outcome: 'rebuilt', reason: 'checksum mismatch' });
 
     truncateSync(path, 40);
+    expect(() => readCacheMeta(path)).toThrow('truncated or padded');
     expect(loadThroughCache(path, 'test:1', build())).toMatchObject({
       outcome: 'rebuilt',
       reason: expect.stringMatching(/^truncated/),
