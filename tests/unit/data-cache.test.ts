@@ -13,6 +13,7 @@ import {
   decodeCache,
   encodeCache,
   loadThroughCache,
+  readCacheMeta,
   type CachedData,
 } from '../../src-main/data/cache.ts';
 
