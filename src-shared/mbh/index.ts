@@ -12,6 +12,7 @@ export {
 } from './plane.ts';
 export {
   type Partition,
+  type PartitionOptions,
   SIDE_TOLERANCE,
   partitionPlane,
   regionAt,
