@@ -22,7 +22,7 @@ export const PRESETS: readonly Preset[] = [
     label: 'Smoke test',
     description:
       'Two tiny networks, 60 iterations, two planes: checks the whole pipeline in seconds.',
-    datasetHints: ['xor', 'digit', 'mnist'],
+    datasetHints: ['digit', 'mnist', 'xor'],
     form: {
       name: 'smoke',
       family: 'custom',

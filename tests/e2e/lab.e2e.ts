@@ -1,0 +1,291 @@
+/**
+ * A researcher's session in browser mode, start to finish: the token guard, a project,
+ * a designer that refuses bad input next to the field and stores nothing, a tiny MNIST
+ * experiment launched and watched to the end, the model, the plane viewer with blankets,
+ * side by side and the B.1-style grid, the compare charts and a CSV export, and project
+ * export/import/delete. Screenshots go to tests/e2e/screenshots/.
+ */
+import { readFileSync } from 'node:fs';
+import { parseCsv } from '../../src-renderer/src/lib/csv.ts';
+import { assert, test } from './harness.ts';
+
+const PROJECT = 'E2E project';
+const EXPERIMENT = 'smoke e2e';
+
+test('refuses requests without the access token', async ({ base }) => {
+  const bare = await fetch(`${base}/`);
+  assert(bare.status === 401, `GET / without token answered ${bare.status}, expected 401`);
+  const wrong = await fetch(`${base}/?token=not-the-token`);
+  assert(wrong.status === 401, `GET / with a wrong token answered ${wrong.status}, expected 401`);
+  const api = await fetch(`${base}/api`);
+  assert(
+    api.status === 401 || api.status === 426 || api.status === 400,
+    `GET /api answered ${api.status}`,
+  );
+});
+
+test('opens with the status bar showing shell, backend and connection', async ({
+  page,
+  url,
+  shot,
+}) => {
+  await page.goto(url);
+  await page.locator('[data-testid=connection]', { hasText: 'connected' }).waitFor();
+  await page.locator('[data-testid=shell]', { hasText: 'browser' }).waitFor();
+  const backend = await page.locator('[data-testid=backend]').innerText();
+  assert(/backend:\s*(tensorflow|wasm|cpu)/.test(backend), `status bar backend reads "${backend}"`);
+  await shot('01-empty-lab');
+});
+
+test('creates a project from the browser', async ({ page, shot }) => {
+  await page.getByRole('button', { name: '+ New' }).click();
+  const input = page.locator('dialog[open] input');
+  await input.fill('   ');
+  await input.press('Enter');
+  await page.locator('dialog[open] [role=alert]', { hasText: 'must not be empty' }).waitFor();
+  await input.fill(PROJECT);
+  await input.press('Enter');
+  await page.locator('.row.project', { hasText: PROJECT }).waitFor();
+  await shot('02-project');
+});
+
+test('designer shows each bad field’s message next to it and stores nothing', async ({
+  page,
+  shot,
+}) => {
+  await page.getByRole('button', { name: /^Design/ }).click();
+  await page.locator('#name').waitFor();
+  await page.locator('#name').fill('draft');
+  await page.locator('#name').fill('');
+  await page.locator('#seeds').fill('1, x');
+  await page.locator('#hiddenNeurons').fill('16, 0');
+  await page.getByLabel('explicit densities').check();
+  await page.locator('#densities').fill('0.5, 1.5');
+  await page.locator('#iterations').fill('-3');
+  const expect = async (field: string, text: string) => {
+    const message = page.locator(`[data-field=${field}] [role=alert]`);
+    await message.waitFor();
+    const shown = await message.innerText();
+    assert(shown.includes(text), `${field}: expected a message with "${text}", got "${shown}"`);
+  };
+  await expect('name', 'must not be empty');
+  await expect('seeds', '"x" is not a number');
+  await expect('hiddenNeurons', 'must be positive');
+  await expect('densities', 'outside (0, 1]');
+  await expect('iterations', 'at least 1');
+  await page.getByRole('button', { name: 'Launch' }).click();
+  await page.waitForTimeout(800);
+  await shot('03-designer-errors');
+  const meta = await page
+    .locator('.row.project', { hasText: PROJECT })
+    .locator('.meta')
+    .innerText();
+  assert(meta.startsWith('0 exp'), `an invalid experiment was stored: project shows "${meta}"`);
+  assert(page.url().includes('#/designer'), 'the designer navigated away on invalid input');
+});
+
+test('designs the smoke experiment and sees its plan before launch', async ({ page, shot }) => {
+  await page.getByRole('button', { name: 'Smoke test' }).click();
+  await page.locator('#name').fill(EXPERIMENT);
+  await page.locator('[data-testid=job-count]').waitFor();
+  const jobs = await page.locator('[data-testid=job-count]').innerText();
+  assert(/^\d+ jobs$/.test(jobs) && Number.parseInt(jobs) >= 2, `plan shows "${jobs}"`);
+  const errors = await page.locator('.designer [role=alert]').count();
+  assert(errors === 0, `the smoke preset shows ${errors} field errors`);
+  await page.locator('canvas').first().waitFor();
+  await shot('04-designer-plan');
+});
+
+test('launches and watches every job finish on the dashboard', async ({ page, shot }) => {
+  await page.getByRole('button', { name: 'Launch' }).click();
+  await page.waitForURL(/#\/runs\?experiment=\d+/);
+  await page.locator('.job[data-state]').first().waitFor();
+  const deadline = Date.now() + 150_000;
+  let states: string[] = [];
+  let shotRunning = false;
+  while (Date.now() < deadline) {
+    states = await page.$$eval('.job[data-state]', (rows) =>
+      rows.map((r) => (r as HTMLElement).dataset.state ?? ''),
+    );
+    if (!shotRunning && states.includes('running')) {
+      await shot('05-dashboard-running');
+      shotRunning = true;
+    }
+    if (states.some((s) => s === 'failed')) break;
+    if (states.length > 0 && states.every((s) => s === 'done')) break;
+    await page.waitForTimeout(1_000);
+  }
+  if (states.includes('failed')) {
+    await page.locator('.job[data-state=failed]').first().click();
+    const error = await page
+      .locator('.error-text')
+      .innerText()
+      .catch(() => '(no error text)');
+    throw new Error(`a job failed: ${error}`);
+  }
+  assert(
+    states.length >= 2 && states.every((s) => s === 'done'),
+    `jobs did not all finish: ${states.join(', ')}`,
+  );
+  await shot('06-dashboard-done');
+});
+
+test('opens a trained model: facts, mask heatmap, metrics and measurements', async ({
+  page,
+  shot,
+}) => {
+  await page.locator('.job[data-state=done] button[title="Open model"]').first().click();
+  await page.waitForURL(/#\/model\/\d+/);
+  await page.getByText('Accuracy and loss over training').waitFor();
+  await page.locator('canvas[aria-label="Pruning-mask heatmap"]').waitFor();
+  await page
+    .locator('table[aria-label="Specialization per phenomenon and cP"]')
+    .waitFor({ timeout: 30_000 });
+  const checkpoints = await page.locator('button', { hasText: /^Planes$/ }).count();
+  assert(checkpoints >= 1, 'the model lists no checkpoints');
+  await shot('07-model');
+});
+
+test('plane viewer draws the exact regions with spanning images and hover', async ({
+  page,
+  shot,
+}) => {
+  await page.getByRole('main').getByRole('button', { name: 'Planes p' }).click();
+  await page.waitForURL(/#\/planes\?/);
+  const canvas = page.locator('canvas[data-regions]').first();
+  await canvas.waitFor();
+  const regions = Number(await canvas.getAttribute('data-regions'));
+  assert(regions >= 1, `partition has ${regions} regions`);
+  const label = await page.locator('[data-testid=region-count-a]').innerText();
+  assert(label.includes('regions'), `region count label "${label}"`);
+  await page.locator('[data-testid=draw-ms]').waitFor();
+  const box = await canvas.boundingBox();
+  assert(box, 'canvas has no box');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.locator('[role=tooltip]', { hasText: 'region' }).waitFor();
+  await shot('08-plane-regions');
+});
+
+test('blanket overlay is titled “covers X % · k constraints”', async ({ page, shot }) => {
+  await page.getByRole('button', { name: 'Blanket', exact: true }).click();
+  const title = page.locator('[data-testid=blanket-title-a]');
+  await title.locator('b').waitFor({ timeout: 30_000 });
+  const text = await title.innerText();
+  assert(/covers \d+(\.\d)? % · \d+ constraints/.test(text), `blanket title reads "${text}"`);
+  await page.getByLabel('Side by side with').selectOption({ index: 1 });
+  await page.locator('[data-testid=blanket-title-b] b').waitFor({ timeout: 30_000 });
+  assert(
+    (await page.locator('canvas[data-regions]').count()) === 2,
+    'side by side shows no second plane',
+  );
+  await shot('09-plane-blanket-side-by-side');
+});
+
+test('grid of phenomena × cP as in figures B.1–B.2', async ({ page, shot }) => {
+  await page.getByRole('button', { name: 'Grid', exact: true }).click();
+  const grid = page.locator('table[aria-label="Blankets: phenomena × cP"]');
+  await grid.waitFor({ timeout: 30_000 });
+  const deadline = Date.now() + 60_000;
+  let cells = 0;
+  while (Date.now() < deadline) {
+    cells = await grid.locator('.cell-title', { hasText: 'covers' }).count();
+    if (cells >= 40) break;
+    await page.waitForTimeout(500);
+  }
+  assert(cells >= 40, `grid shows ${cells} blankets, expected 10 classes × 4 cPs`);
+  await shot('10-plane-grid');
+});
+
+test('compare view draws the thesis figures and exports a CSV', async ({ page, shot }) => {
+  await page.getByRole('button', { name: /^Compare/ }).click();
+  const table = page.locator('table[aria-label=Runs]');
+  await table.locator('tbody tr input[type=checkbox]').first().waitFor({ timeout: 30_000 });
+  const rows = await table.locator('tbody tr input[type=checkbox]').count();
+  assert(rows === 2, `run table shows ${rows} models, expected 2`);
+  await page.locator('.chart canvas').first().waitFor();
+  await shot('11-compare-accuracy-density');
+  await page.getByRole('button', { name: /Specialization over cP/ }).click();
+  await page.waitForTimeout(400);
+  await shot('12-compare-s-cp');
+  await page.getByRole('button', { name: /Over training/ }).click();
+  await page.getByLabel('log x').check();
+  await page.waitForTimeout(400);
+  await shot('13-compare-training');
+  await table.locator('tbody tr input[type=checkbox]').nth(0).check();
+  await table.locator('tbody tr input[type=checkbox]').nth(1).check();
+  await page.locator('table[aria-label="Picked models side by side"]').waitFor();
+  await page.getByLabel('differences only').check();
+  const attributes = await page
+    .locator('table[aria-label="Picked models side by side"] tbody tr')
+    .count();
+  assert(attributes >= 1, 'side-by-side table shows no differences');
+  await shot('14-compare-picked');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'CSV (shown)' }).click(),
+  ]);
+  const path = await download.path();
+  const csv = parseCsv(readFileSync(path, 'utf8'));
+  const header = csv[0];
+  for (const column of [
+    'model_id',
+    'name',
+    'density',
+    'hnps',
+    'accuracy',
+    'regions',
+    's_cp_0.8',
+    's_cp_1',
+  ]) {
+    assert(header.includes(column), `CSV header lacks ${column}: ${header.join(',')}`);
+  }
+  assert(csv.length === 3, `CSV has ${csv.length - 1} data rows, expected 2`);
+  const accuracy = header.indexOf('accuracy');
+  const density = header.indexOf('density');
+  const s = header.indexOf('s_cp_0.8');
+  for (const row of csv.slice(1)) {
+    const a = Number(row[accuracy]);
+    assert(a >= 0 && a <= 1, `CSV accuracy ${row[accuracy]} is not in [0, 1]`);
+    assert(
+      ['1', '0.5'].includes(row[density]),
+      `CSV density ${row[density]} is not one of the smoke preset's`,
+    );
+    const value = Number(row[s]);
+    assert(row[s] !== '' && value >= 0 && value <= 1, `CSV s at cP 0.8 is "${row[s]}"`);
+  }
+});
+
+test('exports a project, imports it back, and deletes the copy after confirmation', async ({
+  page,
+  shot,
+}) => {
+  const row = page.locator('.row.project', { hasText: PROJECT }).first();
+  await row.hover();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    row.getByTitle('Export project').click(),
+  ]);
+  const json = readFileSync(await download.path(), 'utf8');
+  assert(json.length > 100 && json.trim().startsWith('{'), 'the exported project is not JSON');
+  const before = await page.locator('.row.project').count();
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    page.getByRole('button', { name: 'Import', exact: true }).click(),
+  ]);
+  await chooser.setFiles({
+    name: 'project.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(json),
+  });
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('.row.project').length === n + 1,
+    before,
+  );
+  await shot('15-imported');
+  const copy = page.locator('.row.project').last();
+  await copy.hover();
+  await copy.getByTitle('Delete project').click();
+  await page.locator('dialog[open]', { hasText: 'cannot be undone' }).waitFor();
+  await page.locator('dialog[open] button.danger').click();
+  await page.waitForFunction((n) => document.querySelectorAll('.row.project').length === n, before);
+});
