@@ -405,6 +405,37 @@ describe('partitionPlane: properties over random networks', () => {
     expect(neighbourChecks).toBeGreaterThan(50);
   });
 
+  it('matches the plain sweep on wider, deeper sparse networks in 784 dimensions', () => {
+    const random = seededRandom(8, 'partition-wide');
+    for (let trial = 0; trial < 3; trial++) {
+      const network = heNetwork(784, [40, 25, 20], 10, {
+        seed: random.nextUint32(),
+        density: [1, 0.3, 0.1][trial],
+        biasStd: 0.05,
+      });
+      const image = () =>
+        Float64Array.from({ length: 784 }, () =>
+          random.nextFloat() < 0.2 ? random.nextFloat() : 0,
+        );
+      const plane = planeFromPoints(image(), image(), image());
+      const partition = partitionPlane(network, plane);
+      const reference = referencePartition(network, plane);
+      expect(partition.regionsPerLayer).toEqual(reference.regionsPerLayer);
+      const expected = new Map<string, number>();
+      for (const region of reference.regions) {
+        expected.set(Array.from(region.pattern).join(''), referenceArea(region));
+      }
+      for (let r = 0; r < partition.regionCount; r++) {
+        const area = expected.get(patternKey(partition, r));
+        expect(area).toBeDefined();
+        expect(Math.abs(partition.areas[r] - area!)).toBeLessThanOrEqual(
+          1e-9 * partition.domainArea,
+        );
+      }
+      expect(partition.regionCount).toBeGreaterThan(100);
+    }
+  });
+
   it('one hidden layer: regions = 1 + lines crossing + intersections inside', () => {
     const random = seededRandom(7, 'arrangement');
     for (let trial = 0; trial < 25; trial++) {
