@@ -118,7 +118,13 @@ export function encodeCache(data: CachedData): Uint8Array {
 }
 
 /** Parses and verifies a cache file's bytes; throws CacheError saying what is wrong. */
-export function decodeCache(file: Uint8Array): CachedData {
+export function decodeCache(source: Uint8Array): CachedData {
+  // The arrays returned are views into `file`: give them a buffer of their own (a small
+  // file read by Node may sit in its shared Buffer pool, which must never be transferred).
+  const file =
+    source.byteOffset === 0 && source.byteLength === source.buffer.byteLength
+      ? source
+      : source.slice();
   if (file.length < PREFIX_BYTES)
     throw new CacheError(`truncated: ${file.length} bytes, the header alone is ${PREFIX_BYTES}`);
   for (let i = 0; i < MAGIC.length; i++) {
@@ -147,19 +153,20 @@ export function decodeCache(file: Uint8Array): CachedData {
   }
   const elementBytes = meta.pixelType === 'u8' ? 1 : 4;
   let offset = PREFIX_BYTES + pad8(jsonLength);
-  // Copies keep the arrays independent of the file buffer and aligned for Float32Array.
+  // Byte arrays are views into the file buffer (no copy of ~55 MB); float arrays are views
+  // when the buffer is 4-byte aligned there (sections start on multiples of 8), else copies.
   const take = (bytes: number): Uint8Array => {
     if (offset + bytes > file.length)
       throw new CacheError('payload shorter than the metadata declares');
-    const slice = file.slice(offset, offset + bytes);
+    const view = file.subarray(offset, offset + bytes);
     offset += pad8(bytes);
-    return slice;
+    return view;
   };
   const pixels = (count: number): Uint8Array | Float32Array => {
     const bytes = take(count * meta.inputDim * elementBytes);
-    return meta.pixelType === 'u8'
-      ? bytes
-      : new Float32Array(bytes.buffer, 0, count * meta.inputDim);
+    if (meta.pixelType === 'u8') return bytes;
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    return new Float32Array(aligned.buffer, aligned.byteOffset, count * meta.inputDim);
   };
   const trainX = pixels(meta.trainCount);
   const trainY = take(meta.trainCount);
