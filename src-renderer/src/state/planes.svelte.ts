@@ -79,7 +79,7 @@ export class PlaneViewerState {
     return names.map((name) => ({
       name,
       label:
-        /^\d+$/.test(name) && classNames[Number(name)]
+        /^\d+$/.test(name) && classNames[Number(name)] && classNames[Number(name)] !== name
           ? `${name} · ${classNames[Number(name)]}`
           : name,
     }));
