@@ -57,6 +57,8 @@ export interface Partition {
 
 /** Relative distance from a line within which a vertex counts as lying on it. */
 export const SIDE_TOLERANCE = 1e-10;
+/** Weight density above which from-scratch maps use dense rows instead of columns. */
+const DENSE_ROWS = 0.3;
 /** Pieces whose next-layer map is derived incrementally before one is recomputed. */
 const REFRESH_INTERVAL = 256;
 
@@ -95,6 +97,13 @@ interface Level {
   map: Float64Array;
   tolerance: Float64Array;
   /** Column-compressed weights of the next hidden layer (absent for the last one). */
+  /**
+   * The next layer's row-major weights when mostly dense: a from-scratch map is then a
+   * row-by-row dot product over the on neurons, accumulating in registers.
+   */
+  nextRows: Float64Array | null;
+  /** Scratch: the on neurons of a piece. */
+  onList: Int32Array;
   nextStart: Int32Array | null;
   nextRow: Int32Array | null;
   nextValue: Float64Array | null;
@@ -123,7 +132,7 @@ function makeLevel(size: number, bitOffset: number, reuse?: Level): Level {
   const words = (size + 31) >>> 5;
   if (reuse && reuse.size === size) {
     reuse.bitOffset = bitOffset;
-    reuse.nextStart = reuse.nextRow = reuse.nextValue = reuse.nextBias = null;
+    reuse.nextStart = reuse.nextRow = reuse.nextValue = reuse.nextBias = reuse.nextRows = null;
     reuse.leafCount = 0;
     reuse.regions = 0;
     return reuse;
@@ -134,6 +143,8 @@ function makeLevel(size: number, bitOffset: number, reuse?: Level): Level {
     bitOffset,
     map: new Float64Array(3 * size),
     tolerance: new Float64Array(size),
+    nextRows: null,
+    onList: new Int32Array(size),
     nextStart: null,
     nextRow: null,
     nextValue: null,
@@ -438,6 +449,10 @@ function orBits(
 
 /** Z_{l+1} of a piece from scratch: b + Σ_{k on} W[:, k] ⊗ Z_l[k]. */
 function mapFromScratch(level: Level, next: Level, bits: Uint32Array, bitsStart: number): void {
+  if (level.nextRows !== null) {
+    mapFromScratchDense(level, next, bits, bitsStart);
+    return;
+  }
   const start = level.nextStart!;
   const row = level.nextRow!;
   const value = level.nextValue!;
@@ -466,6 +481,46 @@ function mapFromScratch(level: Level, next: Level, bits: Uint32Array, bitsStart:
         out[i + 2] += weight * zc;
       }
     }
+  }
+}
+
+/** mapFromScratch for a dense next layer: one dot product per output row. */
+function mapFromScratchDense(
+  level: Level,
+  next: Level,
+  bits: Uint32Array,
+  bitsStart: number,
+): void {
+  const rows = level.nextRows!;
+  const bias = level.nextBias!;
+  const map = level.map;
+  const out = next.map;
+  const onList = level.onList;
+  const inDim = level.size;
+  let onCount = 0;
+  for (let w = 0; w < level.words; w++) {
+    let word = bits[bitsStart + w];
+    while (word !== 0) {
+      const low = word & -word;
+      word ^= low;
+      onList[onCount++] = (w << 5) + 31 - Math.clz32(low);
+    }
+  }
+  for (let i = 0; i < next.size; i++) {
+    const base = i * inDim;
+    let sa = 0;
+    let sb = 0;
+    let sc = bias[i];
+    for (let q = 0; q < onCount; q++) {
+      const k = onList[q];
+      const weight = rows[base + k];
+      sa += weight * map[3 * k];
+      sb += weight * map[3 * k + 1];
+      sc += weight * map[3 * k + 2];
+    }
+    out[3 * i] = sa;
+    out[3 * i + 1] = sb;
+    out[3 * i + 2] = sc;
   }
 }
 
@@ -596,6 +651,10 @@ export function partitionPlane(
   for (let l = 0; l + 1 < hidden; l++) {
     const nextLayer = network.layers[l + 1];
     const columns = columnsOf(nextLayer.weights, nextLayer.outDim, nextLayer.inDim);
+    // Mostly dense: from-scratch maps take the row-wise dot-product path.
+    if (columns.row.length > DENSE_ROWS * nextLayer.weights.length) {
+      levels[l].nextRows = nextLayer.weights;
+    }
     levels[l].nextStart = columns.start;
     levels[l].nextRow = columns.row;
     levels[l].nextValue = columns.value;
