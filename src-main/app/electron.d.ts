@@ -41,6 +41,7 @@ declare module 'electron' {
     on(event: string, listener: (...args: unknown[]) => void): this;
     openDevTools(): void;
     reload(): void;
+    executeJavaScript(code: string): Promise<unknown>;
   }
 
   interface BrowserWindowConstructorOptions {
@@ -182,6 +183,7 @@ declare module 'electron' {
     BrowserWindowConstructorOptions,
     IpcMainInvokeEvent,
     MenuItemConstructorOptions,
+    Session,
     WebContents,
     WebFrameMain,
   };
