@@ -633,6 +633,9 @@ export function partitionPlane(
   options: PartitionOptions = {},
 ): Partition {
   const started = clock();
+  for (const value of plane.domain) {
+    if (!Number.isFinite(value)) throw new Error('partitionPlane: the plane domain is not finite');
+  }
   if (plane.dim !== network.inputDim) {
     throw new Error(
       `plane has dimension ${plane.dim}, the network's input has ${network.inputDim}`,
@@ -774,6 +777,11 @@ export function partitionPlane(
   } else {
     const t0 = clock();
     firstLayerMap(network, plane, levels[0].map);
+    for (const value of levels[0].map) {
+      if (!Number.isFinite(value)) {
+        throw new Error('partitionPlane: NaN or Infinity in the network or the plane');
+      }
+    }
     for (const level of levels) level.scale = scale;
     descend(0, domain, 0, domainCount);
     const total = clock() - t0;

@@ -263,6 +263,18 @@ describe('partitionPlane: golden values', () => {
     }
   });
 
+  it('refuses a plane of the wrong dimension and non-finite inputs', () => {
+    const network = figure32Network();
+    expect(() => partitionPlane(network, square(0, 1, 3))).toThrow(
+      "plane has dimension 3, the network's input has 2",
+    );
+    const plane = square(0, 1);
+    plane.origin[0] = NaN;
+    expect(() => partitionPlane(network, plane)).toThrow(
+      'NaN or Infinity in the network or the plane',
+    );
+  });
+
   it('regionAt finds the region of a point, −1 outside; density is regions per area', () => {
     const partition = partitionPlane(figure32Network(), square(0, 4));
     expect(regionAt(partition, -1, 2)).toBe(-1);
