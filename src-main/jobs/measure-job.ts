@@ -20,6 +20,21 @@ export interface MeasureJobSpec {
   scope: ScopeName;
 }
 
+/**
+ * A key for a checkpoint's numbers, for caches in workers: row ids can be reused after a
+ * delete, so the key also hashes the weights (FNV-1a over their bytes).
+ */
+export function checkpointKey(checkpoint: StoredCheckpoint): string {
+  let hash = 0x811c9dc5;
+  const bytes = new Uint8Array(
+    checkpoint.weights.buffer,
+    checkpoint.weights.byteOffset,
+    checkpoint.weights.byteLength,
+  );
+  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  return `checkpoint:${checkpoint.id}:${(hash >>> 0).toString(16)}`;
+}
+
 export function networkMessage(widths: number[], checkpoint: StoredCheckpoint) {
   return {
     widths,
@@ -29,11 +44,43 @@ export function networkMessage(widths: number[], checkpoint: StoredCheckpoint) {
   };
 }
 
+/** Idle measure workers are kept this long for the next job, then stopped. */
+const IDLE_WORKER_MS = 15_000;
+
 export class MeasureRunner implements JobRunner {
+  private readonly idle: { worker: MeasureWorker; timer: NodeJS.Timeout }[] = [];
+
   constructor(
     private readonly zoo: Zoo,
     private readonly home: string,
   ) {}
+
+  /** A warm worker from an earlier job, or a new one. */
+  private acquire(): MeasureWorker {
+    for (let entry = this.idle.pop(); entry; entry = this.idle.pop()) {
+      clearTimeout(entry.timer);
+      if (entry.worker.alive) return entry.worker;
+    }
+    return new MeasureWorker(this.home);
+  }
+
+  private release(worker: MeasureWorker): void {
+    if (!worker.alive) return;
+    const timer = setTimeout(() => {
+      const index = this.idle.findIndex((entry) => entry.worker === worker);
+      if (index >= 0) this.idle.splice(index, 1);
+      void worker.terminate();
+    }, IDLE_WORKER_MS);
+    timer.unref();
+    this.idle.push({ worker, timer });
+  }
+
+  /** Stops the idle workers (the lab is closing). */
+  async close(): Promise<void> {
+    const entries = this.idle.splice(0);
+    for (const entry of entries) clearTimeout(entry.timer);
+    await Promise.all(entries.map((entry) => entry.worker.terminate()));
+  }
 
   /** The checkpoints a measure job covers, oldest first. */
   checkpointsOf(spec: MeasureJobSpec) {
@@ -58,11 +105,12 @@ export class MeasureRunner implements JobRunner {
     const started = Date.now();
     let measuredHere = 0;
 
-    const worker = new MeasureWorker(this.home);
+    const worker = this.acquire();
+    // A stop cannot wait for the plane in progress: the worker is stopped, not reused.
     control.onStop(() => void worker.terminate());
     try {
       for (const summary of checkpoints) {
-        if (control.stopReason) return { kind: 'stopped' };
+        if (control.stopReason) break;
         const todo = planeSet.planes.filter(
           (plane) =>
             !this.zoo.measurements.isPlaneMeasured(
@@ -79,7 +127,7 @@ export class MeasureRunner implements JobRunner {
         await worker.request<null>(
           {
             type: 'measure',
-            patternKey: `checkpoint:${checkpoint.id}`,
+            patternKey: checkpointKey(checkpoint),
             network: networkMessage(widths, checkpoint),
             datasetId: model.datasetId,
             planes: todo.map(planeMessage),
@@ -137,11 +185,15 @@ export class MeasureRunner implements JobRunner {
         );
       }
     } catch (error) {
+      void worker.terminate();
       if (control.stopReason) return { kind: 'stopped' };
       throw error;
-    } finally {
-      await worker.terminate();
     }
+    if (control.stopReason) {
+      void worker.terminate();
+      return { kind: 'stopped' };
+    }
+    this.release(worker);
     return { kind: 'done' };
   }
 }

@@ -92,7 +92,7 @@ function phaseSpec(spec: TrainJobSpec, state: TrainState): TrainSpec {
 }
 
 /** Starts one training run in a worker; `stop` asks it to pause or cancel. */
-function startTraining(
+export function startTraining(
   message: Extract<ToWorker, { type: 'start' }>,
   onMessage: (message: FromWorker) => void,
 ): { done: Promise<Extract<FromWorker, { type: 'done' }>>; stop(kind: 'pause' | 'cancel'): void } {

@@ -40,10 +40,16 @@ import { parseModelJson } from '../../src-shared/model/format.ts';
 import { hnpCount } from '../../src-shared/model/hnp.ts';
 import { DatasetRegistry, type DatasetEntry } from '../data/registry.ts';
 import { MeasureWorker } from '../jobs/measure-client.ts';
-import { MeasureRunner, networkMessage, type MeasureJobSpec } from '../jobs/measure-job.ts';
+import {
+  checkpointKey,
+  MeasureRunner,
+  networkMessage,
+  type MeasureJobSpec,
+} from '../jobs/measure-job.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
 import {
   phaseCount,
+  startTraining,
   TrainRunner,
   type MeasureFollowUp,
   type TrainJobSpec,
@@ -92,9 +98,12 @@ const VERSION = (
 const PARTITION_CACHE_BYTES = 256 * 1024 * 1024;
 /** Measure cost per plane before any has been measured on this machine (ms). */
 const DEFAULT_MS_PER_PLANE = 2_000;
-/** Training speed before any run has been measured: ms per iteration per kept parameter. */
-const DEFAULT_MS_PER_PARAMETER = 2e-5;
 const SPEED_SAMPLES = 20;
+
+interface SpeedModel {
+  overheadMs: number;
+  msPerParameter: number;
+}
 
 interface SpeedSample {
   parameters: number;
@@ -120,10 +129,12 @@ function invalid(path: string, problem: string): never {
 export class LabService implements LabApi {
   private readonly events = new EventEmitter();
   private readonly scheduler: Scheduler;
+  private readonly measure: MeasureRunner;
   private readonly registry: DatasetRegistry;
   private readonly partitions = new LruCache<PartitionView>(PARTITION_CACHE_BYTES, partitionBytes);
   private interactive: MeasureWorker | null = null;
   private backendProbe: Promise<{ backend: Backend; note: string }> | null = null;
+  private calibration: Promise<SpeedModel> | null = null;
   private closed = false;
   private release: () => void = () => {};
 
@@ -145,10 +156,16 @@ export class LabService implements LabApi {
       onSpeed: (backend, parameters, msPerIteration) =>
         this.recordSpeed(backend, parameters, msPerIteration),
     });
+    this.measure = new MeasureRunner(zoo, paths.home);
     this.scheduler = new Scheduler(zoo, {
       workers,
-      runners: { train, measure: new MeasureRunner(zoo, paths.home) },
-      emit: (job) => this.emit('job', job),
+      runners: { train, measure: this.measure },
+      emit: (job) => {
+        this.emit('job', job);
+        // A finished job changed its model: new checkpoints, metrics or measurements.
+        if (job.state === 'done' && job.modelId !== null)
+          this.changed('model', job.modelId, 'updated');
+      },
     });
   }
 
@@ -193,6 +210,7 @@ export class LabService implements LabApi {
     if (this.closed) return;
     this.closed = true;
     await this.scheduler.close(options);
+    await this.measure.close();
     await this.interactive?.terminate();
     this.interactive = null;
     this.zoo.close();
@@ -406,6 +424,7 @@ export class LabService implements LabApi {
     const setups = this.setups(p.spec);
     const models = setups.length * p.spec.seeds.length;
     const phases = phaseCount(p.spec.pruning);
+    const msPerIteration = await this.speedModel();
     let trainMs = 0;
     for (const setup of setups) {
       const parameters = hnpCount(
@@ -417,7 +436,9 @@ export class LabService implements LabApi {
         }),
         setup.density,
       );
-      trainMs += p.spec.seeds.length * phases * p.spec.iterations * this.msPerIteration(parameters);
+      const outputs = (setup.hidden[setup.hidden.length - 1] + 1) * setup.classCount;
+      trainMs +=
+        p.spec.seeds.length * phases * p.spec.iterations * msPerIteration(parameters + outputs);
     }
     const checkpointsMeasured =
       p.spec.checkpoints === 'all'
@@ -441,17 +462,33 @@ export class LabService implements LabApi {
     };
   }
 
-  /** ms per iteration for a network of `parameters`, from the runs measured on this machine. */
-  private msPerIteration(parameters: number): number {
-    const backend = this.zoo.settings.get<{ backend: Backend }>('backend')?.backend ?? 'cpu';
+  /**
+   * Training speed on this machine's backend: a line `overhead + perParameter × p` (ms
+   * per iteration for p parameters), measured once per backend by two short runs and cached in the zoo; finished jobs then scale it to what real
+   * runs took.
+   */
+  private async speedModel(): Promise<(parameters: number) => number> {
+    const { backend } = await this.backend();
+    const key = `speed-model:${backend}`;
+    let model = this.zoo.settings.get<SpeedModel>(key);
+    if (!model) {
+      this.calibration ??= calibrate(this.paths.home).finally(() => {
+        this.calibration = null;
+      });
+      model = await this.calibration;
+      if (!this.closed) this.zoo.settings.set(key, model);
+    }
+    const line = model;
     const samples = this.zoo.settings.get<SpeedSample[]>(`speed:${backend}`) ?? [];
-    if (samples.length === 0) return 0.5 + DEFAULT_MS_PER_PARAMETER * parameters;
-    // Cost ≈ per-step overhead + a term linear in parameters; with one sample, scale it.
-    let perParameter = 0;
-    for (const sample of samples)
-      perParameter += sample.msPerIteration / Math.max(sample.parameters, 1);
-    perParameter /= samples.length;
-    return perParameter * parameters;
+    const ratios = samples
+      .map(
+        (sample) =>
+          sample.msPerIteration / (line.overheadMs + line.msPerParameter * sample.parameters),
+      )
+      .filter((ratio) => Number.isFinite(ratio) && ratio > 0)
+      .sort((a, b) => a - b);
+    const scale = ratios.length > 0 ? ratios[Math.floor(ratios.length / 2)] : 1;
+    return (parameters) => scale * (line.overheadMs + line.msPerParameter * parameters);
   }
 
   private recordSpeed(backend: Backend, parameters: number, msPerIteration: number): void {
@@ -1004,7 +1041,7 @@ export class LabService implements LabApi {
     const widths = [model.inputDim, ...model.hidden, model.classCount];
     const result = await this.worker().request<BlanketResult>({
       type: 'blanket',
-      patternKey: `checkpoint:${checkpoint.id}`,
+      patternKey: checkpointKey(checkpoint),
       network: networkMessage(widths, checkpoint),
       datasetId: model.datasetId,
       partition: {
@@ -1161,4 +1198,51 @@ async function probeBackend(): Promise<{ backend: Backend; note: string }> {
   } finally {
     await worker.terminate();
   }
+}
+
+/** Kept parameters of a trained layer list (weights kept by the masks, plus biases). */
+function parameterCount(
+  layers: readonly { weights: Float32Array; bias: Float32Array; mask: Uint8Array | null }[],
+) {
+  return layers.reduce(
+    (sum, layer) =>
+      sum +
+      (layer.mask ? layer.mask.reduce((kept, bit) => kept + bit, 0) : layer.weights.length) +
+      layer.bias.length,
+    0,
+  );
+}
+
+/**
+ * Two short runs, a small and a large network, give the speed line of this machine. They
+ * train on the XOR toy (no dataset to load, a cheap evaluation); cost per step is linear
+ * in the parameters, whatever the data.
+ */
+async function calibrate(home: string): Promise<SpeedModel> {
+  const sizes = [
+    { hidden: [8], iterations: 40 },
+    { hidden: [512, 256], iterations: 30 },
+  ];
+  // Both runs at once: worker start-up dominates such short runs.
+  const points = await Promise.all(
+    sizes.map(async ({ hidden, iterations }) => {
+      const run = startTraining(
+        {
+          type: 'start',
+          spec: { hidden, seed: 0, dataset: 'xor', iterations, checkpoints: [] },
+          dataDirectory: home,
+          snapshotEvery: 0,
+        },
+        () => {},
+      );
+      const done = await run.done;
+      return { parameters: parameterCount(done.layers), ms: done.msPerIteration };
+    }),
+  );
+  const [small, large] = points;
+  const msPerParameter = Math.max(
+    0,
+    (large.ms - small.ms) / Math.max(1, large.parameters - small.parameters),
+  );
+  return { overheadMs: Math.max(0, small.ms - msPerParameter * small.parameters), msPerParameter };
 }
