@@ -604,7 +604,7 @@ function columnsOf(weights: Float64Array, outDim: number, inDim: number) {
   return { start, row, value };
 }
 
-/** Twice-area-free shoelace area of one polygon in a flat buffer. */
+/** Shoelace area of one polygon (vertex range) in a flat buffer. */
 function polygonArea(vertices: Float64Array, start: number, count: number): number {
   return 0.5 * signedArea2(vertices, start, count);
 }
