@@ -136,6 +136,12 @@ describe('mbh-lab zoo commands', () => {
       expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(result.stderr).toMatch(message);
     }
+    const notAZoo = join(dir, 'notes.txt');
+    writeFileSync(notAZoo, 'my notes\n');
+    const refused = await mbh('info', '--zoo', notAZoo);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/is not an MBH Lab zoo: it is not a SQLite database/);
+    expect(readFileSync(notAZoo, 'utf8')).toBe('my notes\n');
     const badSpec = join(dir, 'bad.json');
     writeFileSync(
       badSpec,
