@@ -88,11 +88,21 @@ export interface LabOptions {
   snapshotEvery?: number;
 }
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
+/** The lab's version, from the package.json above this file (sources or a bundle). */
+const VERSION = ((): string => {
+  for (let url = new URL('.', import.meta.url); ; url = new URL('..', url)) {
+    try {
+      const found = JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (found.name === 'mbh-lab' && found.version) return found.version;
+    } catch {
+      // No package.json here: look one folder up.
+    }
+    if (url.pathname === '/' || url.pathname.endsWith(':/')) return 'unknown';
   }
-).version;
+})();
 
 /** Bytes of recent partitions kept in memory for the plane viewer. */
 const PARTITION_CACHE_BYTES = 256 * 1024 * 1024;
@@ -385,7 +395,16 @@ export class LabService implements LabApi {
            WHERE ${column === 'id' ? '0' : `e.${column === 'project_id' ? 'project_id' : 'id'} = ?`}`,
       )
       .all(...(column === 'id' ? [id] : [id, id])) as { id: number }[];
-    await this.scheduler.stopRunning(rows.map((row) => row.id));
+    const ids = rows.map((row) => row.id);
+    // Queued ones first, so that no freed worker picks one up before the delete.
+    this.zoo.transaction(() => {
+      for (const jobId of ids) {
+        const job = this.zoo.jobs.get(jobId);
+        if (job.state === 'queued' || job.state === 'paused')
+          this.zoo.jobs.setState(jobId, 'cancelled');
+      }
+    });
+    await this.scheduler.stopRunning(ids);
   }
 
   async exportProject(params: Params<'exportProject'>): Promise<Results['exportProject']> {
