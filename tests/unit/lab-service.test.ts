@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSummary, LabEvents } from '../../src-shared/api/dto.ts';
 import { ValidationError } from '../../src-shared/api/validate.ts';
+import type { Scheduler } from '../../src-main/jobs/scheduler.ts';
 import { LabService } from '../../src-main/lab/service.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'mbh-lab-'));
@@ -181,9 +182,10 @@ describe('LabService', () => {
       pruning: { kind: 'random' },
     });
     await waitFor(job.id, ['running'], (j) => j.iteration >= 300);
-    const paused = waitFor(job.id, ['paused']);
-    await lab.pauseJob({ id: job.id });
-    await paused;
+    // The row says 'paused' at once; the worker stops at its next step and then frees its slot.
+    expect((await lab.pauseJob({ id: job.id })).state).toBe('paused');
+    const scheduler = (lab as unknown as { scheduler: Scheduler }).scheduler;
+    while (scheduler.isRunning(job.id)) await new Promise((resolve) => setTimeout(resolve, 20));
     // Paused keeps its resume state and frees its worker.
     expect(lab.zoo.jobs.resumeState(job.id)).not.toBeNull();
     expect((await lab.listJobs({ state: 'running' })).map((j) => j.id)).not.toContain(job.id);
