@@ -269,11 +269,9 @@ export class TrainRunner implements JobRunner {
         if (control.stopReason) return { kind: 'stopped' };
         continue;
       }
+      // The step's cost follows the dense size: masked weights are multiplied too.
       const parameters = done.layers.reduce(
-        (sum, layer) =>
-          sum +
-          (layer.mask ? layer.mask.reduce((kept, bit) => kept + bit, 0) : layer.weights.length) +
-          layer.bias.length,
+        (sum, layer) => sum + layer.weights.length + layer.bias.length,
         0,
       );
       if (Number.isFinite(done.msPerIteration)) {

@@ -37,7 +37,7 @@ import type {
 import { ValidationError } from '../../src-shared/api/validate.ts';
 import { architectureName, validateArchitecture } from '../../src-shared/model/architecture.ts';
 import { parseModelJson } from '../../src-shared/model/format.ts';
-import { hnpCount } from '../../src-shared/model/hnp.ts';
+import { hnpCount, keptParameterCount } from '../../src-shared/model/hnp.ts';
 import { DatasetRegistry, type DatasetEntry } from '../data/registry.ts';
 import { MeasureWorker } from '../jobs/measure-client.ts';
 import {
@@ -455,18 +455,17 @@ export class LabService implements LabApi {
     const msPerIteration = await this.speedModel();
     let trainMs = 0;
     for (const setup of setups) {
-      const parameters = hnpCount(
+      // A step costs what the dense network costs: masked weights are multiplied too.
+      const parameters = keptParameterCount(
         validateArchitecture({
           family: setup.family,
           hidden: setup.hidden,
           inputDim: setup.inputDim,
           outputDim: setup.classCount,
         }),
-        setup.density,
+        1,
       );
-      const outputs = (setup.hidden[setup.hidden.length - 1] + 1) * setup.classCount;
-      trainMs +=
-        p.spec.seeds.length * phases * p.spec.iterations * msPerIteration(parameters + outputs);
+      trainMs += p.spec.seeds.length * phases * p.spec.iterations * msPerIteration(parameters);
     }
     const checkpointsMeasured =
       p.spec.checkpoints === 'all'
