@@ -1227,17 +1227,9 @@ async function probeBackend(): Promise<{ backend: Backend; note: string }> {
   }
 }
 
-/** Kept parameters of a trained layer list (weights kept by the masks, plus biases). */
-function parameterCount(
-  layers: readonly { weights: Float32Array; bias: Float32Array; mask: Uint8Array | null }[],
-) {
-  return layers.reduce(
-    (sum, layer) =>
-      sum +
-      (layer.mask ? layer.mask.reduce((kept, bit) => kept + bit, 0) : layer.weights.length) +
-      layer.bias.length,
-    0,
-  );
+/** All parameters of a layer list, pruned or not: what a training step multiplies. */
+function parameterCount(layers: readonly { weights: Float32Array; bias: Float32Array }[]) {
+  return layers.reduce((sum, layer) => sum + layer.weights.length + layer.bias.length, 0);
 }
 
 /**
