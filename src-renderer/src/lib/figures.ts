@@ -138,7 +138,7 @@ function baseOption(
   return {
     animation: false,
     title: { text: title, left: 8, top: 4, textStyle: { fontSize: 13, fontWeight: 600 } },
-    grid: { left: 64, right: 24, top: 56, bottom: 48, containLabel: false },
+    grid: { left: 64, right: 56, top: 56, bottom: 48, containLabel: false },
     legend: {
       type: 'scroll',
       top: 26,

@@ -68,21 +68,36 @@ export class PlaneViewerState {
     return this.planeSets.find((s) => s.id === this.planeSetId) ?? null;
   }
 
-  /** Phenomena: those measured for the model, else one per class (named by index). */
+  /**
+   * Phenomena: those measured for the model, else one per class. Names may be class
+   * indices ("9") or class names ("Ankle boot"); both sort and read in class order.
+   */
   get phenomena(): { name: string; label: string }[] {
     const measured = uniqueSorted(this.a.model?.measurements.map((m) => m.phenomenon) ?? []);
     const classNames = this.dataset?.classNames ?? [];
     const names =
       measured.length > 0
-        ? measured.sort((x, y) => x.localeCompare(y, undefined, { numeric: true }))
+        ? measured
         : Array.from({ length: this.a.model?.classCount ?? 0 }, (_, c) => String(c));
-    return names.map((name) => ({
-      name,
-      label:
-        /^\d+$/.test(name) && classNames[Number(name)] && classNames[Number(name)] !== name
-          ? `${name} · ${classNames[Number(name)]}`
-          : name,
-    }));
+    const classOf = (name: string) => {
+      const byName = classNames.indexOf(name);
+      if (byName >= 0) return byName;
+      return /^\d+$/.test(name) ? Number(name) : Number.POSITIVE_INFINITY;
+    };
+    return names
+      .map((name) => {
+        const index = classOf(name);
+        const className = Number.isFinite(index) ? classNames[index] : undefined;
+        const label =
+          !Number.isFinite(index) || String(index) === name
+            ? className && className !== name
+              ? `${name} · ${className}`
+              : name
+            : `${index} · ${name}`;
+        return { name, label, index };
+      })
+      .sort((a, b) => a.index - b.index || a.name.localeCompare(b.name))
+      .map(({ name, label }) => ({ name, label }));
   }
 
   async openModel(modelId: number, checkpointId: number | null): Promise<void> {

@@ -13,6 +13,8 @@ import type {
 import { uniqueSorted } from '../lib/collections.ts';
 import { lab } from './lab.svelte.ts';
 
+const STORAGE_KEY = 'mbh-lab-tree';
+
 class ZooState {
   projects = $state.raw<ProjectSummary[]>([]);
   experiments = $state.raw<Record<number, ExperimentSummary[]>>({});
@@ -21,8 +23,8 @@ class ZooState {
   checkpoints = $state.raw<Record<number, CheckpointSummary[]>>({});
   expanded = new SvelteSet<string>();
   loaded = $state(false);
-  /** The project the designer, dashboard and compare view default to. */
-  currentProjectId = $state<number | null>(null);
+  /** The project the designer, dashboard and compare view default to (kept across reloads). */
+  #currentProjectId = $state<number | null>(null);
   search = $state('');
   tag = $state('');
   results = $state.raw<ModelSummary[] | null>(null);
@@ -31,6 +33,36 @@ class ZooState {
 
   constructor() {
     api.on('zoo', () => this.scheduleRefresh());
+    try {
+      const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as {
+        expanded?: string[];
+        project?: number | null;
+      } | null;
+      for (const key of saved?.expanded ?? []) if (/^[pem]\d+$/.test(key)) this.expanded.add(key);
+      if (typeof saved?.project === 'number') this.#currentProjectId = saved.project;
+    } catch {
+      // A damaged entry only loses the remembered tree.
+    }
+  }
+
+  get currentProjectId(): number | null {
+    return this.#currentProjectId;
+  }
+
+  set currentProjectId(id: number | null) {
+    this.#currentProjectId = id;
+    this.persist();
+  }
+
+  private persist(): void {
+    try {
+      localStorage.setItem(
+        STORAGE_KEY,
+        JSON.stringify({ expanded: [...this.expanded], project: this.#currentProjectId }),
+      );
+    } catch {
+      // Storage may be unavailable (private mode); the tree is then not remembered.
+    }
   }
 
   get currentProject(): ProjectSummary | null {
@@ -59,9 +91,14 @@ class ZooState {
       const jobs: Promise<unknown>[] = [];
       for (const key of this.expanded) {
         const [kind, id] = [key[0], Number(key.slice(1))];
-        if (kind === 'p') jobs.push(this.loadProject(id));
-        if (kind === 'e') jobs.push(this.loadExperiment(id));
-        if (kind === 'm') jobs.push(this.loadCheckpoints(id));
+        const load =
+          kind === 'p'
+            ? this.loadProject(id)
+            : kind === 'e'
+              ? this.loadExperiment(id)
+              : this.loadCheckpoints(id);
+        // A node whose item is gone (deleted elsewhere) closes quietly.
+        jobs.push(load.catch(() => this.expanded.delete(key)));
       }
       await Promise.all(jobs);
       if (this.results) await this.runSearch();
@@ -95,9 +132,11 @@ class ZooState {
   async toggle(key: string): Promise<void> {
     if (this.expanded.has(key)) {
       this.expanded.delete(key);
+      this.persist();
       return;
     }
     this.expanded.add(key);
+    this.persist();
     const id = Number(key.slice(1));
     try {
       if (key[0] === 'p') {
