@@ -191,9 +191,10 @@ export class TrainRunner implements JobRunner {
               backend = message.backend.name;
               this.zoo.models.setBackend(model.id, backend);
               this.options.onBackend?.(backend, message.backend.skipped);
+              // Until the first step, show where the job stood (a resumed run is ahead of its phase start).
               control.progress({
-                progress: offset / total,
-                iteration: offset,
+                progress: Math.max(offset, control.job.iteration) / total,
+                iteration: Math.max(offset, control.job.iteration),
                 loss: null,
                 accuracy,
                 etaSeconds: null,
