@@ -196,6 +196,31 @@ test('grid of phenomena × cP as in figures B.1–B.2', async ({ page, shot }) =
   await shot('10-plane-grid');
 });
 
+test('plane viewer exports PNG and SVG of what it shows', async ({ page }) => {
+  await page.getByRole('button', { name: 'Regions', exact: true }).click();
+  await page.locator('canvas[data-regions]').first().waitFor();
+  const regions = Number(
+    await page.locator('canvas[data-regions]').first().getAttribute('data-regions'),
+  );
+  const [png] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'PNG', exact: true }).click(),
+  ]);
+  const bytes = readFileSync(await png.path());
+  assert(
+    bytes.subarray(1, 4).toString() === 'PNG' && bytes.length > 2_000,
+    `PNG export is ${bytes.length} bytes`,
+  );
+  const [svg] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'SVG', exact: true }).click(),
+  ]);
+  const text = readFileSync(await svg.path(), 'utf8');
+  assert(text.startsWith('<svg'), 'SVG export is not an SVG document');
+  const polygons = text.match(/<polygon /g)?.length ?? 0;
+  assert(polygons >= regions, `SVG has ${polygons} polygons for ${regions} regions`);
+});
+
 test('compare view draws the thesis figures and exports a CSV', async ({ page, shot }) => {
   await page.getByRole('button', { name: /^Compare/ }).click();
   const table = page.locator('table[aria-label=Runs]');
@@ -253,6 +278,85 @@ test('compare view draws the thesis figures and exports a CSV', async ({ page, s
     const value = Number(row[s]);
     assert(row[s] !== '' && value >= 0 && value <= 1, `CSV s at cP 0.8 is "${row[s]}"`);
   }
+  const chartTools = page.locator('.chart-panel .settings');
+  const [svg] = await Promise.all([
+    page.waitForEvent('download'),
+    chartTools.getByRole('button', { name: 'SVG' }).click(),
+  ]);
+  const text = readFileSync(await svg.path(), 'utf8');
+  assert(
+    text.includes('<svg') && text.includes('</svg>'),
+    'chart SVG export is not an SVG document',
+  );
+  const [png] = await Promise.all([
+    page.waitForEvent('download'),
+    chartTools.getByRole('button', { name: 'PNG' }).click(),
+  ]);
+  assert(
+    readFileSync(await png.path())
+      .subarray(1, 4)
+      .toString() === 'PNG',
+    'chart PNG export is not a PNG',
+  );
+});
+
+test('keyboard: view keys, search focus, shortcut help', async ({ page }) => {
+  await page.locator('body').click({ position: { x: 700, y: 5 } });
+  await page.keyboard.press('r');
+  await page.waitForURL(/#\/runs/);
+  await page.keyboard.press('c');
+  await page.waitForURL(/#\/compare/);
+  await page.keyboard.press('/');
+  assert(
+    await page.getByLabel('Search models').evaluate((el) => el === document.activeElement),
+    '/ did not focus search',
+  );
+  await page.keyboard.type('d=0.5');
+  await page.locator('.tree .section', { hasText: '1 models match' }).waitFor();
+  await page.getByLabel('Search models').fill('');
+  await page.getByLabel('Search models').dispatchEvent('input');
+  await page.keyboard.press('Escape');
+  await page.locator('.row.project', { hasText: PROJECT }).waitFor();
+  await page.keyboard.press('?');
+  await page.locator('dialog[open]', { hasText: 'Keyboard shortcuts' }).waitFor();
+  await page.keyboard.press('Escape');
+});
+
+test('dashboard pauses, resumes, cancels and retries a long job', async ({ page, shot }) => {
+  await page.getByRole('button', { name: /^Design/ }).click();
+  await page.getByRole('button', { name: 'Smoke test' }).click();
+  await page.locator('#name').fill('long run');
+  await page.locator('#densities').fill('1');
+  await page.locator('#iterations').fill('1000000');
+  await page.locator('[data-testid=job-count]').waitFor();
+  await page.getByRole('button', { name: 'Launch' }).click();
+  await page.waitForURL(/#\/runs\?experiment=\d+/);
+  const train = page.locator('.job', { hasText: 'train' }).first();
+  const state = () => train.getAttribute('data-state');
+  const waitState = async (wanted: string[]) => {
+    const deadline = Date.now() + 30_000;
+    let now = await state();
+    while (!wanted.includes(now ?? '') && Date.now() < deadline) {
+      await page.waitForTimeout(300);
+      now = await state();
+    }
+    assert(wanted.includes(now ?? ''), `job is ${now}, expected ${wanted.join(' or ')}`);
+  };
+  await waitState(['running']);
+  await train.click();
+  await page.locator('[aria-label="Job details"] canvas').waitFor({ timeout: 30_000 });
+  await shot('17-dashboard-live');
+  await train.getByRole('button', { name: 'Pause' }).click();
+  await waitState(['paused']);
+  await train.getByRole('button', { name: 'Resume' }).click();
+  await waitState(['queued', 'running']);
+  await train.getByRole('button', { name: 'Cancel' }).click();
+  await waitState(['cancelled']);
+  await train.getByRole('button', { name: 'Retry' }).click();
+  await waitState(['queued', 'running']);
+  await train.getByRole('button', { name: 'Cancel' }).click();
+  await waitState(['cancelled']);
+  await shot('18-dashboard-controls');
 });
 
 test('exports a project, imports it back, and deletes the copy after confirmation', async ({
