@@ -172,6 +172,8 @@ export class TrainRunner implements JobRunner {
 
     while (state.phase < phases) {
       const last = state.phase === phases - 1;
+      // Pruned phases rewind to phase 0's initialisation: without it, phase 0 starts over.
+      if (state.phase === 0 && phases > 1 && !state.initial) state.resume = null;
       const trainSpec = phaseSpec(spec, state);
       const offset = state.phase * spec.iterations;
       if (control.stopReason) return { kind: 'stopped' };
