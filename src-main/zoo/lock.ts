@@ -39,7 +39,7 @@ export function lockZoo(zooFile: string): () => void {
     }
     if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
       throw new ZooError(
-        `the zoo ${zooFile} is in use by another MBH Lab process (pid ${owner}); close that one first`,
+        `the zoo ${zooFile} is in use by another MBH Lab process (pid ${owner}); close that one first (if none runs, delete ${path})`,
       );
     }
     rmSync(path, { force: true });
