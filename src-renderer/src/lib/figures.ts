@@ -156,6 +156,8 @@ function baseOption(
       nameGap: 28,
       scale: true,
       splitLine: { lineStyle: { color: '#eef0f3' } },
+      minorTick: { show: logX },
+      minorSplitLine: { show: logX, lineStyle: { color: '#f5f6f8' } },
     },
     yAxis: {
       type: logY ? 'log' : 'value',
@@ -166,6 +168,20 @@ function baseOption(
       splitLine: { lineStyle: { color: '#eef0f3' } },
     },
   };
+}
+
+/** One colour per architecture, largest first, the same in every figure of a row set. */
+export function architectureColors(rows: readonly CompareRow[]): Map<string, string> {
+  const keys = [...groupBy(rows, architectureKey).values()]
+    .map((group) => group[0])
+    .sort(
+      (a, b) =>
+        b.hiddenNeurons - a.hiddenNeurons ||
+        a.family.localeCompare(b.family) ||
+        a.datasetId.localeCompare(b.datasetId),
+    )
+    .map(architectureKey);
+  return new Map(keys.map((key, index) => [key, SERIES_COLORS[index % SERIES_COLORS.length]]));
 }
 
 function keep(logX: boolean) {
@@ -186,6 +202,8 @@ interface LinesConfig {
   showAll: boolean;
   /** Different dash style per family (Lenet vs DeepFC). */
   familyStyles?: boolean;
+  /** Lower bound of the y axis (0 for s and counts, which cannot be negative). */
+  yMin?: number;
 }
 
 function labelFor(stat: SetupStat, lineBy: 'architecture' | 'hnps'): string {
@@ -206,8 +224,12 @@ export function linesFigure(rows: readonly CompareRow[], config: LinesConfig): E
   groups.sort(
     (a, b) => b[0].row.hiddenNeurons - a[0].row.hiddenNeurons || b[0].row.hnps - a[0].row.hnps,
   );
+  const palette = architectureColors(rows);
   groups.forEach((group, index) => {
-    const color = SERIES_COLORS[index % SERIES_COLORS.length];
+    const color =
+      config.lineBy === 'architecture'
+        ? (palette.get(architectureKey(group[0].row)) ?? SERIES_COLORS[0])
+        : SERIES_COLORS[index % SERIES_COLORS.length];
     const name = labelFor(group[0], config.lineBy);
     const points = [...group].sort((a, b) => a.x - b.x);
     const deep = config.familyStyles && group[0].row.family === 'deepfc';
@@ -241,8 +263,8 @@ export function linesFigure(rows: readonly CompareRow[], config: LinesConfig): E
         type: 'scatter',
         name,
         color,
-        symbolSize: 4,
-        itemStyle: { opacity: 0.45 },
+        symbolSize: 6,
+        itemStyle: { opacity: 0.6, borderColor: '#fff', borderWidth: 0.5 },
         data: rows
           .filter((row) => keys.has(row.setup))
           .map((row) => ({ value: [config.x(row), config.y(row) ?? NaN], name: row.name }))
@@ -275,6 +297,7 @@ export function linesFigure(rows: readonly CompareRow[], config: LinesConfig): E
     }
   }
   const option = baseOption(config.title, config.xName, config.yName, config.logX, config.logY);
+  if (config.yMin !== undefined) (option.yAxis as { min?: number }).min = config.yMin;
   option.series = series;
   return option;
 }
@@ -346,6 +369,7 @@ export function figureOption(
         yName: cpText,
         x: (r) => r.density,
         y: s,
+        yMin: 0,
         lineBy: 'architecture',
         equalHnpDashes: true,
       });
@@ -357,6 +381,7 @@ export function figureOption(
         yName: cpText,
         x: (r) => r.hiddenNeurons,
         y: s,
+        yMin: 0,
         lineBy: 'hnps',
         equalHnpDashes: false,
       });
@@ -368,6 +393,7 @@ export function figureOption(
         yName: cpText,
         x: (r) => r.density,
         y: s,
+        yMin: 0,
         lineBy: 'architecture',
         equalHnpDashes: false,
         familyStyles: true,
@@ -411,8 +437,9 @@ function accuracyOverS(
     accStats.filter((a) => sStats.has(a.setup)),
     (a) => architectureKey(a.row),
   );
-  [...byArch.values()].forEach((group, index) => {
-    const color = SERIES_COLORS[index % SERIES_COLORS.length];
+  const palette = architectureColors(rows);
+  [...byArch.values()].forEach((group) => {
+    const color = palette.get(architectureKey(group[0].row)) ?? SERIES_COLORS[0];
     const name = architecture(group[0].row.family, group[0].row.hidden);
     const points = group.map((a) => ({ acc: a, s: sStats.get(a.setup)! }));
     series.push({
@@ -447,8 +474,8 @@ function accuracyOverS(
         type: 'scatter',
         name,
         color,
-        symbolSize: 4,
-        itemStyle: { opacity: 0.45 },
+        symbolSize: 6,
+        itemStyle: { opacity: 0.6, borderColor: '#fff', borderWidth: 0.5 },
         data: rows
           .filter((r) => keys.has(r.setup) && r.accuracy !== null && sAt(r, settings.cp) !== null)
           .map((r) => ({ value: [sAt(r, settings.cp)!, r.accuracy! * 100], name: r.name })),
@@ -499,6 +526,7 @@ function sOverCp(
     );
   });
   const option = baseOption(title, 'minimum coverage cP', 's', false);
+  (option.yAxis as { min?: number }).min = 0;
   option.series = series;
   return option;
 }

@@ -99,7 +99,7 @@ class DesignerState {
         launch: start,
       });
       lab.toast(
-        `Experiment “${experiment.name}”: ${jobs.length} jobs ${start ? 'queued' : 'created'}`,
+        `Experiment “${experiment.name}”: ${jobs.length} job${jobs.length === 1 ? '' : 's'} ${start ? 'queued' : 'created'}`,
         'success',
       );
       zoo.expanded.add(`p${experiment.projectId}`);
