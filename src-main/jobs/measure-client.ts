@@ -3,6 +3,7 @@
  * results streamed to a callback. A worker that dies rejects everything it had pending.
  */
 import type { Worker } from 'node:worker_threads';
+import { workerEntry } from '../workers/entries.ts';
 import { spawnWorker } from '../workers/spawn.ts';
 import type {
   MeasureRequest,
@@ -26,7 +27,7 @@ export class MeasureWorker {
   private dead: Error | null = null;
 
   constructor(home: string) {
-    this.worker = spawnWorker(new URL('../workers/measure.worker.ts', import.meta.url), {
+    this.worker = spawnWorker(workerEntry('measure'), {
       workerData: { home } satisfies WorkerData,
     });
     this.worker.on('message', (message: MeasureResponse) => this.receive(message));

@@ -19,6 +19,7 @@ import type {
 import type { ArchitectureFamily } from '../../src-shared/model/architecture.ts';
 import { magnitudePruningRound, oneShotWinningTicket } from '../train/pruning.ts';
 import type { LayerParameters, ResumeState, TrainSpec } from '../train/spec.ts';
+import { workerEntry } from '../workers/entries.ts';
 import { spawnWorker } from '../workers/spawn.ts';
 import type { FromWorker, ToWorker } from '../workers/train-protocol.ts';
 import { resumeBuffers } from '../workers/train-protocol.ts';
@@ -96,7 +97,7 @@ export function startTraining(
   message: Extract<ToWorker, { type: 'start' }>,
   onMessage: (message: FromWorker) => void,
 ): { done: Promise<Extract<FromWorker, { type: 'done' }>>; stop(kind: 'pause' | 'cancel'): void } {
-  const worker = spawnWorker(new URL('../workers/train.worker.ts', import.meta.url));
+  const worker = spawnWorker(workerEntry('train'));
   const done = new Promise<Extract<FromWorker, { type: 'done' }>>((resolve, reject) => {
     let settled = false;
     worker.on('message', (incoming: FromWorker) => {

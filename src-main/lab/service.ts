@@ -56,6 +56,7 @@ import {
 } from '../jobs/train-job.ts';
 import type { BlanketResult, ImagesResult, PartitionMessage } from '../workers/measure-protocol.ts';
 import { planeMessage } from '../workers/measure-protocol.ts';
+import { workerEntry } from '../workers/entries.ts';
 import { spawnWorker } from '../workers/spawn.ts';
 import { networkWidths, packNetwork } from '../zoo/checkpoints.ts';
 import { labPaths, type LabPaths } from '../zoo/home.ts';
@@ -1210,7 +1211,7 @@ function backendNote(backend: Backend, skipped: readonly string[]): string {
 
 /** Asks a short-lived worker which training backend loads on this machine. */
 async function probeBackend(): Promise<{ backend: Backend; note: string }> {
-  const worker = spawnWorker(new URL('../workers/backend.worker.ts', import.meta.url));
+  const worker = spawnWorker(workerEntry('backend'));
   try {
     const answer = await new Promise<{ name: Backend; skipped: string[] } | { error: string }>(
       (resolve, reject) => {
