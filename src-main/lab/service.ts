@@ -56,8 +56,6 @@ import {
 } from '../jobs/train-job.ts';
 import type { BlanketResult, ImagesResult, PartitionMessage } from '../workers/measure-protocol.ts';
 import { planeMessage } from '../workers/measure-protocol.ts';
-import { workerEntry } from '../workers/entries.ts';
-import { spawnWorker } from '../workers/spawn.ts';
 import { networkWidths, packNetwork } from '../zoo/checkpoints.ts';
 import { labPaths, type LabPaths } from '../zoo/home.ts';
 import { lockZoo } from '../zoo/lock.ts';
@@ -280,7 +278,7 @@ export class LabService implements LabApi {
   private backend(): Promise<{ backend: Backend; note: string }> {
     const known = this.zoo.settings.get<{ backend: Backend; note: string }>('backend');
     if (known) return Promise.resolve(known);
-    this.backendProbe ??= probeBackend().then((found) => {
+    this.backendProbe ??= probeBackend(this.paths.home).then((found) => {
       if (!this.closed) this.zoo.settings.set('backend', found);
       return found;
     });
@@ -1209,22 +1207,28 @@ function backendNote(backend: Backend, skipped: readonly string[]): string {
   return `using ${backend}; ${skipped.join('; ')}`;
 }
 
-/** Asks a short-lived worker which training backend loads on this machine. */
-async function probeBackend(): Promise<{ backend: Backend; note: string }> {
-  const worker = spawnWorker(workerEntry('backend'));
+/**
+ * Which training backend loads on this machine: the training worker picks one when it
+ * starts, so a one-step run on the XOR toy tells (no extra worker entry to bundle).
+ */
+async function probeBackend(home: string): Promise<{ backend: Backend; note: string }> {
   try {
-    const answer = await new Promise<{ name: Backend; skipped: string[] } | { error: string }>(
-      (resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`backend probe exited (code ${code})`)));
+    const run = startTraining(
+      {
+        type: 'start',
+        spec: { hidden: [2], seed: 0, dataset: 'xor', iterations: 1, checkpoints: [] },
+        dataDirectory: home,
+        snapshotEvery: 0,
       },
+      () => {},
     );
-    if ('error' in answer)
-      return { backend: 'cpu', note: `no backend could be loaded: ${answer.error}` };
-    return { backend: answer.name, note: backendNote(answer.name, answer.skipped) };
-  } finally {
-    await worker.terminate();
+    const { backend } = await run.done;
+    return { backend: backend.name, note: backendNote(backend.name, backend.skipped) };
+  } catch (error) {
+    return {
+      backend: 'cpu',
+      note: `no training backend could be loaded: ${(error as Error).message}`,
+    };
   }
 }
 
