@@ -75,6 +75,17 @@ const ATTEMPTS: Record<BackendName, () => Promise<void>> = {
 let current: BackendChoice | null = null;
 
 /**
+ * tfjs-backend-cpu greets its first tensor in Node with "Hi, looks like you are running
+ * TensorFlow.js in Node.js… install our node backend" through tfjs-core's `log.warn`,
+ * which stays quiet when the PROD flag is set. The lab reports its backend and why the
+ * better ones were skipped itself, so the banner is noise. In tfjs-core 4.x, PROD only
+ * gates these log messages (log.ts, environment.ts); kernels and checks are unchanged.
+ */
+function quietTfjs(): void {
+  if (!tf.env().getBool('PROD')) tf.enableProdMode();
+}
+
+/**
  * Activates the best available backend (or exactly the preferred one, failing when it
  * cannot load). Later calls with the same preference return the same choice.
  */
@@ -82,6 +93,7 @@ export async function chooseBackend(
   preference: BackendPreference = 'auto',
 ): Promise<BackendChoice> {
   validateBackendPreference(preference);
+  quietTfjs();
   if (
     current !== null &&
     (preference === 'auto' || preference === current.name) &&
@@ -109,6 +121,7 @@ export async function availableBackends(): Promise<{
   available: BackendName[];
   unavailable: string[];
 }> {
+  quietTfjs();
   const available: BackendName[] = [];
   const unavailable: string[] = [];
   const before = current;
