@@ -172,7 +172,15 @@ test('blanket overlay is titled “covers X % · k constraints”', async ({ pag
   await title.locator('b').waitFor({ timeout: 30_000 });
   const text = await title.innerText();
   assert(/covers \d+(\.\d)? % · \d+ constraints/.test(text), `blanket title reads "${text}"`);
-  await page.getByLabel('Side by side with').selectOption({ index: 1 });
+  const other = await page
+    .getByLabel('Side by side with')
+    .evaluate(
+      (select: HTMLSelectElement) =>
+        [...select.options].find((o) => o.value !== '' && !o.text.startsWith('(this model)'))
+          ?.value,
+    );
+  assert(other, 'no other model to show side by side');
+  await page.getByLabel('Side by side with').selectOption(other);
   await page.locator('[data-testid=blanket-title-b] b').waitFor({ timeout: 30_000 });
   assert(
     (await page.locator('canvas[data-regions]').count()) === 2,
@@ -357,6 +365,42 @@ test('dashboard pauses, resumes, cancels and retries a long job', async ({ page,
   await train.getByRole('button', { name: 'Cancel' }).click();
   await waitState(['cancelled']);
   await shot('18-dashboard-controls');
+});
+
+test('dashboard stays virtualised and filterable with the 70 training jobs of §6.2', async ({
+  page,
+  shot,
+}) => {
+  await page.getByRole('button', { name: /^Design/ }).click();
+  await page.getByRole('button', { name: '§6.2 Lenet · Fashion' }).click();
+  await page.locator('#name').fill('thesis 6.2 (saved, not run)');
+  await page.locator('[data-testid=job-count]', { hasText: '140 jobs' }).waitFor();
+  await shot('19-designer-thesis-preset');
+  await page.getByRole('button', { name: 'Save without running' }).click();
+  await page.waitForURL(/#\/runs\?experiment=\d+/);
+  // Saved without running: the 70 training jobs wait, paused (measure jobs follow training).
+  await page.locator('.chip-button', { hasText: /^all 70$/ }).waitFor();
+  const rendered = await page.locator('.job').count();
+  assert(rendered > 0 && rendered < 60, `${rendered} job rows in the DOM for 70 jobs`);
+  const first = Number(await page.locator('.job').first().getAttribute('data-job'));
+  const scroller = page.locator('[role=list][aria-label=Jobs]');
+  await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await page.waitForTimeout(200);
+  const last = await page.locator('.job').last().getAttribute('data-job');
+  assert(
+    Number(last) === first + 69,
+    `the last row after scrolling is job ${last}, expected ${first + 69}`,
+  );
+  const started = Date.now();
+  await page.getByLabel('Filter jobs').fill('Lenet(12,4)');
+  await page.waitForFunction(() => document.querySelectorAll('.job').length === 10);
+  assert(Date.now() - started < 2_000, 'filtering 70 jobs took over 2 s');
+  await shot('20-dashboard-70-jobs');
+  const row = page.locator('.tree .row', { hasText: 'thesis 6.2' });
+  await row.hover();
+  await row.getByTitle('Delete experiment').click();
+  await page.locator('dialog[open] button.danger').click();
+  await row.waitFor({ state: 'detached' });
 });
 
 test('exports a project, imports it back, and deletes the copy after confirmation', async ({
