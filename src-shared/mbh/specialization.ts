@@ -332,7 +332,10 @@ export function measureWithPlan(
     }
     for (let c = 0; c < plan.cps.length; c++) {
       const k = lengths[c];
-      const blanketArea = k === 0 ? partition.domainArea : passing[stages.indexOf(k)];
+      // A blanket of every region sums their areas, which round-off can put an ulp above
+      // the domain's own area: clamp so that s stays in [0, 1].
+      const blanketArea =
+        k === 0 ? partition.domainArea : Math.min(passing[stages.indexOf(k)], partition.domainArea);
       results.push({
         plane: planeIndex,
         phenomenon: plan.phenomena[p].name,

@@ -285,6 +285,57 @@ describe('minimal blanket and s', () => {
     expect(missing.constraints).toBe(0);
   });
 
+  it('a blanket of every region has s ≈ 0, never below (bug: negative s from round-off)', () => {
+    // One neuron is on everywhere (weights 0); the samples split every other neuron, so
+    // the pattern is that neuron alone and the blanket is every region. Their areas can sum
+    // an ulp above the domain's area, which made s = -2.2e-16 and blanketArea > domainArea.
+    const random = seededRandom(7, 'full-blanket');
+    const x = Float64Array.from([
+      1e3, 0, -1e3, 0, 0, 1e3, 0, -1e3, 7e2, 7e2, -7e2, -7e2, 7e2, -7e2, -7e2, 7e2,
+    ]);
+    const point = () => [2 * random.nextFloat() - 1, 2 * random.nextFloat() - 1];
+    for (let trial = 0; trial < 60; trial++) {
+      const lines = 3 + (trial % 5);
+      const weights: number[] = [];
+      const bias: number[] = [];
+      for (let i = 0; i < lines; i++) {
+        weights.push(...point());
+        bias.push(0.5 * point()[0]);
+      }
+      weights.push(0, 0);
+      bias.push(1);
+      const network: Network = {
+        inputDim: 2,
+        layers: [
+          {
+            inDim: 2,
+            outDim: lines + 1,
+            weights: Float64Array.from(weights),
+            bias: Float64Array.from(bias),
+            activation: 'relu',
+          },
+          {
+            inDim: lines + 1,
+            outDim: 1,
+            weights: new Float64Array(lines + 1),
+            bias: new Float64Array(1),
+            activation: 'linear',
+          },
+        ],
+      };
+      const partition = partitionPlane(network, planeFromPoints(point(), point(), point()));
+      const plan = planMeasure(decisionPatterns(network, x, 8), new Int32Array(8), {
+        phenomena: defaultPhenomena(1),
+        cps: [1],
+      });
+      for (const result of measureWithPlan(partition, plan)) {
+        expect(result.blanketArea).toBeLessThanOrEqual(result.domainArea);
+        expect(result.s).toBeGreaterThanOrEqual(0);
+        if (result.constraints === 1) expect(result.s).toBeLessThan(1e-12);
+      }
+    }
+  });
+
   it('summarize: the mean over phenomena per plane, then over planes', () => {
     const row = (plane: number, phenomenon: string, cp: number, s: number): MeasureResult => ({
       plane,
