@@ -176,7 +176,7 @@ test('blanket overlay is titled “covers X % · k constraints”', async ({ pag
     .getByLabel('Side by side with')
     .evaluate(
       (select: HTMLSelectElement) =>
-        [...select.options].find((o) => o.value !== '' && !o.text.startsWith('(this model)'))
+        Array.from(select.options).find((o) => o.value !== '' && !o.text.startsWith('(this model)'))
           ?.value,
     );
   assert(other, 'no other model to show side by side');
