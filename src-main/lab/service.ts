@@ -109,15 +109,6 @@ const PARTITION_CACHE_BYTES = 256 * 1024 * 1024;
 /** Measure cost per plane before any has been measured on this machine (ms). */
 const DEFAULT_MS_PER_PLANE = 2_000;
 const SPEED_SAMPLES = 20;
-/**
- * Input boxes known without loading the data (docs/datasets.md); others are learned the
- * first time a worker loads the dataset (the standardised variants, user imports).
- */
-const KNOWN_BOXES: Record<string, { low: number; high: number }> = {
-  mnist: { low: 0, high: 1 },
-  fashion: { low: 0, high: 1 },
-  xor: { low: -1, high: 1 },
-};
 
 interface SpeedModel {
   overheadMs: number;
@@ -300,18 +291,18 @@ export class LabService implements LabApi {
     return entry;
   }
 
+  /** A listing entry as the api reports it: counts and box come without loading the data. */
   private datasetSummary(entry: DatasetEntry): DatasetSummary {
-    const learned = this.zoo.settings.get<{ low: number; high: number }>(`box:${entry.id}`);
     return {
       id: entry.id,
       name: entry.name,
       inputDim: entry.inputDim,
       classCount: entry.classCount,
       classNames: [...entry.classNames],
-      trainCount: entry.trainCount ?? 0,
-      testCount: entry.testCount ?? 0,
+      trainCount: entry.trainCount,
+      testCount: entry.testCount,
       builtin: entry.builtIn,
-      inputBox: learned ?? KNOWN_BOXES[entry.id] ?? { low: 0, high: 1 },
+      inputBox: { ...entry.inputBox },
     };
   }
 

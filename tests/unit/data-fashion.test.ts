@@ -9,7 +9,7 @@ import {
   splitFashion,
 } from '../../src-main/data/builtin.ts';
 import { decodeCache } from '../../src-main/data/cache.ts';
-import { DatasetRegistry } from '../../src-main/data/registry.ts';
+import { builtInFacts, DatasetRegistry } from '../../src-main/data/registry.ts';
 
 /** A class of 7,000 distinct images (1,000 test then 6,000 train), tagged by class and index. */
 function syntheticClass(label: number): Uint8Array[] {
@@ -106,5 +106,14 @@ describe('Fashion MNIST split and deduplication', () => {
     console.log(
       `fashion: cold parse ${coldMs.toFixed(0)} ms, cache hit ${hit.milliseconds.toFixed(0)} ms`,
     );
+  });
+
+  it('lists the documented facts of fashion-std, and derives the same box', () => {
+    const registry = new DatasetRegistry(root);
+    const std = registry.loadTimed('fashion-std', { memoise: false });
+    expect(std.cache).toBe('built');
+    expect(std.dataset.inputBox).toEqual(builtInFacts('fashion-std').inputBox);
+    expect([std.dataset.train.count, std.dataset.test.count]).toEqual([59_956, 9_989]);
+    expect(registry.loadTimed('fashion-std', { memoise: false }).cache).toBe('hit');
   });
 });

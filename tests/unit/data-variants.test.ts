@@ -1,9 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src-main/data/dataset.ts';
-import { DatasetRegistry } from '../../src-main/data/registry.ts';
+import { decodeCache, encodeCache, readCacheMeta } from '../../src-main/data/cache.ts';
+import {
+  BUILT_IN_DATASET_IDS,
+  builtInFacts,
+  DatasetRegistry,
+  STANDARDISATION_RULE,
+} from '../../src-main/data/registry.ts';
 import { standardise } from '../../src-main/data/standardise.ts';
 import { generateXor } from '../../src-main/data/xor.ts';
 
@@ -76,6 +82,11 @@ describe('Digit MNIST through the registry', () => {
 
   it('reads the official split, caches it, and derives the standardised variant', () => {
     const registry = new DatasetRegistry(root);
+    // Before anything is loaded, the listing already tells the documented facts.
+    const listed = new Map(registry.list().map((entry) => [entry.id, entry]));
+    for (const id of BUILT_IN_DATASET_IDS) expect(listed.get(id)).toMatchObject(builtInFacts(id));
+    expect(listed.get('fashion')).toMatchObject({ trainCount: 59_956, testCount: 9_989 });
+    expect(listed.get('mnist-std')).toMatchObject({ trainCount: 60_000, testCount: 10_000 });
     const first = registry.loadTimed('mnist', { memoise: false });
     expect(first.cache).toBe('built');
     const mnist = first.dataset;
@@ -91,8 +102,39 @@ describe('Digit MNIST through the registry', () => {
       Array.from(mnist.test.x.subarray(150, 160)),
     );
 
-    const std = registry.load('mnist-std');
+    const built = registry.loadTimed('mnist-std', { memoise: false });
+    expect(built.cache).toBe('built');
+    const std = built.dataset;
     expect(std.inputBounds).toBeDefined();
+    expect(std.inputBox).toEqual(builtInFacts('mnist-std').inputBox);
+    // The cached variant is the derived one, bit for bit, statistics and bounds included.
+    const hit = registry.loadTimed('mnist-std', { memoise: false });
+    expect(hit.cache).toBe('hit');
+    const derived = standardise(mnist);
+    for (const [cached, fresh] of [
+      [hit.dataset.train.x, derived.train.x],
+      [hit.dataset.test.x, derived.test.x],
+      [hit.dataset.inputBounds!.low, derived.inputBounds!.low],
+      [hit.dataset.inputBounds!.high, derived.inputBounds!.high],
+      [hit.dataset.standardisation!.mean, derived.standardisation!.mean],
+      [hit.dataset.standardisation!.std, derived.standardisation!.std],
+    ]) {
+      const bytes = (array: Float32Array) =>
+        Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+      expect(bytes(cached).equals(bytes(fresh))).toBe(true);
+    }
+    expect(Array.from(hit.dataset.test.y)).toEqual(Array.from(mnist.test.y));
+    expect(hit.dataset.inputBox).toEqual(derived.inputBox);
+    expect(hit.dataset.source).toBe(derived.source);
+    console.log(
+      `mnist-std: derived and cached ${built.milliseconds.toFixed(0)} ms, cache hit ${hit.milliseconds.toFixed(0)} ms`,
+    );
+    expect(readCacheMeta(registry.cachePath('mnist-std'))).toMatchObject({
+      inputBox: derived.inputBox,
+      trainCount: 60_000,
+      testCount: 10_000,
+      sourceKey: expect.stringContaining(STANDARDISATION_RULE),
+    });
     // Column 350 (centre of the image): mean ≈ 0, std ≈ 1 over the training split.
     let sum = 0;
     let squares = 0;
@@ -108,5 +150,25 @@ describe('Digit MNIST through the registry', () => {
       trainCount: 60_000,
       testCount: 10_000,
     });
+    expect(entries.find((e) => e.id === 'mnist-std')).toMatchObject({
+      inputBox: derived.inputBox,
+    });
+  });
+
+  it('rebuilds the standardised cache when the base cache changes', () => {
+    const registry = new DatasetRegistry(root);
+    const path = registry.cachePath('mnist');
+    const base = decodeCache(readFileSync(path));
+    // Same pixels, other metadata: a different base cache checksum.
+    writeFileSync(
+      path,
+      encodeCache({ ...base, meta: { ...base.meta, notes: { ...base.meta.notes, edited: 1 } } }),
+    );
+    const rebuilt = registry.loadTimed('mnist-std', { memoise: false });
+    expect(rebuilt.cache).toBe('rebuilt');
+    expect(rebuilt.reason).toMatch(
+      /^built from '.*crc32 [0-9a-f]{8}', expected '.*crc32 [0-9a-f]{8}'$/,
+    );
+    expect(registry.loadTimed('mnist-std', { memoise: false }).cache).toBe('hit');
   });
 });
