@@ -15,6 +15,7 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
           'train.worker': resolve(import.meta.dirname, 'src-main/workers/train.worker.ts'),
           'measure.worker': resolve(import.meta.dirname, 'src-main/workers/measure.worker.ts'),
+          'import.worker': resolve(import.meta.dirname, 'src-main/workers/import.worker.ts'),
         },
       },
     },

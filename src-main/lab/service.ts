@@ -12,9 +12,9 @@
  *   await lab.close({ pauseRunning: true });
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
 import {
   parseParams,
   type LabApi,
@@ -38,7 +38,9 @@ import { ValidationError } from '../../src-shared/api/validate.ts';
 import { architectureName, validateArchitecture } from '../../src-shared/model/architecture.ts';
 import { parseModelJson } from '../../src-shared/model/format.ts';
 import { hnpCount, keptParameterCount } from '../../src-shared/model/hnp.ts';
-import { DatasetRegistry, type DatasetEntry } from '../data/registry.ts';
+import { DatasetRegistry, userDatasetId, type DatasetEntry } from '../data/registry.ts';
+import type { ImportRequest } from '../workers/import-protocol.ts';
+import { importInWorker, removeDatasetFiles } from './import-dataset.ts';
 import { MeasureWorker } from '../jobs/measure-client.ts';
 import {
   checkpointKey,
@@ -146,6 +148,8 @@ export class LabService implements LabApi {
   private backendProbe: Promise<{ backend: Backend; note: string }> | null = null;
   private calibration: Promise<SpeedModel> | null = null;
   private closed = false;
+  /** Ids of user datasets whose import is running (a second one of the same id is refused). */
+  private readonly importing = new Set<string>();
   private release: () => void = () => {};
 
   private constructor(
@@ -311,37 +315,48 @@ export class LabService implements LabApi {
     return this.datasetEntries().map((entry) => this.datasetSummary(entry));
   }
 
+  /**
+   * Imports a user dataset: parsing, validation and the cache write run in a worker
+   * thread; the zoo row follows. All or nothing: a failure at any step leaves no cache
+   * file, no temporary and no row.
+   */
   async importDataset(params: Params<'importDataset'>): Promise<Results['importDataset']> {
     const p = this.check('importDataset', params);
     if (!(p.testShare > 0)) invalid('params.testShare', 'must be greater than 0');
-    const folder = mkdtempSync(join(tmpdir(), 'mbh-import-'));
+    let files: ImportRequest['files'];
+    if (p.format === 'csv') {
+      if (!p.csv) invalid('params.csv', 'a CSV import needs the CSV text');
+      files = { format: 'csv', csv: p.csv };
+    } else {
+      if (!p.images) invalid('params.images', 'an IDX import needs the images file (base64)');
+      if (!p.labels) invalid('params.labels', 'an IDX import needs the labels file (base64)');
+      files = { format: 'idx', images: p.images, labels: p.labels };
+    }
+    let id: string;
     try {
-      let files;
-      if (p.format === 'csv') {
-        if (!p.csv) invalid('params.csv', 'a CSV import needs the CSV text');
-        const path = join(folder, 'data.csv');
-        writeFileSync(path, p.csv);
-        files = { format: 'csv' as const, path };
-      } else {
-        if (!p.images) invalid('params.images', 'an IDX import needs the images file (base64)');
-        if (!p.labels) invalid('params.labels', 'an IDX import needs the labels file (base64)');
-        const images = join(folder, 'images.idx');
-        const labels = join(folder, 'labels.idx');
-        writeFileSync(images, Buffer.from(p.images, 'base64'));
-        writeFileSync(labels, Buffer.from(p.labels, 'base64'));
-        files = { format: 'idx' as const, images, labels };
-      }
-      const entry = this.registry.importDataset({
-        name: p.name,
-        train: files,
-        testFraction: p.testShare,
-      });
+      id = userDatasetId(p.name);
+    } catch (error) {
+      invalid('params.name', (error as Error).message);
+    }
+    if (this.importing.has(id))
+      invalid('params.name', `dataset '${id}' is being imported already; wait for it`);
+    this.importing.add(id);
+    try {
+      const entry = await importInWorker(
+        { dataDirectory: this.paths.home, name: p.name, testFraction: p.testShare, files },
+        id,
+      );
       const summary = this.datasetSummary(entry);
-      this.zoo.datasets.put(summary);
+      try {
+        this.zoo.datasets.put(summary);
+      } catch (error) {
+        removeDatasetFiles(this.registry.directory, id);
+        throw error;
+      }
       this.changed('dataset', summary.id, 'created');
       return summary;
     } finally {
-      rmSync(folder, { recursive: true, force: true });
+      this.importing.delete(id);
     }
   }
 
