@@ -109,6 +109,33 @@ export class MeasurementRepository {
       .all(...values) as RegionCountRow[];
   }
 
+  /** Every measurement of a model, all columns, keyed by iteration (for bundles). */
+  exportRows(modelId: number): (Omit<NewMeasurement, 'checkpointId'> & { iteration: number })[] {
+    return this.db
+      .prepare(
+        `SELECT c.iteration, m.plane_set_id AS planeSetId, m.plane, m.phenomenon, m.cp, m.scope,
+           m.s, m.blanket_area AS blanketArea, m.domain_area AS domainArea, m.constraints,
+           m.coverage
+         FROM measurements m JOIN checkpoints c ON c.id = m.checkpoint_id WHERE c.model_id = ?
+         ORDER BY c.iteration, m.plane_set_id, m.plane, m.scope, m.phenomenon, m.cp`,
+      )
+      .all(modelId) as (Omit<NewMeasurement, 'checkpointId'> & { iteration: number })[];
+  }
+
+  /** Every region count of a model, all columns, keyed by iteration (for bundles). */
+  exportRegionCounts(
+    modelId: number,
+  ): (Omit<NewRegionCount, 'checkpointId'> & { iteration: number })[] {
+    return this.db
+      .prepare(
+        `SELECT c.iteration, r.plane_set_id AS planeSetId, r.plane, r.regions,
+           r.domain_area AS domainArea, r.ms
+         FROM region_counts r JOIN checkpoints c ON c.id = r.checkpoint_id WHERE c.model_id = ?
+         ORDER BY c.iteration, r.plane_set_id, r.plane`,
+      )
+      .all(modelId) as (Omit<NewRegionCount, 'checkpointId'> & { iteration: number })[];
+  }
+
   /** How many planes of a plane set already have a region count for a checkpoint. */
   measuredPlanes(checkpointId: number, planeSetId: number): Set<number> {
     const rows = this.db

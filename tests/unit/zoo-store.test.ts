@@ -283,3 +283,215 @@ describe('zoo store', () => {
     expect(back.nothing).toBeNull();
   });
 });
+
+describe('project bundles with plane sets and results', () => {
+  /** Every row of a table as plain values (blobs as hex), ids of the zoo left out. */
+  function rows(target: Zoo, sql: string): unknown[] {
+    return (target.db.prepare(sql).all() as Record<string, unknown>[]).map((row) =>
+      Object.fromEntries(
+        Object.entries(row).map(([key, value]) => [
+          key,
+          Buffer.isBuffer(value) ? value.toString('hex') : value,
+        ]),
+      ),
+    );
+  }
+  const PLANES = `SELECT ps.dataset_id, ps.seed, ps.count, ps.clip, ps.created_at, p.idx, p.sample0,
+      p.sample1, p.sample2, p.label0, p.label1, p.label2, p.origin, p.u, p.v, p.domain, p.points
+    FROM planes p JOIN plane_sets ps ON ps.id = p.plane_set_id ORDER BY ps.dataset_id, p.idx`;
+  const MEASUREMENTS = `SELECT c.iteration, ps.dataset_id, m.plane, m.phenomenon, m.cp, m.scope, m.s,
+      m.blanket_area, m.domain_area, m.constraints, m.coverage
+    FROM measurements m JOIN checkpoints c ON c.id = m.checkpoint_id
+      JOIN plane_sets ps ON ps.id = m.plane_set_id
+    WHERE c.model_id IN (SELECT id FROM models WHERE project_id = ?)
+    ORDER BY c.iteration, m.plane, m.scope, m.phenomenon, m.cp`;
+  const REGIONS = `SELECT c.iteration, ps.dataset_id, r.plane, r.regions, r.domain_area, r.ms
+    FROM region_counts r JOIN checkpoints c ON c.id = r.checkpoint_id
+      JOIN plane_sets ps ON ps.id = r.plane_set_id
+    WHERE c.model_id IN (SELECT id FROM models WHERE project_id = ?)
+    ORDER BY c.iteration, r.plane`;
+  const results = (target: Zoo, projectId: number) => ({
+    measurements: (target.db.prepare(MEASUREMENTS).all(projectId) as unknown[]).length,
+    rows: [
+      rows(target, PLANES),
+      target.db.prepare(MEASUREMENTS).all(projectId),
+      target.db.prepare(REGIONS).all(projectId),
+    ],
+  });
+
+  /** A second plane set with awkward numbers (−0, thirds, subnormals) and many results. */
+  function populateRich(): number {
+    const { projectId, modelId } = populate();
+    return zoo.transaction(() => {
+      const planeSetId = zoo.planeSets.create(
+        { datasetId: 'toy', count: 2, seed: 7, clip: true },
+        [0, 1].map((index) => ({
+          index,
+          sampleIndices: [index, 5, 9] as [number, number, number],
+          labels: [1, 0, index] as [number, number, number],
+          origin: new Float64Array([-0, 1 / 3, 5e-324]),
+          u: new Float64Array([Math.SQRT1_2, -Math.SQRT1_2, -0]),
+          v: new Float64Array([0.1 + 0.2, 0, -1e300]),
+          domain: new Float64Array([-1.2, -1.2, 1.2, -1.2, 1.2, 1.2, -1 / 7, 1.2]),
+          points: new Float64Array([0, 0, 1 / 3, 0, 0, 2 / 3]),
+        })),
+      );
+      for (const checkpoint of zoo.checkpoints.list(modelId)) {
+        for (const plane of [0, 1]) {
+          for (const scope of ['last', 'all'])
+            for (const phenomenon of ['a', 'b'])
+              zoo.measurements.put(
+                [0.8, 0.995, 1].map((cp) => ({
+                  checkpointId: checkpoint.id,
+                  planeSetId,
+                  plane,
+                  phenomenon,
+                  cp,
+                  scope,
+                  s: 1 - (1 / 3) * cp,
+                  blanketArea: Math.PI * cp,
+                  domainArea: 5.76,
+                  constraints: 3,
+                  coverage: cp + 1e-9 <= 1 ? cp : 1,
+                })),
+              );
+          zoo.measurements.putRegionCounts([
+            {
+              checkpointId: checkpoint.id,
+              planeSetId,
+              plane,
+              regions: 11 + plane,
+              domainArea: 5.76,
+              ms: 0.123,
+            },
+          ]);
+        }
+      }
+      return projectId;
+    });
+  }
+
+  it('round-trips plane sets, measurements and region counts bit-exactly into another zoo', () => {
+    const projectId = populateRich();
+    const text = JSON.stringify(exportProjectBundle(zoo, projectId));
+    const bundle = JSON.parse(text) as { planeSets: unknown[] };
+    expect(bundle.planeSets).toHaveLength(2);
+    const other = Zoo.open(join(dir, 'other.sqlite'));
+    try {
+      const copy = other.transaction(() =>
+        storeProjectBundle(other, parseProjectBundle(JSON.parse(text))),
+      );
+      const original = results(zoo, projectId);
+      expect(original.measurements).toBe(2 * (1 + 2 * 2 * 2 * 3));
+      expect(results(other, copy)).toEqual(original);
+      // −0 and subnormals survive (the vectors travel as Float64 bytes).
+      const [plane] = other.planeSets.get(other.planeSets.list()[1].id).planes;
+      expect(Object.is(plane.origin[0], -0)).toBe(true);
+      expect(plane.origin[2]).toBe(5e-324);
+      const [experiment] = other.experiments.list(copy);
+      expect(other.planeSets.get(experiment.planeSetId!)).toMatchObject({ seed: 0, clip: false });
+      // Exporting the copy gives the same bundle, but for the zoo's own ids.
+      const again = JSON.stringify(exportProjectBundle(other, copy));
+      const strip = (json: string) =>
+        json.replace(/"(ref|planeSetRef|experimentRef)":\d+/g, '"$1":0');
+      expect(strip(again)).toEqual(strip(text));
+    } finally {
+      other.close();
+    }
+  });
+
+  it('reuses an identical plane set of the same zoo', () => {
+    const projectId = populateRich();
+    const before = counts();
+    const bundle = JSON.parse(JSON.stringify(exportProjectBundle(zoo, projectId))) as unknown;
+    const copy = zoo.transaction(() => storeProjectBundle(zoo, parseProjectBundle(bundle)));
+    const after = counts();
+    expect(after.plane_sets).toBe(before.plane_sets);
+    expect(after.measurements).toBe(2 * before.measurements);
+    expect(after.region_counts).toBe(2 * before.region_counts);
+    expect(results(zoo, copy).rows.slice(1)).toEqual(results(zoo, projectId).rows.slice(1));
+  });
+
+  it('refuses bad plane sets and results, naming the place, and writes nothing', () => {
+    const projectId = populateRich();
+    const fresh = () =>
+      JSON.parse(JSON.stringify(exportProjectBundle(zoo, projectId))) as {
+        planeSets: { ref: number; planes: { u: string; index: number }[] }[];
+        models: {
+          measurements: { planeSetRef: number; plane: number; iteration: number }[];
+          regionCounts: { plane: number }[];
+        }[];
+      };
+    const before = counts();
+    let bundle = fresh();
+    bundle.planeSets[1].planes[0].u = Buffer.from(new Float64Array([1, 0]).buffer).toString(
+      'base64',
+    );
+    expect(() => parseProjectBundle(bundle)).toThrow(
+      "project.planeSets[1].planes[0].u: has 2 values, the plane set's input dimension is 3",
+    );
+    bundle = fresh();
+    bundle.planeSets[1].planes[1].index = 0;
+    expect(() => parseProjectBundle(bundle)).toThrow(/project\.planeSets\[1\]\.planes\[1\]\.index/);
+    bundle = fresh();
+    bundle.models[0].measurements[3].planeSetRef = 999;
+    expect(() => parseProjectBundle(bundle)).toThrow(
+      'project.models[0].measurements[3].planeSetRef: names no plane set of the bundle (999)',
+    );
+    bundle = fresh();
+    bundle.models[0].measurements[3].iteration = 5;
+    expect(() => parseProjectBundle(bundle)).toThrow(/measurements\[3\]\.iteration/);
+    bundle = fresh();
+    bundle.models[0].regionCounts[1].plane = 2;
+    expect(() => parseProjectBundle(bundle)).toThrow(
+      /project\.models\[0\]\.regionCounts\[1\]\.plane: must be below 2, got 2/,
+    );
+    bundle = fresh();
+    bundle.models[0].measurements[1] = { ...bundle.models[0].measurements[0] };
+    expect(() => parseProjectBundle(bundle)).toThrow(/repeats the measurement/);
+    expect(counts()).toEqual(before);
+
+    // A plane set of the same key but other planes in the target zoo: refused, in the
+    // transaction, so the project, models and results written before it are rolled back.
+    const other = Zoo.open(join(dir, 'other.sqlite'));
+    try {
+      const parsed = parseProjectBundle(fresh());
+      other.transaction(() =>
+        other.planeSets.create(parsed.planeSets[1].key, [
+          { ...parsed.planeSets[1].planes[0], index: 0 },
+          { ...parsed.planeSets[1].planes[0], index: 1 },
+        ]),
+      );
+      const empty = (other.db.prepare('SELECT count(*) AS n FROM projects').get() as { n: number })
+        .n;
+      expect(() => other.transaction(() => storeProjectBundle(other, parsed))).toThrow(
+        /project\.planeSets\[1\]: plane set .* exists in this zoo \(id 1\) with other planes/,
+      );
+      expect(
+        (other.db.prepare('SELECT count(*) AS n FROM projects').get() as { n: number }).n,
+      ).toBe(empty);
+      expect(
+        (other.db.prepare('SELECT count(*) AS n FROM plane_sets').get() as { n: number }).n,
+      ).toBe(1);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('still imports a bundle written before plane sets were included', () => {
+    const { projectId } = populate();
+    const bundle = JSON.parse(JSON.stringify(exportProjectBundle(zoo, projectId))) as {
+      planeSets?: unknown;
+      experiments: { planeSetRef?: unknown }[];
+      models: { measurements?: unknown; regionCounts?: unknown }[];
+    };
+    delete bundle.planeSets;
+    for (const experiment of bundle.experiments) delete experiment.planeSetRef;
+    for (const model of bundle.models) {
+      delete model.measurements;
+      delete model.regionCounts;
+    }
+    const copy = zoo.transaction(() => storeProjectBundle(zoo, parseProjectBundle(bundle)));
+    expect(zoo.models.list({ projectId: copy })).toHaveLength(1);
+  });
+});
