@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { JobSummary } from '../../src-shared/api/dto.ts';
+import { ValidationError } from '../../src-shared/api/validate.ts';
 import { LabService } from '../lab/service.ts';
 import type { Io } from './engine-io.ts';
 import { ProgressDisplay } from './progress.ts';
@@ -70,12 +71,31 @@ export async function openLab(values: { zoo?: string; workers?: string }): Promi
   });
 }
 
-/** The project the command line files models under when none is named. */
-export async function cliProject(lab: LabService, name = 'Command line'): Promise<number> {
-  const existing = (await lab.listProjects({})).find((project) => project.name === name);
-  if (existing) return existing.id;
-  return (await lab.createProject({ name, description: 'Models made with the mbh-lab command' }))
-    .id;
+/**
+ * Runs `use` with the id of the project the command line files models under (`name`, by
+ * default "Command line"), creating the project if needed. A project created here is
+ * deleted again when `use` fails, so bad input leaves the zoo as it was.
+ */
+export async function inCliProject<T>(
+  lab: LabService,
+  name: string | undefined,
+  use: (projectId: number) => Promise<T>,
+): Promise<T> {
+  const wanted = name ?? 'Command line';
+  const existing = (await lab.listProjects({})).find((project) => project.name === wanted);
+  if (existing) return use(existing.id);
+  const created = await lab
+    .createProject({ name: wanted, description: 'Models made with the mbh-lab command' })
+    .catch((error: unknown) => {
+      if (error instanceof ValidationError) throw new UsageError(`--project: ${error.problem}`);
+      throw error;
+    });
+  try {
+    return await use(created.id);
+  } catch (error) {
+    await lab.deleteProject({ id: created.id });
+    throw error;
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import type { CompareRow } from '../../../src-shared/api/dto.ts';
 import type { Io } from '../engine-io.ts';
-import { cliProject, COMMON_HELP, openLab, parseFlags, runJobs, UsageError } from '../lab-cli.ts';
+import { COMMON_HELP, inCliProject, openLab, parseFlags, runJobs, UsageError } from '../lab-cli.ts';
 
 export const presetDirectory = fileURLToPath(
   new URL('../../../resources/presets/', import.meta.url),
@@ -129,9 +129,10 @@ export async function run(args: string[], io: Io): Promise<number> {
       }
       return 0;
     }
-    const projectId = await cliProject(lab, values.project);
     const created = await renameSpecErrors(label, () =>
-      lab.createExperiment({ projectId, spec, launch: true } as never),
+      inCliProject(lab, values.project, (projectId) =>
+        lab.createExperiment({ projectId, spec, launch: true } as never),
+      ),
     );
     const experimentId = created.experiment.id;
     if (!values.json) {

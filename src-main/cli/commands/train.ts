@@ -6,7 +6,7 @@ import type { PruningScheme } from '../../../src-shared/api/dto.ts';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import type { Io } from '../engine-io.ts';
 import {
-  cliProject,
+  inCliProject,
   COMMON_HELP,
   nonNegativeInteger,
   openLab,
@@ -102,10 +102,11 @@ export async function run(args: string[], io: Io): Promise<number> {
   const lab = await openLab(values);
   let closed = false;
   try {
-    const projectId = await cliProject(lab, values.project);
     let started;
     try {
-      started = await lab.trainModel({ projectId, ...request });
+      started = await inCliProject(lab, values.project, (projectId) =>
+        lab.trainModel({ projectId, ...request }),
+      );
     } catch (error) {
       if (error instanceof ValidationError) {
         throw new UsageError(

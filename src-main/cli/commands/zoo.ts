@@ -6,7 +6,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import type { Io } from '../engine-io.ts';
 import {
-  cliProject,
+  inCliProject,
   COMMON_HELP,
   nonNegativeInteger,
   openLab,
@@ -144,22 +144,21 @@ export async function run(args: string[], io: Io): Promise<number> {
         } catch (error) {
           throw new UsageError(`zoo import: cannot read ${target}: ${(error as Error).message}`);
         }
-        const projectId = await cliProject(lab, values.project);
-        const model = await lab
-          .importModel({
+        const model = await inCliProject(lab, values.project, (projectId) =>
+          lab.importModel({
             projectId,
             json,
             ...(values.name !== undefined ? { name: values.name } : {}),
             ...(values.dataset !== undefined ? { datasetId: values.dataset } : {}),
-          })
-          .catch((error: unknown) => {
-            if (error instanceof ValidationError) {
-              throw new UsageError(
-                `${target}: ${error.path.replace(/^params\.json\.?/, '') || 'file'}: ${error.problem}`,
-              );
-            }
-            throw error;
-          });
+          }),
+        ).catch((error: unknown) => {
+          if (error instanceof ValidationError) {
+            throw new UsageError(
+              `${target}: ${error.path.replace(/^params\.json\.?/, '') || 'file'}: ${error.problem}`,
+            );
+          }
+          throw error;
+        });
         if (values.json) io.stdout(`${JSON.stringify(model)}\n`);
         else
           io.stdout(
