@@ -86,6 +86,14 @@ test('designer shows each bad field’s message next to it and stores nothing', 
 
 test('designs the smoke experiment and sees its plan before launch', async ({ page, shot }) => {
   await page.getByRole('button', { name: 'Smoke test' }).click();
+  // Valid on its face, refused by the lab's setup generator: the message still lands on the field.
+  await page.getByLabel('equal-HNP levels').check();
+  await page.locator('#hnpLevels').fill('10');
+  const refused = page.locator('[data-field=hnpLevels] [role=alert]');
+  await refused.waitFor();
+  await shot('04a-designer-server-refusal');
+  await page.getByLabel('explicit densities').check();
+  await refused.waitFor({ state: 'detached' });
   await page.locator('#name').fill(EXPERIMENT);
   await page.locator('[data-testid=job-count]').waitFor();
   const jobs = await page.locator('[data-testid=job-count]').innerText();

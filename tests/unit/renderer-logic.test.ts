@@ -284,6 +284,24 @@ describe('typed lists and the experiment form', () => {
       path: 'params.spec.hnpLevels[1]',
     });
     expect(errorsFromApi(error)).toEqual({ field: 'hnpLevels', message: 'item 2: too small' });
+    const unnamed = new RangeError(
+      'spec.hnpLevels: no architecture of the spec can reach any of these HNP levels',
+    );
+    expect(errorsFromApi(unnamed)).toEqual({
+      field: 'hnpLevels',
+      message: 'no architecture of the spec can reach any of these HNP levels',
+    });
+    expect(errorsFromApi(new Error('disk full'))).toEqual({ field: null, message: 'disk full' });
+    const whole = Object.assign(
+      new Error('params.spec: HNP level 10: hidden layer 2 would keep no weights'),
+      {
+        path: 'params.spec',
+      },
+    );
+    expect(errorsFromApi(whole)).toEqual({
+      field: 'hnpLevels',
+      message: 'HNP level 10: hidden layer 2 would keep no weights',
+    });
   });
 });
 

@@ -229,12 +229,30 @@ export function buildSpec(form: ExperimentForm): BuiltSpec {
   }
 }
 
+/** Words that tie a whole-spec error to the field it is about. */
+const SPEC_TOPICS: [RegExp, FormField][] = [
+  [/\bHNP level/i, 'hnpLevels'],
+  [/\bdensit(y|ies)\b/i, 'densities'],
+  [/\bseeds?\b/i, 'seeds'],
+  [/\bdatasets?\b/i, 'datasets'],
+  [/\bwidths?\b/i, 'customWidths'],
+];
+
 /** Puts an api error (from planExperiment/createExperiment) next to its field, if it has one. */
 export function errorsFromApi(error: unknown): { field: FormField | null; message: string } {
-  const path = (error as { path?: string }).path;
   const message = error instanceof Error ? error.message : String(error);
+  // Errors without a path may still name their field first ("spec.hnpLevels: …").
+  const named = /^((?:params\.)?spec\.[A-Za-z]+(?:\.[A-Za-z]+|\[\d+\])*): /.exec(message);
+  const given = (error as { path?: string }).path ?? named?.[1];
+  let path = given;
+  // A problem of the spec as a whole that is about one field in substance.
+  if (path === 'params.spec' || path === 'spec') {
+    const topic = SPEC_TOPICS.find(([pattern]) => pattern.test(message));
+    if (topic) path = `spec.${topic[1]}`;
+  }
   const field = fieldForPath(path);
   if (!field || !path) return { field: null, message };
-  const problem = message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
+  const problem =
+    given && message.startsWith(`${given}: `) ? message.slice(given.length + 2) : message;
   return { field, message: messageForPath(path, problem) };
 }
