@@ -1,7 +1,8 @@
 /**
  * Crash safety for real: a `mbh-lab train` process is killed with SIGKILL in the middle of
  * training, the zoo is reopened by `mbh-lab jobs resume`, and the training finishes from
- * its last snapshot with every checkpoint and metric stored exactly once.
+ * its last snapshot with every checkpoint and metric stored exactly once. The same for a
+ * `mbh-lab measure` killed between planes: the resumed job measures only what is missing.
  */
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,8 +21,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ITERATIONS = 3000;
 const KILL_AFTER = 985;
 
-function query<T>(sql: string): T[] {
-  const db = new Database(zooFile, { readonly: true, fileMustExist: true });
+function query<T>(sql: string, file = zooFile): T[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     return db.prepare(sql).all() as T[];
   } finally {
@@ -123,5 +124,100 @@ describe('crash safety', () => {
       'SELECT state, resume_state IS NOT NULL AS snapshot FROM jobs',
     );
     expect(job).toEqual({ state: 'done', snapshot: 0 });
+  }, 120_000);
+
+  it('resumes a measurement killed with SIGKILL, measuring each plane exactly once', async () => {
+    // A small network trained in a few seconds, then 16 checkpoints × 16 planes to measure.
+    const measureDir = mkdtempSync(join(dir, 'measure-'));
+    const file = join(measureDir, 'zoo.sqlite');
+    const env = { ...process.env, MBH_LAB_HOME: measureDir };
+    const PLANES = 16;
+    const trained = spawnSync(
+      process.execPath,
+      [cli, 'train', '--hidden', '64,32', '--dataset', 'xor', '--iterations', '300'],
+      { encoding: 'utf8', env, timeout: 60_000 },
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    const child = spawn(
+      process.execPath,
+      [cli, 'measure', '--model', '1', '--planes', String(PLANES), '--all-checkpoints'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    const checkpointCount = query<{ n: number }>('SELECT count(*) AS n FROM checkpoints', file)[0]
+      .n;
+    const total = checkpointCount * PLANES;
+    // Kill once a few planes are stored and most are not.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`measuring did not progress: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const [row] = query<{ n: number }>('SELECT count(*) AS n FROM region_counts', file);
+      if (row.n >= 8) break;
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const [interrupted] = query<{ kind: string; state: string }>(
+      "SELECT kind, state FROM jobs WHERE kind = 'measure'",
+      file,
+    );
+    expect(interrupted.state).toBe('running'); // as the killed process left it
+    const measuredBefore = query<{ rowid: number; key: string; ms: number }>(
+      `SELECT rowid, checkpoint_id || ':' || plane_set_id || ':' || plane AS key, ms
+       FROM region_counts`,
+      file,
+    );
+    expect(measuredBefore.length).toBeGreaterThan(0);
+    expect(measuredBefore.length).toBeLessThan(total);
+    const rowsBefore = query<{ n: number }>('SELECT count(*) AS n FROM measurements', file)[0].n;
+
+    const resumed = spawnSync(process.execPath, [cli, 'jobs', 'resume', '--json'], {
+      encoding: 'utf8',
+      env,
+      timeout: 90_000,
+    });
+    expect(resumed.stderr).toBe('');
+    expect(resumed.status).toBe(0);
+    const ran = JSON.parse(resumed.stdout) as { kind: string; state: string; attempts: number }[];
+    expect(ran).toEqual([expect.objectContaining({ kind: 'measure', state: 'done', attempts: 2 })]);
+
+    // Every checkpoint × plane once, with all its phenomena × cPs, and nothing twice.
+    const [{ classes, cps }] = query<{ classes: number; cps: number }>(
+      'SELECT count(DISTINCT phenomenon) AS classes, count(DISTINCT cp) AS cps FROM measurements',
+      file,
+    );
+    expect([classes, cps]).toEqual([2, 8]);
+    const counted = query<{ n: number; distinctPlanes: number }>(
+      `SELECT count(*) AS n, count(DISTINCT checkpoint_id || ':' || plane) AS distinctPlanes
+       FROM region_counts`,
+      file,
+    );
+    expect(counted[0]).toEqual({ n: total, distinctPlanes: total });
+    const perPlane = query<{ rows: number }>(
+      `SELECT count(*) AS rows FROM measurements GROUP BY checkpoint_id, plane_set_id, plane`,
+      file,
+    );
+    expect(perPlane).toHaveLength(total);
+    expect(perPlane.every((row) => row.rows === classes * cps)).toBe(true);
+    const [{ n: rowsAfter }] = query<{ n: number }>('SELECT count(*) AS n FROM measurements', file);
+    expect(rowsAfter).toBe(total * classes * cps);
+    expect(rowsAfter).toBeGreaterThan(rowsBefore);
+    // Planes stored before the kill were skipped, not measured again: same rows, same timings.
+    const after = new Map(
+      query<{ rowid: number; key: string; ms: number }>(
+        `SELECT rowid, checkpoint_id || ':' || plane_set_id || ':' || plane AS key, ms
+         FROM region_counts`,
+        file,
+      ).map((row) => [row.key, row]),
+    );
+    for (const row of measuredBefore) expect(after.get(row.key)).toEqual(row);
+    expect(query<{ state: string }>("SELECT state FROM jobs WHERE kind = 'measure'", file)).toEqual(
+      [{ state: 'done' }],
+    );
   }, 120_000);
 });
