@@ -295,6 +295,18 @@ export class LabService implements LabApi {
     return entry;
   }
 
+  /** The dataset an imported model is filed under: it must exist and fit the model's shape. */
+  private datasetForImport(id: string, path: string, inputDim: number, classCount: number): string {
+    const entry = this.datasetEntry(id, path);
+    if (entry.inputDim !== inputDim || entry.classCount !== classCount) {
+      invalid(
+        path,
+        `dataset ${id} has ${entry.inputDim} inputs and ${entry.classCount} classes, the model ${inputDim} inputs and ${classCount} classes`,
+      );
+    }
+    return id;
+  }
+
   /** A listing entry as the api reports it: counts and box come without loading the data. */
   private datasetSummary(entry: DatasetEntry): DatasetSummary {
     return {
@@ -789,7 +801,15 @@ export class LabService implements LabApi {
     const format = (value as { format?: unknown } | null)?.format;
     let id: number;
     if (format === 'mbh-model-bundle') {
-      const parsed = parseModelBundle(value, 'params.json');
+      const bundle = parseModelBundle(value, 'params.json');
+      const { inputDim, classCount } = bundle.metadata;
+      const datasetId = this.datasetForImport(
+        p.datasetId ?? bundle.metadata.datasetId,
+        p.datasetId !== undefined ? 'params.datasetId' : 'params.json.model.datasetId',
+        inputDim,
+        classCount,
+      );
+      const parsed = { ...bundle, metadata: { ...bundle.metadata, datasetId } };
       id = this.zoo.transaction(() =>
         storeModelBundle(this.zoo, parsed, p.projectId, null, p.name),
       );
@@ -804,7 +824,14 @@ export class LabService implements LabApi {
       const hidden = widths.slice(1, -1);
       if (hidden.length === 0) invalid('params.json', 'a model needs at least one hidden layer');
       const datasetId =
-        p.datasetId ?? guessDataset(this.datasetEntries(), widths[0], widths[widths.length - 1]);
+        p.datasetId === undefined
+          ? guessDataset(this.datasetEntries(), widths[0], widths[widths.length - 1])
+          : this.datasetForImport(
+              p.datasetId,
+              'params.datasetId',
+              widths[0],
+              widths[widths.length - 1],
+            );
       const packed = packNetwork(network);
       const kept = packed.masks
         ? packed.masks.reduce((sum, bit) => sum + bit, 0)
@@ -1205,7 +1232,13 @@ function guessDataset(entries: DatasetEntry[], inputDim: number, classCount: num
   const match = entries.find(
     (entry) => entry.inputDim === inputDim && entry.classCount === classCount,
   );
-  return match?.id ?? 'unknown';
+  if (!match) {
+    invalid(
+      'params.datasetId',
+      `no dataset of the lab has ${inputDim} inputs and ${classCount} classes: name the model's dataset`,
+    );
+  }
+  return match.id;
 }
 
 function backendNote(backend: Backend, skipped: readonly string[]): string {

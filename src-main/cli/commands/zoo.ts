@@ -153,6 +153,9 @@ export async function run(args: string[], io: Io): Promise<number> {
           }),
         ).catch((error: unknown) => {
           if (error instanceof ValidationError) {
+            if (error.path === 'params.datasetId') {
+              throw new UsageError(`--dataset: ${error.problem}`);
+            }
             throw new UsageError(
               `${target}: ${error.path.replace(/^params\.json\.?/, '') || 'file'}: ${error.problem}`,
             );
