@@ -411,6 +411,65 @@ test('dashboard stays virtualised and filterable with the 70 training jobs of §
   await row.waitFor({ state: 'detached' });
 });
 
+test('renames, notes, tags, searches by tag, exports and re-imports a model', async ({
+  page,
+  shot,
+}) => {
+  const project = page.locator('.row.project', { hasText: PROJECT }).first();
+  await project.hover();
+  await project.getByTitle('Notes').click();
+  await page.locator('dialog[open] textarea').fill('Checked by the e2e suite.');
+  await page.locator('dialog[open] button.primary').click();
+  await page.getByRole('button', { name: /^Project/ }).click();
+  await page.locator('pre.notes', { hasText: 'Checked by the e2e suite.' }).waitFor();
+
+  const experiment = page.locator('.tree .row', { hasText: EXPERIMENT });
+  if ((await page.locator('.tree .row', { hasText: 'seed 0 mnist' }).count()) === 0)
+    await experiment.getByRole('button', { name: `Models of ${EXPERIMENT}` }).click();
+  const model = page.locator('.tree .row', { hasText: 'd=0.5' }).first();
+  await model.hover();
+  await model.getByTitle('Rename').click();
+  await page.locator('dialog[open] input').fill('sparse twin');
+  await page.locator('dialog[open] input').press('Enter');
+  const renamed = page.locator('.tree .row', { hasText: 'sparse twin' }).first();
+  await renamed.waitFor();
+  await renamed.hover();
+  await renamed.getByTitle('Tags').click();
+  await page.locator('dialog[open] input').fill('sparse, e2e');
+  await page.locator('dialog[open] input').press('Enter');
+  await renamed.locator('.tag', { hasText: 'e2e' }).waitFor();
+  await page.getByLabel('Filter by tag').selectOption('sparse');
+  await page.locator('.tree .section', { hasText: '1 models match' }).waitFor();
+  await shot('21-browser-tag-filter');
+  await page.getByLabel('Filter by tag').selectOption('');
+  await page.locator('.row.project', { hasText: PROJECT }).first().waitFor();
+
+  await renamed.hover();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    renamed.getByTitle(/^Export model/).click(),
+  ]);
+  const json = readFileSync(await download.path(), 'utf8');
+  const parsed = JSON.parse(json) as { format?: string; layers?: unknown[] };
+  assert(
+    parsed.format === 'mbh-model-bundle' ||
+      (parsed.format === 'mbh-model' && Array.isArray(parsed.layers)),
+    `exported model has format ${parsed.format}`,
+  );
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    page.getByRole('button', { name: '⤒ import model' }).first().click(),
+  ]);
+  await chooser.setFiles({
+    name: 'twin-copy.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(json),
+  });
+  await page.waitForURL(/#\/model\/\d+/);
+  await page.locator('h1', { hasText: 'twin-copy' }).waitFor();
+  await shot('22-imported-model');
+});
+
 test('exports a project, imports it back, and deletes the copy after confirmation', async ({
   page,
   shot,
