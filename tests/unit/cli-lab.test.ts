@@ -94,7 +94,9 @@ describe('mbh-lab zoo commands', () => {
     expect(report.regions).toBeGreaterThan(1);
 
     const bundle = join(dir, 'model.json');
-    expect((await mbh('zoo', 'export', '1', '--out', bundle, '--zoo', zoo)).status).toBe(0);
+    expect(
+      (await mbh('zoo', 'export', '1', '--out', bundle, '--bundle', '--zoo', zoo)).status,
+    ).toBe(0);
     const single = join(dir, 'model-150.json');
     expect(
       (await mbh('zoo', 'export', '1', '--out', single, '--iteration', '150', '--zoo', zoo)).status,

@@ -1,6 +1,6 @@
 /**
- * `mbh-lab zoo`: the models in the zoo. ls, show, export (a bundle with every checkpoint,
- * or one checkpoint's model JSON with --iteration), import (either), rm.
+ * `mbh-lab zoo`: the models in the zoo. ls, show, export (one checkpoint's model JSON, the
+ * last or --iteration's; a bundle with every checkpoint with --bundle), import (either), rm.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
@@ -17,13 +17,14 @@ import {
 
 export const usage = `mbh-lab zoo ls [--project NAME] [--tag TAG] [--search TEXT] [--json]
 mbh-lab zoo show ID [--json]
-mbh-lab zoo export ID --out FILE [--iteration N]
+mbh-lab zoo export ID --out FILE [--iteration N | --bundle]
 mbh-lab zoo import FILE [--project NAME] [--name NAME] [--dataset ID]
 mbh-lab zoo rm ID
 
-export writes a model bundle (every checkpoint as model JSON, with metrics and
-metadata), or with --iteration the model JSON of that one checkpoint. import takes
-either; a plain model JSON needs --dataset unless its shape names one.
+export writes the model JSON of the last checkpoint (of --iteration N's), which
+partition and measure read; --bundle writes a model bundle instead (every checkpoint as
+model JSON, with metrics and metadata). import takes either; a plain model JSON needs
+--dataset unless its shape names one.
 
 ${COMMON_HELP}`;
 
@@ -56,6 +57,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       dataset: { type: 'string' },
       tag: { type: 'string' },
       search: { type: 'string' },
+      bundle: { type: 'boolean', default: false },
     },
     true,
   );
@@ -120,7 +122,16 @@ export async function run(args: string[], io: Io): Promise<number> {
       case 'export': {
         const id = modelId(target, 'export');
         if (values.out === undefined) throw new UsageError('zoo export: give --out FILE');
-        const iteration = nonNegativeInteger(values.iteration, '--iteration');
+        let iteration = nonNegativeInteger(values.iteration, '--iteration');
+        if (values.bundle && iteration !== undefined) {
+          throw new UsageError('zoo export: give --iteration N or --bundle, not both');
+        }
+        if (!values.bundle && iteration === undefined) {
+          // The contract: without --iteration, the model JSON of the last checkpoint.
+          const { checkpoints } = await lab.getModel({ id });
+          if (checkpoints.length === 0) throw new UsageError(`model ${id} has no checkpoint yet`);
+          iteration = Math.max(...checkpoints.map((checkpoint) => checkpoint.iteration));
+        }
         const file = await lab
           .exportModel({ id, ...(iteration !== undefined ? { iteration } : {}) })
           .catch((error: unknown) => {

@@ -1,0 +1,84 @@
+/**
+ * Bug: `mbh-lab zoo export ID --out FILE` wrote a model bundle, but the contract (issue 3)
+ * is the model JSON of the last checkpoint, which `partition` and `measure` read; the
+ * bundle now needs --bundle. The model here is imported, so no training is needed.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src-main/cli/main.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'mbh-cli-export-'));
+const zoo = join(dir, 'zoo.sqlite');
+const previousHome = process.env.MBH_LAB_HOME;
+process.env.MBH_LAB_HOME = dir;
+afterAll(() => {
+  if (previousHome === undefined) delete process.env.MBH_LAB_HOME;
+  else process.env.MBH_LAB_HOME = previousHome;
+  rmSync(dir, { recursive: true, force: true });
+});
+const fixture = (name: string) =>
+  fileURLToPath(new URL(`../fixtures/engine/${name}`, import.meta.url));
+
+async function mbh(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const status = await main(args, {
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+  });
+  return { status, stdout, stderr };
+}
+
+describe('mbh-lab zoo export', () => {
+  it('writes the last checkpoint as model JSON, or a bundle with --bundle', async () => {
+    const model = fixture('fig32.model.json');
+    const imported = await mbh('zoo', 'import', model, '--dataset', 'xor', '--zoo', zoo, '--json');
+    expect(imported.status, imported.stderr).toBe(0);
+    const id = String((JSON.parse(imported.stdout) as { id: number }).id);
+
+    const last = join(dir, 'last.json');
+    expect((await mbh('zoo', 'export', id, '--out', last, '--zoo', zoo)).status).toBe(0);
+    expect(JSON.parse(readFileSync(last, 'utf8'))).toEqual(JSON.parse(readFileSync(model, 'utf8')));
+    const at = join(dir, 'at-0.json');
+    expect(
+      (await mbh('zoo', 'export', id, '--out', at, '--iteration', '0', '--zoo', zoo)).status,
+    ).toBe(0);
+    expect(readFileSync(at, 'utf8')).toBe(readFileSync(last, 'utf8'));
+    const partition = await mbh(
+      'partition',
+      '--model',
+      last,
+      '--plane',
+      fixture('square-0-4.plane.json'),
+      '--json',
+    );
+    expect(partition.status, partition.stderr).toBe(0);
+    expect(JSON.parse(partition.stdout)).toMatchObject({ regions: 18 });
+
+    const bundle = join(dir, 'bundle.json');
+    expect((await mbh('zoo', 'export', id, '--out', bundle, '--bundle', '--zoo', zoo)).status).toBe(
+      0,
+    );
+    expect(JSON.parse(readFileSync(bundle, 'utf8'))).toMatchObject({
+      format: 'mbh-model-bundle',
+      checkpoints: [{ iteration: 0 }],
+    });
+    const both = await mbh(
+      'zoo',
+      'export',
+      id,
+      '--out',
+      bundle,
+      '--bundle',
+      '--iteration',
+      '0',
+      '--zoo',
+      zoo,
+    );
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/--iteration N or --bundle, not both/);
+  });
+});
