@@ -328,7 +328,7 @@ test('keyboard: view keys, search focus, shortcut help', async ({ page }) => {
     '/ did not focus search',
   );
   await page.keyboard.type('d=0.5');
-  await page.locator('.tree .section', { hasText: '1 models match' }).waitFor();
+  await page.locator('.tree .section', { hasText: '1 model matches' }).waitFor();
   await page.getByLabel('Search models').fill('');
   await page.getByLabel('Search models').dispatchEvent('input');
   await page.keyboard.press('Escape');
@@ -439,7 +439,7 @@ test('renames, notes, tags, searches by tag, exports and re-imports a model', as
   await page.locator('dialog[open] input').press('Enter');
   await renamed.locator('.tag', { hasText: 'e2e' }).waitFor();
   await page.getByLabel('Filter by tag').selectOption('sparse');
-  await page.locator('.tree .section', { hasText: '1 models match' }).waitFor();
+  await page.locator('.tree .section', { hasText: '1 model matches' }).waitFor();
   await shot('21-browser-tag-filter');
   await page.getByLabel('Filter by tag').selectOption('');
   await page.locator('.row.project', { hasText: PROJECT }).first().waitFor();
