@@ -37,7 +37,11 @@ import type {
 import { ValidationError } from '../../src-shared/api/validate.ts';
 import { architectureName, validateArchitecture } from '../../src-shared/model/architecture.ts';
 import { parseModelJson } from '../../src-shared/model/format.ts';
-import { hnpCount, keptParameterCount } from '../../src-shared/model/hnp.ts';
+import {
+  checkDensityKeepsWeights,
+  hnpCount,
+  keptParameterCount,
+} from '../../src-shared/model/hnp.ts';
 import { DatasetRegistry, userDatasetId, type DatasetEntry } from '../data/registry.ts';
 import type { ImportRequest } from '../workers/import-protocol.ts';
 import { importInWorker, removeDatasetFiles } from './import-dataset.ts';
@@ -885,6 +889,11 @@ export class LabService implements LabApi {
       });
     } catch (error) {
       invalid('params.hidden', (error as Error).message);
+    }
+    try {
+      checkDensityKeepsWeights(architecture, p.density);
+    } catch (error) {
+      invalid('params.density', (error as Error).message);
     }
     const name =
       p.name ??

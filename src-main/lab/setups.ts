@@ -5,7 +5,7 @@
  */
 import type { ExperimentSpec, SetupPlan } from '../../src-shared/api/dto.ts';
 import { validateArchitecture, type Architecture } from '../../src-shared/model/architecture.ts';
-import { hnpCount } from '../../src-shared/model/hnp.ts';
+import { checkDensityKeepsWeights, hnpCount } from '../../src-shared/model/hnp.ts';
 import { equalHnpSetups } from '../../src-shared/model/setups.ts';
 
 export interface DatasetShape {
@@ -70,13 +70,16 @@ export function planSetups(spec: ExperimentSpec, data: DatasetShape): PlannedSet
   }
   const densities = spec.densities ?? [1];
   return archs.flatMap((architecture) =>
-    densities.map((density) => ({
-      ...base,
-      family: spec.family,
-      hidden: [...architecture.hidden],
-      density,
-      hnps: hnpCount(architecture, density),
-    })),
+    densities.map((density) => {
+      checkDensityKeepsWeights(architecture, density);
+      return {
+        ...base,
+        family: spec.family,
+        hidden: [...architecture.hidden],
+        density,
+        hnps: hnpCount(architecture, density),
+      };
+    }),
   );
 }
 

@@ -44,6 +44,22 @@ export function keptWeightsPerLayer(architecture: Architecture, density: number)
   return hiddenWeightCounts(architecture).map((total) => keptWeightCount(total, density));
 }
 
+/**
+ * Throws unless `density` keeps at least one weight in every hidden layer (a layer with
+ * none cannot be trained: training refuses it, so a lab must refuse it up front).
+ */
+export function checkDensityKeepsWeights(architecture: Architecture, density: number): void {
+  const shapes = layerShapes(architecture).slice(0, -1);
+  keptWeightsPerLayer(architecture, density).forEach((kept, index) => {
+    if (kept === 0) {
+      const { outDim, inDim } = shapes[index];
+      throw new RangeError(
+        `density ${density} keeps no weight of hidden layer ${index + 1} (${outDim} × ${inDim})`,
+      );
+    }
+  });
+}
+
 /** HNPs of `architecture` at `density`: kept hidden weights + hidden biases. */
 export function hnpCount(architecture: Architecture, density = 1): number {
   const kept = keptWeightsPerLayer(architecture, density);
