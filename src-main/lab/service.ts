@@ -22,6 +22,7 @@ import {
   type Params,
   type Results,
 } from '../../src-shared/api/contract.ts';
+import { listPresets } from './presets.ts';
 import type {
   Backend,
   BlanketView,
@@ -467,6 +468,11 @@ export class LabService implements LabApi {
         invalid('params.spec', (error as Error).message);
       }
     });
+  }
+
+  async listPresets(params: Params<'listPresets'>): Promise<Results['listPresets']> {
+    this.check('listPresets', params);
+    return listPresets();
   }
 
   async planExperiment(params: Params<'planExperiment'>): Promise<Results['planExperiment']> {

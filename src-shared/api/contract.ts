@@ -9,6 +9,7 @@ import type {
   CompareRow,
   DatasetSummary,
   ExperimentPlan,
+  ExperimentPreset,
   ExperimentSummary,
   JobSummary,
   LabInfo,
@@ -127,6 +128,7 @@ export const methods = {
   exportProject: object({ id: id() }),
   importProject: object({ json: string({ min: 1, max: 2_000_000_000, trim: false }) }),
 
+  listPresets: none,
   planExperiment: object({ spec: experimentSpecSchema }),
   createExperiment: object({
     projectId: id(),
@@ -235,6 +237,7 @@ export interface Results {
   deleteProject: { deleted: true };
   exportProject: ExportedFile;
   importProject: ProjectSummary;
+  listPresets: ExperimentPreset[];
   planExperiment: ExperimentPlan;
   createExperiment: { experiment: ExperimentSummary; jobs: JobSummary[] };
   listExperiments: ExperimentSummary[];

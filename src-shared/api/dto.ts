@@ -79,6 +79,12 @@ export interface ExperimentSpec {
   scope: ScopeName;
 }
 
+/** A ready-made spec: the thesis' experiments and a smoke sweep. */
+export interface ExperimentPreset {
+  id: string;
+  spec: ExperimentSpec;
+}
+
 export interface SetupPlan {
   /** The dataset the setup is for (its input size decides the HNPs). */
   datasetId: string;

@@ -1,9 +1,8 @@
 /** The experiment presets are valid specs, and 6.2's setups are those of figure 6.1. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { experimentSpecSchema } from '../../src-shared/api/contract.ts';
 import type { ExperimentSpec } from '../../src-shared/api/dto.ts';
-import { loadSpec, presetDirectory, presetNames } from '../../src-main/cli/commands/experiment.ts';
+import { loadSpec } from '../../src-main/cli/commands/experiment.ts';
+import { listPresets, presetNames } from '../../src-main/lab/presets.ts';
 import { familyWidths, planSetups } from '../../src-main/lab/setups.ts';
 
 const SHAPES: Record<string, { inputDim: number; classCount: number }> = {
@@ -13,10 +12,9 @@ const SHAPES: Record<string, { inputDim: number; classCount: number }> = {
 };
 
 function preset(name: string): ExperimentSpec {
-  return experimentSpecSchema.parse(
-    JSON.parse(readFileSync(`${presetDirectory}${name}.json`, 'utf8')),
-    name,
-  ) as ExperimentSpec;
+  const found = listPresets().find((entry) => entry.id === name);
+  if (!found) throw new Error(`no preset ${name}`);
+  return found.spec;
 }
 
 describe('experiment presets', () => {

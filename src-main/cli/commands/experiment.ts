@@ -3,16 +3,12 @@
  * trained model on one shared plane set per dataset; or plans one (setups, job counts,
  * estimated time). A spec is a JSON file or the name of a preset in resources/presets.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { presetNames, presetPath } from '../../lab/presets.ts';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import type { CompareRow } from '../../../src-shared/api/dto.ts';
 import type { Io } from '../engine-io.ts';
 import { COMMON_HELP, inCliProject, openLab, parseFlags, runJobs, UsageError } from '../lab-cli.ts';
-
-export const presetDirectory = fileURLToPath(
-  new URL('../../../resources/presets/', import.meta.url),
-);
 
 export const usage = `mbh-lab experiment run SPEC.json|PRESET [--workers N] [--project NAME] [--json]
 mbh-lab experiment plan SPEC.json|PRESET [--json]
@@ -26,21 +22,9 @@ time on this machine. Presets: ${presetNames().join(', ')}.
 
 ${COMMON_HELP}`;
 
-export function presetNames(): string[] {
-  if (!existsSync(presetDirectory)) return [];
-  return readdirSync(presetDirectory)
-    .filter((file) => file.endsWith('.json'))
-    .map((file) => file.slice(0, -'.json'.length))
-    .sort();
-}
-
 /** A spec from a file path or a preset name; the text is validated by the lab. */
 export function loadSpec(source: string): { spec: unknown; label: string } {
-  const path = existsSync(source)
-    ? source
-    : presetNames().includes(source)
-      ? `${presetDirectory}${source}.json`
-      : null;
+  const path = existsSync(source) ? source : presetPath(source);
   if (path === null) {
     throw new UsageError(
       `"${source}" is neither a spec file nor a preset (${presetNames().join(', ')})`,
