@@ -24,10 +24,13 @@ export function parseBox(text: string): { low: number; high: number } {
 /** `--cp 0.75,0.8,…`: numbers in [0, 1]. */
 export function parseCps(text: string): number[] {
   const cps = text.split(',').map((part) => part.trim());
-  return cps.map((part) => {
+  return cps.map((part, index, parts) => {
     const value = Number(part);
     if (part === '' || !(value >= 0 && value <= 1)) {
       throw new Error(`--cp: "${part}" is not a coverage in [0, 1]`);
+    }
+    if (parts.slice(0, index).some((other) => Number(other) === value)) {
+      throw new Error(`--cp: ${value} is listed twice`);
     }
     return value;
   });

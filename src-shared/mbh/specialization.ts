@@ -54,7 +54,12 @@ export function parsePhenomena(spec: string, classCount: number): Phenomenon[] {
       }
       if (!labels.includes(label)) labels.push(label);
     }
-    out.push({ name: labels.join('+'), labels });
+    const name = labels.join('+');
+    const key = [...labels].sort((a, b) => a - b).join('+');
+    if (out.some((other) => [...other.labels].sort((a, b) => a - b).join('+') === key)) {
+      throw new Error(`classes: phenomenon "${name}" is listed twice in "${spec}"`);
+    }
+    out.push({ name, labels });
   }
   return out;
 }

@@ -105,6 +105,17 @@ export function measureFiles(args: MeasureFileArgs): MeasureReport {
     cps: args.cp === undefined ? DEFAULT_CPS : parseCps(args.cp),
     scope: parseScope(args.scope ?? 'last'),
   };
+  // A phenomenon without samples has no pattern (s = 0, coverage 0): refuse it rather than
+  // average a meaningless 0 into the summary.
+  for (const phenomenon of settings.phenomena) {
+    let members = 0;
+    for (let i = 0; i < data.count; i++) if (phenomenon.labels.includes(data.labels[i])) members++;
+    if (members === 0) {
+      throw new Error(
+        `${args.data}: no sample of phenomenon "${phenomenon.name}" (choose others with --classes)`,
+      );
+    }
+  }
   return measureNetwork(network, planes, data, settings);
 }
 
