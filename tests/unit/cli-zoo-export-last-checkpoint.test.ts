@@ -82,3 +82,16 @@ describe('mbh-lab zoo export', () => {
     expect(both.stderr).toMatch(/--iteration N or --bundle, not both/);
   });
 });
+
+describe('mbh-lab zoo export --out', () => {
+  it('names the file it cannot write, not its temporary (bug: the .PID.tmp path was shown)', async () => {
+    const model = fixture('fig32.model.json');
+    await mbh('zoo', 'import', model, '--dataset', 'xor', '--zoo', zoo);
+    const missing = join(dir, 'no-such-folder', 'x.json');
+    const result = await mbh('zoo', 'export', '1', '--out', missing, '--zoo', zoo);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`mbh-lab zoo: --out: cannot write ${missing}: no such folder\n`);
+    const folder = await mbh('zoo', 'export', '1', '--out', dir, '--zoo', zoo);
+    expect(folder.stderr).toBe(`mbh-lab zoo: --out: cannot write ${dir}: it is a folder\n`);
+  });
+});

@@ -36,7 +36,14 @@ export function writeFileAtomic(path: string, content: string): void {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw error;
+    const code = (error as { code?: string }).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such folder'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : (error as Error).message.replaceAll(temporary, path);
+    throw new UsageError(`--out: cannot write ${path}: ${reason}`);
   }
 }
 
