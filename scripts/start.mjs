@@ -3,6 +3,7 @@
 // served to a browser on 127.0.0.1. Either way it says which shell it uses and why.
 import { spawn } from 'node:child_process';
 import { build } from './build.mjs';
+import { electronSqliteBinding } from './electron-native.mjs';
 import { electronBinary } from './shell.mjs';
 
 const passThrough = process.argv.slice(2);
@@ -12,7 +13,10 @@ if (status !== 0) process.exit(status);
 
 const child = electron.path
   ? (process.stdout.write('Starting MBH Lab in its desktop window (Electron).\n'),
-    spawn(electron.path, ['.', ...passThrough], { stdio: 'inherit' }))
+    spawn(electron.path, ['.', ...passThrough], {
+      stdio: 'inherit',
+      env: { ...process.env, MBH_LAB_SQLITE_BINDING: electronSqliteBinding() },
+    }))
   : (process.stdout.write(`${electron.reason}: starting browser mode.\n`),
     spawn(process.execPath, ['bin/mbh-lab.mjs', 'serve', ...passThrough], { stdio: 'inherit' }));
 

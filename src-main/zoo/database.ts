@@ -106,7 +106,14 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 
   let db: Db;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: exists });
+    db = new Database(file, {
+      readonly: options.readonly ?? false,
+      fileMustExist: exists,
+      // The Electron app runs a copy of the addon built for Electron's ABI (scripts/electron-native.mjs).
+      ...(process.env.MBH_LAB_SQLITE_BINDING
+        ? { nativeBinding: process.env.MBH_LAB_SQLITE_BINDING }
+        : {}),
+    });
   } catch (error) {
     throw new ZooError(`cannot open the zoo at ${file}: ${(error as Error).message}`);
   }
