@@ -5,10 +5,24 @@ export interface Io {
   stderr(text: string): void;
 }
 
+/**
+ * The one line of an error message the CLI prints. node:util's parseArgs calls a value
+ * starting with '-' (`--seed -1`) "ambiguous" on its first line and gives the fix on the
+ * third: say both at once.
+ */
+export function oneLine(message: string): string {
+  const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous\./.exec(message);
+  if (ambiguous) {
+    const flag = ambiguous[1];
+    return `${flag}: a value that starts with '-' must be written ${flag}=VALUE`;
+  }
+  return message.split('\n')[0];
+}
+
 /** Reports an error as one line on stderr; returns the exit code (2 = bad input). */
 export function failure(command: string, error: unknown, io: Io): number {
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr(`mbh-lab ${command}: ${message.split('\n')[0]}\n`);
+  io.stderr(`mbh-lab ${command}: ${oneLine(message)}\n`);
   return 2;
 }
 

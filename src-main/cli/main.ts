@@ -3,7 +3,7 @@
  * commands/ exporting `run(args, io)` and `usage`; add a command by adding a line to
  * `commands`. Modules load lazily so one command's dependencies never slow another.
  */
-import type { Io } from './engine-io.ts';
+import { oneLine, type Io } from './engine-io.ts';
 
 type CommandModule = { run(args: string[], io: Io): Promise<number>; usage?: string };
 
@@ -94,7 +94,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return await module.run(rest, io);
   } catch (error) {
     io.stderr(
-      `mbh-lab ${name}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`,
+      `mbh-lab ${name}: ${error instanceof Error ? oneLine(error.message) : String(error)}\n`,
     );
     return 2;
   }
