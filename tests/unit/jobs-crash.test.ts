@@ -134,7 +134,18 @@ describe('crash safety', () => {
     const PLANES = 16;
     const trained = spawnSync(
       process.execPath,
-      [cli, 'train', '--hidden', '64,32', '--dataset', 'xor', '--iterations', '300'],
+      [
+        cli,
+        'train',
+        '--hidden',
+        '64,32',
+        '--dataset',
+        'xor',
+        '--iterations',
+        '300',
+        '--checkpoints',
+        'all',
+      ],
       { encoding: 'utf8', env, timeout: 60_000 },
     );
     expect(trained.status, trained.stderr).toBe(0);
@@ -150,6 +161,8 @@ describe('crash safety', () => {
     );
     const checkpointCount = query<{ n: number }>('SELECT count(*) AS n FROM checkpoints', file)[0]
       .n;
+    // Enough planes (every schedule point of 300 iterations × 16) that the kill lands mid-way.
+    expect(checkpointCount).toBe(16);
     const total = checkpointCount * PLANES;
     // Kill once a few planes are stored and most are not.
     const deadline = Date.now() + 60_000;
