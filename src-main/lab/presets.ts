@@ -1,14 +1,21 @@
 /**
  * Experiment presets: the thesis' experiments (sections 6.2 and 6.3) and a smoke sweep,
- * as experiment spec files in resources/presets. The CLI runs them by name and the
- * designer offers them through the api, so both read this one folder.
+ * one file each in resources/presets (`{"label", "description", "spec"}`). The CLI runs
+ * them by name and the designer offers them through the api: both read this one folder.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { experimentSpecSchema } from '../../src-shared/api/contract.ts';
 import type { ExperimentPreset } from '../../src-shared/api/dto.ts';
+import { object, string, unknownValue } from '../../src-shared/api/validate.ts';
 
 export const presetDirectory = fileURLToPath(new URL('../../resources/presets/', import.meta.url));
+
+const presetFile = object({
+  label: string({ min: 1, max: 60 }),
+  description: string({ max: 500 }),
+  spec: unknownValue(),
+});
 
 export function presetNames(): string[] {
   if (!existsSync(presetDirectory)) return [];
@@ -18,14 +25,21 @@ export function presetNames(): string[] {
     .sort();
 }
 
-export function presetPath(name: string): string | null {
-  return presetNames().includes(name) ? `${presetDirectory}${name}.json` : null;
+/** One preset, validated; a broken preset file is an error naming it and the field. */
+export function loadPreset(id: string): ExperimentPreset {
+  if (!presetNames().includes(id)) {
+    throw new Error(`no preset "${id}" (presets: ${presetNames().join(', ')})`);
+  }
+  const path = `${presetDirectory}${id}.json`;
+  const file = presetFile.parse(JSON.parse(readFileSync(path, 'utf8')), `preset ${id}`);
+  return {
+    id,
+    label: file.label,
+    description: file.description,
+    spec: experimentSpecSchema.parse(file.spec, `preset ${id}.spec`),
+  };
 }
 
-/** Every preset, validated as a spec; a broken preset file is an error naming it. */
 export function listPresets(): ExperimentPreset[] {
-  return presetNames().map((id) => {
-    const text = readFileSync(`${presetDirectory}${id}.json`, 'utf8');
-    return { id, spec: experimentSpecSchema.parse(JSON.parse(text), `preset ${id}`) };
-  });
+  return presetNames().map(loadPreset);
 }

@@ -82,6 +82,9 @@ export interface ExperimentSpec {
 /** A ready-made spec: the thesis' experiments and a smoke sweep. */
 export interface ExperimentPreset {
   id: string;
+  /** A short name for a button, e.g. "§6.2 Lenet · Fashion". */
+  label: string;
+  description: string;
   spec: ExperimentSpec;
 }
 

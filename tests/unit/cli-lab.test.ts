@@ -194,9 +194,9 @@ describe('mbh-lab zoo commands', () => {
       failedJobs: number[];
     };
     expect(out.failedJobs).toEqual([]);
-    expect(out.models).toHaveLength(2 * 2); // widths × seeds
+    expect(out.models).toHaveLength(2); // two densities × one seed
     for (const row of out.models) {
-      expect(row.sByCp).toHaveLength(8);
+      expect(row.sByCp.map((entry) => (entry as { cp: number }).cp)).toEqual([0.8, 1]);
       expect(row.regions).toBeGreaterThan(0);
     }
   });

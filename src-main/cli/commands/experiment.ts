@@ -4,7 +4,7 @@
  * estimated time). A spec is a JSON file or the name of a preset in resources/presets.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { presetNames, presetPath } from '../../lab/presets.ts';
+import { loadPreset, presetNames } from '../../lab/presets.ts';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import type { CompareRow } from '../../../src-shared/api/dto.ts';
 import type { Io } from '../engine-io.ts';
@@ -22,19 +22,18 @@ time on this machine. Presets: ${presetNames().join(', ')}.
 
 ${COMMON_HELP}`;
 
-/** A spec from a file path or a preset name; the text is validated by the lab. */
+/** A spec from a file path or a preset name; the spec itself is validated by the lab. */
 export function loadSpec(source: string): { spec: unknown; label: string } {
-  const path = existsSync(source) ? source : presetPath(source);
-  if (path === null) {
-    throw new UsageError(
-      `"${source}" is neither a spec file nor a preset (${presetNames().join(', ')})`,
-    );
+  if (!existsSync(source)) {
+    if (!presetNames().includes(source)) {
+      throw new UsageError(
+        `"${source}" is neither a spec file nor a preset (${presetNames().join(', ')})`,
+      );
+    }
+    return { spec: loadPreset(source).spec, label: `preset ${source}` };
   }
   try {
-    return {
-      spec: JSON.parse(readFileSync(path, 'utf8')) as unknown,
-      label: path === source ? source : `preset ${source}`,
-    };
+    return { spec: JSON.parse(readFileSync(source, 'utf8')) as unknown, label: source };
   } catch (error) {
     throw new UsageError(`${source}: not valid JSON: ${(error as Error).message}`);
   }

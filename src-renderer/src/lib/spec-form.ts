@@ -256,3 +256,32 @@ export function errorsFromApi(error: unknown): { field: FormField | null; messag
     given && message.startsWith(`${given}: `) ? message.slice(given.length + 2) : message;
   return { field, message: messageForPath(path, problem) };
 }
+
+/** The form that shows a spec (a preset, or an experiment to run again), datasets aside. */
+export function formFromSpec(spec: ExperimentSpec): Omit<ExperimentForm, 'projectId' | 'datasets'> {
+  const list = (values: readonly number[]) => values.join(', ');
+  const pruning = spec.pruning;
+  const defaults = emptyForm();
+  return {
+    name: spec.name,
+    family: spec.family,
+    hiddenNeurons: list(spec.hiddenNeurons),
+    customWidths: spec.customWidths
+      ? spec.customWidths.map(list).join('; ')
+      : defaults.customWidths,
+    mode: spec.hnpLevels ? 'hnp' : 'density',
+    hnpLevels: spec.hnpLevels ? list(spec.hnpLevels) : defaults.hnpLevels,
+    densities: spec.densities ? list(spec.densities) : defaults.densities,
+    seeds: list(spec.seeds),
+    iterations: String(spec.iterations),
+    checkpoints: spec.checkpoints,
+    pruningKind: pruning.kind,
+    pruningRate: pruning.kind === 'random' ? defaults.pruningRate : String(pruning.rate),
+    pruningRounds: pruning.kind === 'iterative' ? String(pruning.rounds) : defaults.pruningRounds,
+    planeCount: String(spec.planeCount),
+    planeSeed: String(spec.planeSeed),
+    cps: list(spec.cps),
+    scope: spec.scope,
+    phenomena: (spec.phenomena ?? []).map((p) => `${p.name}: ${list(p.labels)}`).join('; '),
+  };
+}

@@ -3,12 +3,12 @@
  * the plan the lab computes for it (setups, job count, duration), and the launch.
  */
 import { api } from '../api/index.ts';
-import type { ExperimentPlan } from '../../../src-shared/api/dto.ts';
-import { datasetForHints, type Preset } from '../lib/presets.ts';
+import type { ExperimentPlan, ExperimentPreset } from '../../../src-shared/api/dto.ts';
 import {
   buildSpec,
   emptyForm,
   errorsFromApi,
+  formFromSpec,
   type ExperimentForm,
   type FormErrors,
   type FormField,
@@ -49,10 +49,11 @@ class DesignerState {
     }
   }
 
-  applyPreset(preset: Preset): void {
+  applyPreset(preset: ExperimentPreset): void {
     const projectId = this.form.projectId ?? zoo.currentProjectId;
-    const dataset = datasetForHints(preset.datasetHints, lab.datasets);
-    this.form = { ...emptyForm(), ...preset.form, projectId, datasets: dataset ? [dataset] : [] };
+    const known = new Set(lab.datasets.map((dataset) => dataset.id));
+    const datasets = preset.spec.datasets.filter((id) => known.has(id));
+    this.form = { ...formFromSpec(preset.spec), projectId, datasets };
     this.touched = {};
     this.submitted = false;
     this.apiErrors = {};

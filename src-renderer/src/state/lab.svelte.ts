@@ -3,7 +3,7 @@
  * and toasts for errors that belong to no form field.
  */
 import { api } from '../api/index.ts';
-import type { DatasetSummary, LabInfo } from '../../../src-shared/api/dto.ts';
+import type { DatasetSummary, ExperimentPreset, LabInfo } from '../../../src-shared/api/dto.ts';
 import { errorText } from '../lib/format.ts';
 
 export interface Toast {
@@ -17,6 +17,8 @@ class LabState {
   infoError = $state<string | null>(null);
   connected = $state(api.transport.connected);
   datasets = $state.raw<DatasetSummary[]>([]);
+  /** The experiment presets of resources/presets, the same the CLI runs by name. */
+  presets = $state.raw<ExperimentPreset[]>([]);
   toasts = $state<Toast[]>([]);
   private nextToast = 1;
 
@@ -33,6 +35,7 @@ class LabState {
       this.connected = api.transport.connected;
       this.infoError = null;
       this.datasets = await api.listDatasets({});
+      this.presets = await api.listPresets({});
     } catch (error) {
       this.infoError = errorText(error);
     }
