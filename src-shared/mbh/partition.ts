@@ -33,6 +33,7 @@
  * A piece that touches the line only at such vertices takes the state of its far side.
  */
 import type { Network } from '../model/network.ts';
+import { compressedColumns } from './columns.ts';
 import { signedArea2, type Plane } from './plane.ts';
 
 export interface Partition {
@@ -582,28 +583,6 @@ function firstLayerMap(network: Network, plane: Plane, out: Float64Array): void 
   }
 }
 
-/** Column-compressed non-zeros of a layer's weights: by input neuron. */
-function columnsOf(weights: Float64Array, outDim: number, inDim: number) {
-  const start = new Int32Array(inDim + 1);
-  for (let j = 0; j < outDim; j++) {
-    for (let i = 0; i < inDim; i++) if (weights[j * inDim + i] !== 0) start[i + 1]++;
-  }
-  for (let i = 0; i < inDim; i++) start[i + 1] += start[i];
-  const fill = start.slice(0, inDim);
-  const row = new Int32Array(start[inDim]);
-  const value = new Float64Array(start[inDim]);
-  for (let j = 0; j < outDim; j++) {
-    for (let i = 0; i < inDim; i++) {
-      const w = weights[j * inDim + i];
-      if (w === 0) continue;
-      row[fill[i]] = j;
-      value[fill[i]] = w;
-      fill[i]++;
-    }
-  }
-  return { start, row, value };
-}
-
 /** Shoelace area of one polygon (vertex range) in a flat buffer. */
 function polygonArea(vertices: Float64Array, start: number, count: number): number {
   return 0.5 * signedArea2(vertices, start, count);
@@ -653,7 +632,7 @@ export function partitionPlane(
   }
   for (let l = 0; l + 1 < hidden; l++) {
     const nextLayer = network.layers[l + 1];
-    const columns = columnsOf(nextLayer.weights, nextLayer.outDim, nextLayer.inDim);
+    const columns = compressedColumns(nextLayer.weights, nextLayer.outDim, nextLayer.inDim);
     // Mostly dense: from-scratch maps take the row-wise dot-product path.
     if (columns.row.length > DENSE_ROWS * nextLayer.weights.length) {
       levels[l].nextRows = nextLayer.weights;

@@ -2,6 +2,7 @@
  * Decision patterns of data samples (thesis algorithm 3, lines 4–5): the on/off states of
  * the scope neurons when the network processes each sample, packed as bitsets.
  */
+import { compressedColumns } from './columns.ts';
 import type { Network } from '../model/network.ts';
 
 /** Which hidden neurons a pattern observes: the last hidden layer (default), one, or all. */
@@ -77,24 +78,7 @@ function columns(weights: Float64Array, outDim: number, inDim: number): Columns 
     }
     return { dense, start: new Int32Array(0), row: new Int32Array(0), value: new Float64Array(0) };
   }
-  const start = new Int32Array(inDim + 1);
-  for (let j = 0; j < outDim; j++) {
-    for (let i = 0; i < inDim; i++) if (weights[j * inDim + i] !== 0) start[i + 1]++;
-  }
-  for (let i = 0; i < inDim; i++) start[i + 1] += start[i];
-  const fill = start.slice(0, inDim);
-  const row = new Int32Array(start[inDim]);
-  const value = new Float64Array(start[inDim]);
-  for (let j = 0; j < outDim; j++) {
-    for (let i = 0; i < inDim; i++) {
-      const w = weights[j * inDim + i];
-      if (w === 0) continue;
-      row[fill[i]] = j;
-      value[fill[i]] = w;
-      fill[i]++;
-    }
-  }
-  return { dense: null, start, row, value };
+  return { dense: null, ...compressedColumns(weights, outDim, inDim) };
 }
 
 /**
