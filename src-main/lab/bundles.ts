@@ -282,12 +282,23 @@ export function modelMetadata(model: StoredModel): ModelMetadata {
   };
 }
 
-/** One checkpoint as model JSON (the last when `iteration` is absent). */
-export function exportModelJson(zoo: Zoo, modelId: number, iteration?: number): ModelJson {
+/**
+ * One checkpoint as model JSON (the last when `iteration` is absent), with `inputBox` (the
+ * box of the model's dataset, DESIGN §4) when given, so `partition --clip` needs no --box.
+ */
+export function exportModelJson(
+  zoo: Zoo,
+  modelId: number,
+  iteration?: number,
+  inputBox?: { low: number; high: number },
+): ModelJson {
   const model = zoo.models.get(modelId);
   const at = iteration ?? zoo.checkpoints.latest(modelId)?.iteration;
   if (at === undefined) throw new RangeError(`model ${modelId} has no checkpoint yet`);
-  return networkToModelJson(modelNetwork(zoo, model, at));
+  const network = modelNetwork(zoo, model, at);
+  return networkToModelJson(
+    inputBox ? { ...network, inputBox: { low: inputBox.low, high: inputBox.high } } : network,
+  );
 }
 
 export function exportModelBundle(zoo: Zoo, modelId: number): ModelBundle {

@@ -795,7 +795,14 @@ export class LabService implements LabApi {
       }
       return {
         fileName: `${fileSlug(model.name)}.iter${p.iteration}.mbh-model.json`,
-        content: JSON.stringify(exportModelJson(this.zoo, p.id, p.iteration)),
+        content: JSON.stringify(
+          exportModelJson(
+            this.zoo,
+            p.id,
+            p.iteration,
+            this.datasetEntries().find((entry) => entry.id === model.datasetId)?.inputBox,
+          ),
+        ),
       };
     }
     return {
