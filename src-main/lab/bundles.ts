@@ -678,6 +678,34 @@ export function parseProjectBundle(value: unknown): ParsedProjectBundle {
   };
 }
 
+/**
+ * Checks that every model of a parsed project bundle names a dataset the lab has, with the
+ * model's input dimension and class count (as importModel checks a model bundle), so a
+ * project is refused as a whole before anything is written.
+ */
+export function checkProjectDatasets(
+  parsed: ParsedProjectBundle,
+  datasets: readonly { id: string; inputDim: number; classCount: number }[],
+): void {
+  parsed.models.forEach((model, index) => {
+    const { name, datasetId, inputDim, classCount } = model.parsed.metadata;
+    const path = `project.models[${index}].bundle.model.datasetId`;
+    const entry = datasets.find((candidate) => candidate.id === datasetId);
+    if (!entry) {
+      throw new ValidationError(
+        path,
+        `model ${JSON.stringify(name)} names unknown dataset ${JSON.stringify(datasetId)} (known: ${datasets.map((d) => d.id).join(', ')})`,
+      );
+    }
+    if (entry.inputDim !== inputDim || entry.classCount !== classCount) {
+      throw new ValidationError(
+        path,
+        `model ${JSON.stringify(name)} has ${inputDim} inputs and ${classCount} classes, its dataset ${datasetId} ${entry.inputDim} inputs and ${entry.classCount} classes`,
+      );
+    }
+  });
+}
+
 const sameBytes = (a: Float64Array, b: Float64Array): boolean =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),

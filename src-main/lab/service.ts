@@ -71,6 +71,7 @@ import { modelSummary } from '../zoo/models.ts';
 import { planeSummary, type StoredPlane } from '../zoo/planes.ts';
 import { Zoo } from '../zoo/zoo.ts';
 import {
+  checkProjectDatasets,
   exportModelBundle,
   exportModelJson,
   exportProjectBundle,
@@ -451,6 +452,7 @@ export class LabService implements LabApi {
   async importProject(params: Params<'importProject'>): Promise<Results['importProject']> {
     const p = this.check('importProject', params);
     const parsed = parseProjectBundle(parseJson(p.json, 'params.json'));
+    checkProjectDatasets(parsed, this.datasetEntries());
     const id = this.zoo.transaction(() => storeProjectBundle(this.zoo, parsed));
     this.changed('project', id, 'created');
     return this.zoo.projects.get(id);
