@@ -1094,7 +1094,7 @@ export class LabService implements LabApi {
   }
 
   /** A phenomenon by name: the experiment's own, a class name, or a class index. */
-  private phenomenon(modelId: number, name: string): PhenomenonSpec {
+  private phenomenon(modelId: number, name: string, path = 'params.phenomenon'): PhenomenonSpec {
     const model = this.zoo.models.get(modelId);
     if (model.experimentId !== null) {
       const own = this.zoo.experiments
@@ -1110,10 +1110,7 @@ export class LabService implements LabApi {
     if (Number.isInteger(label) && label >= 0 && label < model.classCount) {
       return { name: classNames[label] ?? name, labels: [label] };
     }
-    invalid(
-      'params.phenomenon',
-      `unknown phenomenon ${JSON.stringify(name)} (classes: ${classNames.join(', ')})`,
-    );
+    invalid(path, `unknown phenomenon ${JSON.stringify(name)} (classes: ${classNames.join(', ')})`);
   }
 
   async getBlanket(params: Params<'getBlanket'>): Promise<Results['getBlanket']> {
@@ -1128,19 +1125,7 @@ export class LabService implements LabApi {
       patternKey: checkpointKey(checkpoint),
       network: networkMessage(widths, checkpoint),
       datasetId: model.datasetId,
-      partition: {
-        regionCount: partition.regionCount,
-        vertexOffsets: partition.vertexOffsets,
-        vertices: partition.vertices,
-        areas: partition.areas,
-        patternWords: partition.patternWords,
-        patterns: partition.patterns,
-        neuronCount: partition.neuronCount,
-        layerSizes: partition.layerSizes,
-        regionsPerLayer: partition.regionsPerLayer,
-        domainArea: partition.domainArea,
-        ms: partition.ms,
-      },
+      partition: partitionMessageOf(partition),
       phenomenon,
       cp: p.cp,
       scope: p.scope,
@@ -1154,6 +1139,54 @@ export class LabService implements LabApi {
       ...result,
     };
     return view;
+  }
+
+  async getBlankets(params: Params<'getBlankets'>): Promise<Results['getBlankets']> {
+    const p = this.check('getBlankets', params);
+    const checkpoint = this.zoo.checkpoints.get(p.checkpointId);
+    const model = this.zoo.models.get(checkpoint.modelId);
+    const phenomena = p.phenomena
+      ? p.phenomena.map((name, k) => this.phenomenon(model.id, name, `params.phenomena[${k}]`))
+      : this.modelPhenomena(model.id);
+    const partition = await this.partition(p.checkpointId, p.planeSetId, p.plane);
+    const widths = [model.inputDim, ...model.hidden, model.classCount];
+    const cells = await this.worker().request<BlanketResult[]>({
+      type: 'blankets',
+      patternKey: checkpointKey(checkpoint),
+      network: networkMessage(widths, checkpoint),
+      datasetId: model.datasetId,
+      partition: partitionMessageOf(partition),
+      phenomena,
+      cps: p.cps,
+      scope: p.scope,
+    });
+    return {
+      checkpointId: p.checkpointId,
+      planeSetId: p.planeSetId,
+      plane: p.plane,
+      phenomena: phenomena.map((phenomenon) => phenomenon.name),
+      cps: p.cps,
+      blankets: cells.map((cell, k) => ({
+        phenomenon: phenomena[Math.floor(k / p.cps.length)].name,
+        cp: p.cps[k % p.cps.length],
+        ...cell,
+      })),
+    };
+  }
+
+  /** The phenomena a model is measured on: its experiment's, else one per class. */
+  private modelPhenomena(modelId: number): PhenomenonSpec[] {
+    const model = this.zoo.models.get(modelId);
+    const own =
+      model.experimentId !== null
+        ? this.zoo.experiments.get(model.experimentId).spec.phenomena
+        : null;
+    if (own && own.length > 0) return own;
+    const entry = this.datasetEntries().find((candidate) => candidate.id === model.datasetId);
+    return Array.from({ length: model.classCount }, (_, label) => ({
+      name: entry?.classNames[label] ?? String(label),
+      labels: [label],
+    }));
   }
 
   async measureModel(params: Params<'measureModel'>): Promise<Results['measureModel']> {
@@ -1332,4 +1365,20 @@ async function calibrate(home: string): Promise<SpeedModel> {
     (large.ms - small.ms) / Math.max(1, large.parameters - small.parameters),
   );
   return { overheadMs: Math.max(0, small.ms - msPerParameter * small.parameters), msPerParameter };
+}
+
+function partitionMessageOf(partition: PartitionView): PartitionMessage {
+  return {
+    regionCount: partition.regionCount,
+    vertexOffsets: partition.vertexOffsets,
+    vertices: partition.vertices,
+    areas: partition.areas,
+    patternWords: partition.patternWords,
+    patterns: partition.patterns,
+    neuronCount: partition.neuronCount,
+    layerSizes: partition.layerSizes,
+    regionsPerLayer: partition.regionsPerLayer,
+    domainArea: partition.domainArea,
+    ms: partition.ms,
+  };
 }

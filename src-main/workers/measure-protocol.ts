@@ -64,6 +64,18 @@ export type MeasureRequest =
       cp: number;
       scope: ScopeName;
     }
+  | {
+      type: 'blankets';
+      id: number;
+      patternKey: string;
+      network: NetworkMessage;
+      datasetId: string;
+      partition: PartitionMessage;
+      /** Answered phenomenon-major: `phenomena[i]` × `cps[j]` at `i × cps.length + j`. */
+      phenomena: Phenomenon[];
+      cps: number[];
+      scope: ScopeName;
+    }
   | { type: 'planes'; id: number; datasetId: string; count: number; seed: number; clip: boolean }
   | { type: 'images'; id: number; datasetId: string; samples: number[] };
 

@@ -141,34 +141,53 @@ function measure(request: Extract<MeasureRequest, { type: 'measure' }>): void {
   reply(request.id, null);
 }
 
-function blanket(request: Extract<MeasureRequest, { type: 'blanket' }>): void {
+/** Blankets of one cached partition for every phenomenon × cP (phenomenon-major), in one pass. */
+function blanketCells(
+  request: Extract<MeasureRequest, { type: 'blanket' | 'blankets' }>,
+  phenomena: Phenomenon[],
+  cps: number[],
+): BlanketResult[] {
   const dataset = loadDataset(request.datasetId, request.network.widths[0]);
   const patterns = samplePatterns(request.patternKey, request.network, dataset, request.scope);
-  const plan = planMeasure(patterns, dataset.test.y, {
-    phenomena: [request.phenomenon],
-    cps: [request.cp],
-  });
+  const plan = planMeasure(patterns, dataset.test.y, { phenomena, cps });
   const partition: Partition = {
     ...request.partition,
     timings: { perLayerMs: [], totalMs: request.partition.ms },
   };
-  const [result] = measureWithPlan(partition, plan, 0);
-  const greedy = plan.greedy[0];
-  const count = plan.lengths[0][0];
-  const regions = blanketMask(
-    partition,
-    { neurons: greedy.neurons, states: greedy.states, count },
-    plan.neurons,
-  );
-  const value: BlanketResult = {
-    regions,
-    s: result.s,
-    blanketArea: result.blanketArea,
-    domainArea: result.domainArea,
-    constraints: result.constraints,
-    coverage: result.coverage,
-  };
-  reply(request.id, value, buffers(regions));
+  // Greedy patterns once; each cell is then measured on its own one-cell plan, so its
+  // numbers are bit for bit those of a single blanket request (the summation order
+  // depends on the cPs measured together).
+  const cells: BlanketResult[] = [];
+  plan.phenomena.forEach((phenomenon, p) => {
+    const greedy = plan.greedy[p];
+    plan.cps.forEach((cp, c) => {
+      const count = plan.lengths[p][c];
+      const [result] = measureWithPlan(
+        partition,
+        {
+          neurons: plan.neurons,
+          phenomena: [phenomenon],
+          cps: [cp],
+          greedy: [greedy],
+          lengths: [Int32Array.of(count)],
+        },
+        0,
+      );
+      cells.push({
+        regions: blanketMask(
+          partition,
+          { neurons: greedy.neurons, states: greedy.states, count },
+          plan.neurons,
+        ),
+        s: result.s,
+        blanketArea: result.blanketArea,
+        domainArea: result.domainArea,
+        constraints: result.constraints,
+        coverage: result.coverage,
+      });
+    });
+  });
+  return cells;
 }
 
 function images(request: Extract<MeasureRequest, { type: 'images' }>): void {
@@ -211,9 +230,16 @@ port.on('message', (request: MeasureRequest) => {
         );
         break;
       }
-      case 'blanket':
-        blanket(request);
+      case 'blanket': {
+        const [value] = blanketCells(request, [request.phenomenon], [request.cp]);
+        reply(request.id, value, buffers(value.regions));
         break;
+      }
+      case 'blankets': {
+        const value = blanketCells(request, request.phenomena, request.cps);
+        reply(request.id, value, buffers(...value.map((cell) => cell.regions)));
+        break;
+      }
       case 'planes': {
         const dataset = loadDataset(request.datasetId, null);
         const planes = drawPlanes(

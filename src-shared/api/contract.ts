@@ -5,6 +5,7 @@
  * written against this table, so a method exists in all of them or in none.
  */
 import type {
+  BlanketGrid,
   BlanketView,
   CompareRow,
   DatasetSummary,
@@ -193,6 +194,16 @@ export const methods = {
     cp: cp(),
     scope: scope(),
   }),
+  /** Every phenomenon × cP blanket of one plane in one worker pass (the plane viewer's grid). */
+  getBlankets: object({
+    checkpointId: id(),
+    planeSetId: id(),
+    plane: integer({ min: 0 }),
+    /** Default: the model's phenomena (its experiment's, else one per class). */
+    phenomena: optional(array(string({ min: 1, max: 200 }), { min: 1, max: 1_000, unique: true })),
+    cps: array(cp(), { min: 1, max: 100, unique: true }),
+    scope: scope(),
+  }),
   measureModel: object({
     modelId: id(),
     planeSetId: id(),
@@ -258,6 +269,7 @@ export interface Results {
   getSpanningImages: SpanningImages;
   getPartition: PartitionView;
   getBlanket: BlanketView;
+  getBlankets: BlanketGrid;
   measureModel: JobSummary[];
   listJobs: JobSummary[];
   pauseJob: JobSummary;

@@ -261,6 +261,19 @@ export interface BlanketView {
   coverage: number;
 }
 
+/** One cell of a blanket grid: a BlanketView without the plane it belongs to. */
+export type BlanketEntry = Omit<BlanketView, 'checkpointId' | 'planeSetId' | 'plane'>;
+
+/** Every phenomenon × cP blanket of one plane, phenomenon-major (`phenomena[i]`, `cps[j]` at `i × cps.length + j`). */
+export interface BlanketGrid {
+  checkpointId: number;
+  planeSetId: number;
+  plane: number;
+  phenomena: string[];
+  cps: number[];
+  blankets: BlanketEntry[];
+}
+
 export interface JobSummary {
   id: number;
   kind: JobKind;
