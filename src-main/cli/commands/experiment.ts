@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadPreset, presetNames } from '../../lab/presets.ts';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import type { CompareRow } from '../../../src-shared/api/dto.ts';
+import { duration } from '../../../src-shared/format/duration.ts';
 import type { Io } from '../engine-io.ts';
 import { COMMON_HELP, inCliProject, openLab, parseFlags, runJobs, UsageError } from '../lab-cli.ts';
 
@@ -100,7 +101,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       if (values.json) io.stdout(`${JSON.stringify(plan)}\n`);
       else {
         io.stdout(
-          `${plan.setups.length} setups, ${plan.trainJobs} trainings + ${plan.measureJobs} measurements; about ${(plan.estimatedSeconds / 3600).toFixed(2)} h on this machine\n` +
+          `${plan.setups.length} setups, ${plan.trainJobs} trainings + ${plan.measureJobs} measurements; about ${duration(plan.estimatedSeconds)} on this machine\n` +
             plan.setups
               .map(
                 (setup) =>
