@@ -51,9 +51,19 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
     if (!values.model) throw new Error('--model M.json is required');
     if (!values.plane) throw new Error('--plane P.json is required');
+    if (values.points && !values.svg) {
+      throw new Error(
+        "--points marks the plane's points on the --svg drawing: give --svg FILE too",
+      );
+    }
     const network = loadModelFile(values.model);
     const box = values.box === undefined ? undefined : parseBox(values.box);
     const plane = loadPlaneFile(values.plane, network, values.clip || box !== undefined, box);
+    if (values.points && !plane.points) {
+      throw new Error(
+        `--points: ${values.plane} gives no points (origin, u, v form); use a {"points": [p0, p1, p2]} plane`,
+      );
+    }
     const partition = partitionPlane(network, plane);
     const result = {
       regions: partition.regionCount,

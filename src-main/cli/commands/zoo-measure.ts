@@ -26,6 +26,11 @@ phenomenon (class) at every cP. --dataset defaults to the model's own. --json pr
 ${COMMON_HELP}`;
 
 export async function run(args: string[], io: Io): Promise<number> {
+  if (args.some((arg) => arg === '--plane' || arg.startsWith('--plane='))) {
+    throw new UsageError(
+      '--plane P.json applies to a model file (--model M.json); a zoo model (--model ID) is measured on a stored plane set: give --planes N and --plane-seed S',
+    );
+  }
   const { values } = parseFlags(args, {
     model: { type: 'string' },
     dataset: { type: 'string' },
