@@ -97,11 +97,20 @@ export async function run(args: string[], io: Io): Promise<number> {
         if (values.json) io.stdout(`${JSON.stringify(models)}\n`);
         else if (models.length === 0) io.stdout('the zoo has no models\n');
         else {
+          // A model without a training job was imported: its checkpoints came with it.
+          const trained = new Set(
+            (await lab.listJobs({})).filter((j) => j.kind === 'train').map((j) => j.modelId),
+          );
+          const status = (m: (typeof models)[number]) => {
+            const accuracy = m.accuracy === null ? null : `${(m.accuracy * 100).toFixed(2)}%`;
+            if (!trained.has(m.id)) return accuracy === null ? 'imported' : `imported, ${accuracy}`;
+            return accuracy ?? 'untrained';
+          };
           io.stdout(
             `${models
               .map(
                 (m) =>
-                  `${String(m.id).padStart(5)}  ${m.name}  ${m.accuracy === null ? 'untrained' : `${(m.accuracy * 100).toFixed(2)}%`}  ${m.checkpointCount} checkpoints${m.tags.length ? `  [${m.tags.join(', ')}]` : ''}`,
+                  `${String(m.id).padStart(5)}  ${m.name}  ${status(m)}  ${m.checkpointCount} checkpoint${m.checkpointCount === 1 ? '' : 's'}${m.tags.length ? `  [${m.tags.join(', ')}]` : ''}`,
               )
               .join('\n')}\n`,
           );
