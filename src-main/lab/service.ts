@@ -567,17 +567,13 @@ export class LabService implements LabApi {
     const key = { datasetId, count, seed, clip };
     const existing = this.zoo.planeSets.findByKey(key);
     if (existing !== null) return existing;
-    const drawn = await this.worker().request<{
-      planes: StoredPlane[];
-      inputBox: { low: number; high: number };
-    }>({
+    const drawn = await this.worker().request<{ planes: StoredPlane[] }>({
       type: 'planes',
       datasetId,
       count,
       seed,
       clip,
     });
-    this.zoo.settings.set(`box:${datasetId}`, drawn.inputBox);
     const again = this.zoo.planeSets.findByKey(key);
     if (again !== null) return again;
     const id = this.zoo.transaction(() => this.zoo.planeSets.create(key, drawn.planes));
