@@ -17,8 +17,10 @@ function eta(seconds: number | null): string {
 
 export function describeJob(job: JobSummary): string {
   const metrics = [
-    job.loss !== null ? `loss ${job.loss.toFixed(4)}` : '',
-    job.accuracy !== null ? `acc ${(job.accuracy * 100).toFixed(2)}%` : '',
+    // A job's loss is the last minibatch's training loss; its accuracy, like a model's
+    // accuracy and loss, is on the validation split: say which is which.
+    job.loss !== null ? `train loss ${job.loss.toFixed(4)}` : '',
+    job.accuracy !== null ? `val acc ${(job.accuracy * 100).toFixed(2)}%` : '',
   ]
     .filter(Boolean)
     .join(' ');

@@ -136,6 +136,7 @@ export interface ModelSummary {
   createdAt: number;
   /** Last validation accuracy in [0, 1], null before the first evaluation. */
   accuracy: number | null;
+  /** Last validation loss (mean cross-entropy on the test split), null before the first evaluation. */
   loss: number | null;
   checkpointCount: number;
 }
@@ -284,7 +285,12 @@ export interface JobSummary {
   progress: number;
   iteration: number;
   iterations: number;
+  /**
+   * Training loss: the cross-entropy of the last minibatch trained on (train jobs; null
+   * before the first step and for measure jobs). Not the validation loss of ModelSummary.
+   */
   loss: number | null;
+  /** Last validation accuracy in [0, 1] (train jobs), null before the first evaluation. */
   accuracy: number | null;
   etaSeconds: number | null;
   backend: Backend | null;
