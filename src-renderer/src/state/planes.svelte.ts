@@ -237,27 +237,32 @@ export class PlaneViewerState {
     const checkpointId = side.checkpointId;
     const planeSetId = this.planeSetId;
     const plane = this.plane;
-    // Sequential: each answer reuses the lab's cached partition; the grid fills as they come.
-    for (const cp of this.gridCps) {
-      for (const { name } of this.phenomena) {
-        if (seq !== this.seq.grid) return;
-        let value: BlanketView | string;
-        try {
-          value = await api.getBlanket({
-            checkpointId,
-            planeSetId,
-            plane,
-            phenomenon: name,
-            cp,
-            scope: 'last',
-          });
-        } catch (error) {
-          value = errorText(error);
-        }
-        if (seq !== this.seq.grid) return;
-        this.grid = { ...this.grid, [`${cp}|${name}`]: value };
-      }
+    // One call: the lab computes every phenomenon × cP on its cached partition in one pass.
+    const names = this.phenomena.map((p) => p.name);
+    const cps = this.gridCps.filter((cp, k) => this.gridCps.indexOf(cp) === k);
+    if (names.length === 0 || cps.length === 0) return;
+    let grid: Record<string, BlanketView | string>;
+    try {
+      const result = await api.getBlankets({
+        checkpointId,
+        planeSetId,
+        plane,
+        phenomena: names,
+        cps,
+        scope: 'last',
+      });
+      grid = {};
+      result.blankets.forEach((entry, k) => {
+        const name = names[Math.floor(k / cps.length)];
+        grid[`${cps[k % cps.length]}|${name}`] = { checkpointId, planeSetId, plane, ...entry };
+      });
+    } catch (error) {
+      const message = errorText(error);
+      grid = {};
+      for (const cp of cps) for (const name of names) grid[`${cp}|${name}`] = message;
     }
+    if (seq !== this.seq.grid) return;
+    this.grid = grid;
   }
 
   async setCompare(modelId: number | null, checkpointId: number | null = null): Promise<void> {
