@@ -3,22 +3,14 @@
  * `zoo import` created the project before the lab checked their input, so a refused
  * command still changed the zoo. Each refused command here must leave every table as it was.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempLabHome } from './cli-support.ts';
 import { main } from '../../src-main/cli/main.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'mbh-cli-unchanged-'));
-const zoo = join(dir, 'zoo.sqlite');
-const previousHome = process.env.MBH_LAB_HOME;
-process.env.MBH_LAB_HOME = dir;
-afterAll(() => {
-  if (previousHome === undefined) delete process.env.MBH_LAB_HOME;
-  else process.env.MBH_LAB_HOME = previousHome;
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, zoo } = tempLabHome('mbh-cli-unchanged-');
 
 async function mbh(...args: string[]) {
   let stderr = '';

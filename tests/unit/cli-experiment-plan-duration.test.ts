@@ -3,33 +3,14 @@
  * short run read "about 0.00 h". It now uses the duration formatter the renderer uses
  * (moved to src-shared/format/duration.ts): seconds, minutes or hours as fits.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src-main/cli/main.ts';
+import { describe, expect, it } from 'vitest';
+import { mbh, tempLabHome } from './cli-support.ts';
 import { duration } from '../../src-shared/format/duration.ts';
 import { duration as rendererDuration } from '../../src-renderer/src/lib/format.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'mbh-cli-plan-duration-'));
-const zoo = join(dir, 'zoo.sqlite');
-const previousHome = process.env.MBH_LAB_HOME;
-process.env.MBH_LAB_HOME = dir;
-afterAll(() => {
-  if (previousHome === undefined) delete process.env.MBH_LAB_HOME;
-  else process.env.MBH_LAB_HOME = previousHome;
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function mbh(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(args, {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-  });
-  return { status, stdout, stderr };
-}
+const { dir, zoo } = tempLabHome('mbh-cli-plan-duration-');
 
 describe('experiment plan duration', () => {
   it('formats seconds, minutes and hours', () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src-main/cli/main.ts';
+import { mbh } from './cli-support.ts';
 
 const cli = fileURLToPath(new URL('../../bin/mbh-lab.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mbh-cli-'));
@@ -34,15 +34,6 @@ function spawned(...args: string[]) {
 }
 
 /** The same dispatcher and commands in this process, output captured. */
-async function mbh(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(args, {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-  });
-  return { status, stdout, stderr };
-}
 
 describe('mbh-lab zoo commands', () => {
   it('trains a model and prints the JSON contract', () => {

@@ -4,34 +4,15 @@
  * ID --plane F` said only "Unknown option '--plane'". Each now gets a message that says
  * what the flag needs.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src-main/cli/main.ts';
+import { describe, expect, it } from 'vitest';
+import { mbh, tempLabHome } from './cli-support.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'mbh-cli-points-plane-'));
-const zoo = join(dir, 'zoo.sqlite');
-const previousHome = process.env.MBH_LAB_HOME;
-process.env.MBH_LAB_HOME = dir;
-afterAll(() => {
-  if (previousHome === undefined) delete process.env.MBH_LAB_HOME;
-  else process.env.MBH_LAB_HOME = previousHome;
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, zoo } = tempLabHome('mbh-cli-points-plane-');
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../fixtures/engine/${name}`, import.meta.url));
-
-async function mbh(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(args, {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-  });
-  return { status, stdout, stderr };
-}
 
 describe('partition --points', () => {
   const model = fixture('fig32.model.json');

@@ -4,35 +4,16 @@
  * model's dataset (DESIGN §4 `"inputBox": {"low", "high"}`), and the engine's parser
  * round-trips it.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src-main/cli/main.ts';
+import { describe, expect, it } from 'vitest';
+import { mbh, tempLabHome } from './cli-support.ts';
 import { networkToModelJson, parseModelJson } from '../../src-shared/model/format.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'mbh-cli-export-box-'));
-const zoo = join(dir, 'zoo.sqlite');
-const previousHome = process.env.MBH_LAB_HOME;
-process.env.MBH_LAB_HOME = dir;
-afterAll(() => {
-  if (previousHome === undefined) delete process.env.MBH_LAB_HOME;
-  else process.env.MBH_LAB_HOME = previousHome;
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, zoo } = tempLabHome('mbh-cli-export-box-');
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../fixtures/engine/${name}`, import.meta.url));
-
-async function mbh(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(args, {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-  });
-  return { status, stdout, stderr };
-}
 
 describe('zoo export writes the dataset input box', () => {
   it('exports inputBox, which partition --clip uses without --box', async () => {

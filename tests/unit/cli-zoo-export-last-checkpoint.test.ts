@@ -3,34 +3,15 @@
  * is the model JSON of the last checkpoint, which `partition` and `measure` read; the
  * bundle now needs --bundle. The model here is imported, so no training is needed.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src-main/cli/main.ts';
+import { describe, expect, it } from 'vitest';
+import { mbh, tempLabHome } from './cli-support.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'mbh-cli-export-'));
-const zoo = join(dir, 'zoo.sqlite');
-const previousHome = process.env.MBH_LAB_HOME;
-process.env.MBH_LAB_HOME = dir;
-afterAll(() => {
-  if (previousHome === undefined) delete process.env.MBH_LAB_HOME;
-  else process.env.MBH_LAB_HOME = previousHome;
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, zoo } = tempLabHome('mbh-cli-export-');
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../fixtures/engine/${name}`, import.meta.url));
-
-async function mbh(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(args, {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-  });
-  return { status, stdout, stderr };
-}
 
 describe('mbh-lab zoo export', () => {
   it('writes the last checkpoint as model JSON, or a bundle with --bundle', async () => {

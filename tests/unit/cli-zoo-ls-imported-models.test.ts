@@ -3,32 +3,11 @@
  * no accuracy) as "untrained". It now says "imported", with its checkpoint count; a trained
  * model still shows its accuracy.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src-main/cli/main.ts';
+import { describe, expect, it } from 'vitest';
+import { mbh, tempLabHome } from './cli-support.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'mbh-cli-ls-imported-'));
-const zoo = join(dir, 'zoo.sqlite');
-const previousHome = process.env.MBH_LAB_HOME;
-process.env.MBH_LAB_HOME = dir;
-afterAll(() => {
-  if (previousHome === undefined) delete process.env.MBH_LAB_HOME;
-  else process.env.MBH_LAB_HOME = previousHome;
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function mbh(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(args, {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-  });
-  return { status, stdout, stderr };
-}
+const { zoo } = tempLabHome('mbh-cli-ls-imported-');
 
 describe('zoo ls', () => {
   it('shows an imported model as imported with its checkpoint count', async () => {
