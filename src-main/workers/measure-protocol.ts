@@ -5,7 +5,7 @@
  * progress messages before its one answer (`result` or `error`).
  */
 import type { Phenomenon } from '../../src-shared/mbh/specialization.ts';
-import type { ScopeName } from '../../src-shared/api/dto.ts';
+import type { PartitionArrays, ScopeName } from '../../src-shared/api/dto.ts';
 import type { StoredPlane } from '../zoo/planes.ts';
 
 export interface NetworkMessage {
@@ -25,19 +25,7 @@ export interface PlaneMessage {
   points: Float64Array;
 }
 
-export interface PartitionMessage {
-  regionCount: number;
-  vertexOffsets: Uint32Array;
-  vertices: Float64Array;
-  areas: Float64Array;
-  patternWords: number;
-  patterns: Uint32Array;
-  neuronCount: number;
-  layerSizes: number[];
-  regionsPerLayer: number[];
-  domainArea: number;
-  ms: number;
-}
+export type PartitionMessage = PartitionArrays;
 
 export type MeasureRequest =
   | {

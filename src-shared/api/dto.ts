@@ -227,11 +227,8 @@ export interface SpanningImages {
   labels: [number, number, number];
 }
 
-/** The engine's partition, as it crosses the api. */
-export interface PartitionView {
-  checkpointId: number;
-  planeSetId: number;
-  plane: number;
+/** The engine's partition as flat arrays: what the api and the measure worker both carry. */
+export interface PartitionArrays {
   regionCount: number;
   vertexOffsets: Uint32Array;
   vertices: Float64Array;
@@ -241,10 +238,17 @@ export interface PartitionView {
   neuronCount: number;
   layerSizes: number[];
   regionsPerLayer: number[];
-  domain: Float64Array;
   domainArea: number;
-  points: Float64Array;
   ms: number;
+}
+
+/** The engine's partition, as it crosses the api: with its plane and where it came from. */
+export interface PartitionView extends PartitionArrays {
+  checkpointId: number;
+  planeSetId: number;
+  plane: number;
+  domain: Float64Array;
+  points: Float64Array;
 }
 
 export interface BlanketView {

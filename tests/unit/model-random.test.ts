@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FASHION_CLASS_NAMES } from '../../src-main/data/builtin.ts';
 import { Random } from '../../src-shared/model/random.ts';
 import {
   classPhenomena,
@@ -52,18 +53,7 @@ describe('Random', () => {
 });
 
 describe('phenomena', () => {
-  const names = [
-    'T-shirt/top',
-    'Trouser',
-    'Pullover',
-    'Dress',
-    'Coat',
-    'Sandal',
-    'Shirt',
-    'Sneaker',
-    'Bag',
-    'Ankle boot',
-  ];
+  const names = [...FASHION_CLASS_NAMES];
   it('makes one per class and named label sets', () => {
     expect(classPhenomena(names)[5]).toEqual({ name: 'Sandal', labels: [5] });
     const footwear = definePhenomenon(names, 'footwear', [9, 5, 7]);
