@@ -21,15 +21,17 @@ import {
   closeSync,
   existsSync,
   fstatSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
   readSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { InputBox } from '../../src-shared/model/network.ts';
 
@@ -227,6 +229,36 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;
+  }
+}
+
+/**
+ * Writes bytes to `staging`, then hard-links it to `path` without ever replacing a file
+ * there (link fails when `path` exists), so an import cannot clobber an earlier dataset,
+ * even one created between a caller's check and this write. The staging file stays: while
+ * it exists it shares its inode with `path`, which lets the caller prove that `path` is
+ * its own before removing it after a later failure (ownsPublished); the caller removes it.
+ */
+export function publishNew(path: string, bytes: Uint8Array, staging: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(staging, bytes, { flag: 'wx' });
+  try {
+    linkSync(staging, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new RangeError(`${basename(path)} exists already; it was not replaced`);
+    throw error;
+  }
+}
+
+/** Whether `path` is the file published from `staging` (both names on one inode). */
+export function ownsPublished(path: string, staging: string): boolean {
+  try {
+    const published = statSync(path);
+    const staged = statSync(staging);
+    return published.ino === staged.ino && published.dev === staged.dev;
+  } catch {
+    return false;
   }
 }
 

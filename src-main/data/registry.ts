@@ -25,7 +25,7 @@ import {
   loadThroughCache,
   readCacheHeader,
   readCacheMeta,
-  writeFileAtomic,
+  publishNew,
   encodeCache,
   type CachedData,
   type CacheMeta,
@@ -77,6 +77,12 @@ export interface ImportOptions {
   readonly seed?: number;
   /** Names of the classes; their number is the class count. Default: '0', '1', … up to the largest label. */
   readonly classNames?: readonly string[];
+  /**
+   * Where to stage the cache before it is linked into place (cache.ts publishNew). Given,
+   * the staging file is left for the caller, who removes it and can tell whether the
+   * dataset's cache is its own; absent, a temporary is used and removed here.
+   */
+  readonly stagingPath?: string;
 }
 
 export interface LoadResult {
@@ -560,7 +566,15 @@ export class DatasetRegistry {
       testY: test.labels,
     };
     checkDataset(datasetFromCache(data));
-    writeFileAtomic(this.cachePath(id), encodeCache(data));
+    // Never replaces a file: an existing dataset of this id is refused, not overwritten.
+    const staging =
+      options.stagingPath ??
+      `${this.cachePath(id)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
+    try {
+      publishNew(this.cachePath(id), encodeCache(data), staging);
+    } finally {
+      if (options.stagingPath === undefined) rmSync(staging, { force: true });
+    }
     return this.list().find((entry) => entry.id === id)!;
   }
 

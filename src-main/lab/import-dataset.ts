@@ -1,11 +1,14 @@
 /**
  * A dataset import run in its own worker thread (import.worker.ts), so that parsing,
- * validation and the cache write never block the thread that calls it. All or nothing:
- * when the import fails or the thread dies, any cache file or temporary it left for the
- * dataset's id is removed.
+ * validation and the cache write never block the thread that calls it. All or nothing,
+ * and a failed import removes only what it created itself: the worker stages the cache
+ * under a name chosen here and links it into place without replacing any file, so the
+ * cache is removed on failure only when it is provably this import's (it shares the
+ * staging file's inode). An earlier dataset of the same id is never touched.
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ownsPublished } from '../data/cache.ts';
 import { DataFileError } from '../data/idx.ts';
 import type { DatasetEntry } from '../data/registry.ts';
 import { workerEntry } from '../workers/entries.ts';
@@ -26,43 +29,46 @@ function rebuildError(name: string, message: string): Error {
   }
 }
 
-/** Removes the cache of `id` and any temporary file of its atomic write. */
-export function removeDatasetFiles(datasetsDirectory: string, id: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(datasetsDirectory);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (name === `${id}.bin` || (name.startsWith(`${id}.bin.`) && name.endsWith('.tmp')))
-      rmSync(join(datasetsDirectory, name), { force: true });
-  }
+/** A staging name no other import uses: `<id>.bin.<pid>.<random>.staging`. */
+function stagingName(id: string): string {
+  return `${id}.bin.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}.staging`;
 }
 
 /**
- * Imports one user dataset in a worker thread and resolves with its registry entry.
- * `id` is the id the import will get (userDatasetId of the name): on failure its files
- * are removed, so nothing half-written stays behind.
+ * Imports one user dataset in a worker thread, then runs `commit` with its registry entry
+ * (the zoo row). `id` is the id the import will get (userDatasetId of the name). When the
+ * worker fails or dies, or `commit` throws, the cache this import wrote is removed; a
+ * cache that was there before is left as it was.
  */
-export function importInWorker(
-  request: Omit<ImportRequest, 'type'>,
+export async function importInWorker<T>(
+  request: Omit<ImportRequest, 'type' | 'stagingPath'>,
   id: string,
-): Promise<DatasetEntry> {
+  commit: (entry: DatasetEntry) => T,
+): Promise<T> {
   const datasets = join(request.dataDirectory, 'datasets');
+  const cache = join(datasets, `${id}.bin`);
+  const staging = join(datasets, stagingName(id));
+  let succeeded = false;
+  try {
+    const entry = await runWorker({ type: 'import', ...request, stagingPath: staging }, id);
+    const result = commit(entry);
+    succeeded = true;
+    return result;
+  } finally {
+    if (!succeeded && ownsPublished(cache, staging)) rmSync(cache, { force: true });
+    rmSync(staging, { force: true });
+  }
+}
+
+function runWorker(request: ImportRequest, id: string): Promise<DatasetEntry> {
   const worker = spawnWorker(workerEntry('import'));
   return new Promise<DatasetEntry>((resolve, reject) => {
     let settled = false;
     const finish = (error: Error | null, entry?: DatasetEntry): void => {
       if (settled) return;
       settled = true;
-      void worker.terminate();
-      if (error === null) {
-        resolve(entry!);
-        return;
-      }
-      removeDatasetFiles(datasets, id);
-      reject(error);
+      if (error === null) resolve(entry!);
+      else reject(error);
     };
     worker.on('message', (response: ImportResponse) => {
       if (response.type === 'imported') finish(null, response.entry);
@@ -72,6 +78,12 @@ export function importInWorker(
     worker.on('exit', (code) =>
       finish(new Error(`the import worker for '${id}' exited (code ${code}) before it answered`)),
     );
-    worker.postMessage({ type: 'import', ...request } satisfies ImportRequest);
-  });
+    worker.postMessage(request);
+    // Settles only once the thread is gone, so nothing writes after the clean-up.
+  }).finally(() => worker.terminate());
+}
+
+/** The refusal of an import whose name gives the id of a dataset the lab has. */
+export function datasetExists(name: string, id: string): string {
+  return `a dataset with id '${id}' exists already (from the name ${JSON.stringify(name.slice(0, 80))}); remove it first (mbh-lab data rm ${id}) or choose another name`;
 }

@@ -45,7 +45,7 @@ import {
 } from '../../src-shared/model/hnp.ts';
 import { DatasetRegistry, userDatasetId, type DatasetEntry } from '../data/registry.ts';
 import type { ImportRequest } from '../workers/import-protocol.ts';
-import { importInWorker, removeDatasetFiles } from './import-dataset.ts';
+import { datasetExists, importInWorker } from './import-dataset.ts';
 import { MeasureWorker } from '../jobs/measure-client.ts';
 import {
   checkpointKey,
@@ -336,7 +336,8 @@ export class LabService implements LabApi {
   /**
    * Imports a user dataset: parsing, validation and the cache write run in a worker
    * thread; the zoo row follows. All or nothing: a failure at any step leaves no cache
-   * file, no temporary and no row.
+   * file, no temporary and no row of its own, and a name that gives the id of an existing
+   * dataset is refused before any file is touched.
    */
   async importDataset(params: Params<'importDataset'>): Promise<Results['importDataset']> {
     const p = this.check('importDataset', params);
@@ -358,19 +359,19 @@ export class LabService implements LabApi {
     }
     if (this.importing.has(id))
       invalid('params.name', `dataset '${id}' is being imported already; wait for it`);
+    // A conflict is refused before any file is touched.
+    if (this.registry.has(id)) invalid('params.name', datasetExists(p.name, id));
     this.importing.add(id);
     try {
-      const entry = await importInWorker(
+      const summary = await importInWorker(
         { dataDirectory: this.paths.home, name: p.name, testFraction: p.testShare, files },
         id,
+        (entry) => {
+          const imported = this.datasetSummary(entry);
+          this.zoo.datasets.put(imported);
+          return imported;
+        },
       );
-      const summary = this.datasetSummary(entry);
-      try {
-        this.zoo.datasets.put(summary);
-      } catch (error) {
-        removeDatasetFiles(this.registry.directory, id);
-        throw error;
-      }
       this.changed('dataset', summary.id, 'created');
       return summary;
     } finally {

@@ -9,6 +9,11 @@ export interface ImportRequest {
   /** The lab's data folder; the cache goes to `<dataDirectory>/datasets/`. */
   readonly dataDirectory: string;
   readonly name: string;
+  /**
+   * Where the worker stages the cache before linking it into place; the caller removes it
+   * and, on a failure, removes the cache only when it is this staging file's (same inode).
+   */
+  readonly stagingPath: string;
   /** Share held out for testing. */
   readonly testFraction: number;
   readonly files:

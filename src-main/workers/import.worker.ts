@@ -33,6 +33,7 @@ function run(request: ImportRequest): ImportResponse {
       name: request.name,
       train: files,
       testFraction: request.testFraction,
+      stagingPath: request.stagingPath,
     });
     return { type: 'imported', entry };
   } catch (error) {
