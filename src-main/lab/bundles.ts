@@ -44,7 +44,8 @@ export interface ModelMetadata {
   seed: number;
   pruning: PruningScheme;
   datasetId: string;
-  backend: 'tensorflow' | 'wasm' | 'cpu' | null;
+  /** What trained it: a tfjs backend, or 'js' (the fused path's kernels). */
+  backend: 'tensorflow' | 'wasm' | 'cpu' | 'js' | null;
   iterations: number;
   notes: string;
   tags: string[];
@@ -147,7 +148,7 @@ const metadataSchema = object({
   seed: integer({ min: 0 }),
   pruning: pruningSchema,
   datasetId: string({ min: 1, max: 100 }),
-  backend: nullable(oneOf(['tensorflow', 'wasm', 'cpu'] as const)),
+  backend: nullable(oneOf(['tensorflow', 'wasm', 'cpu', 'js'] as const)),
   iterations: integer({ min: 0 }),
   notes: string({ max: 100_000, trim: false }),
   tags: array(string({ min: 1, max: 100 }), { unique: true }),

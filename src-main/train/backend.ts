@@ -16,8 +16,15 @@ import { dirname, join } from 'node:path';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
-export interface BackendChoice {
-  readonly name: BackendName;
+/**
+ * What computed a training step: a tfjs backend, or 'js' — the fused path's TypeScript
+ * kernels (src-main/train/fused), which use no tfjs backend at all. This is the name
+ * recorded per model and job.
+ */
+export type KernelName = BackendName | 'js';
+
+export interface BackendChoice<Name extends KernelName = KernelName> {
+  readonly name: Name;
   /** Why each better backend was not used, e.g. "tensorflow: Cannot find module …". */
   readonly skipped: readonly string[];
 }
@@ -72,7 +79,7 @@ const ATTEMPTS: Record<BackendName, () => Promise<void>> = {
   cpu: tryCpu,
 };
 
-let current: BackendChoice | null = null;
+let current: BackendChoice<BackendName> | null = null;
 
 /**
  * tfjs-backend-cpu greets its first tensor in Node with "Hi, looks like you are running
@@ -91,7 +98,7 @@ function quietTfjs(): void {
  */
 export async function chooseBackend(
   preference: BackendPreference = 'auto',
-): Promise<BackendChoice> {
+): Promise<BackendChoice<BackendName>> {
   validateBackendPreference(preference);
   quietTfjs();
   if (

@@ -29,6 +29,7 @@ import { BYTE_TO_UNIT } from '../data/dataset.ts';
 import { chooseBackend, type BackendChoice, type BackendPreference } from './backend.ts';
 import { BatchOrder } from './batches.ts';
 import { initialParameters } from './init.ts';
+import type { TrainerName } from './trainers.ts';
 import {
   copyLayers,
   resolveSpec,
@@ -72,6 +73,9 @@ export interface TrainOutcome {
   readonly status: 'completed' | 'paused' | 'cancelled';
   /** Completed steps. */
   readonly iteration: number;
+  /** Which training path ran: train() is 'tfjs', trainFused() (src-main/train/fused) 'fused'. */
+  readonly trainer: TrainerName;
+  /** The tfjs backend, or 'js' for the fused path's own kernels. */
   readonly backend: BackendChoice;
   /** Parameters at `iteration`. */
   readonly layers: LayerParameters[];
@@ -161,7 +165,8 @@ function dense(
   return op(h, w) as tf.Tensor2D;
 }
 
-function checkResume(
+/** Checks a resume state against the run it claims to continue (shared by both paths). */
+export function checkResume(
   resume: ResumeState,
   key: string,
   iterations: number,
@@ -495,6 +500,7 @@ export async function train(
     return {
       status,
       iteration: step,
+      trainer: 'tfjs',
       backend,
       layers: resumeState === null ? readLayers() : copyLayers(resumeState.layers),
       evaluations,

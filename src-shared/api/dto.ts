@@ -5,7 +5,8 @@
  */
 
 export type Shell = 'electron' | 'browser' | 'cli';
-export type Backend = 'tensorflow' | 'wasm' | 'cpu';
+/** A tfjs backend, or 'js': the fused training path's own TypeScript kernels (no tfjs). */
+export type Backend = 'tensorflow' | 'wasm' | 'cpu' | 'js';
 export type ArchitectureFamily = 'lenet' | 'deepfc' | 'custom';
 export type JobKind = 'train' | 'measure';
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';

@@ -1,0 +1,263 @@
+/**
+ * The fused network: its layers in fused storage (layer-storage.ts) and every scratch
+ * buffer a step or a validation pass needs, allocated once per run. One call runs a whole
+ * training step — forward pass, softmax cross-entropy, backward pass, Adam — over flat
+ * Float32 buffers, in a fixed order, so equal inputs give bit-identical results.
+ */
+import type { DatasetSplit } from '../../data/dataset.ts';
+import { adamCorrections, adamUpdate } from './adam.ts';
+import { denseForward, denseInputGradient, denseWeightGradient } from './dense-kernels.ts';
+import { InputBatch } from './input-batch.ts';
+import {
+  inputDenseForward,
+  inputDenseWeightGradient,
+  inputSparseForward,
+  inputSparseWeightGradient,
+  toSampleMajor,
+} from './input-kernels.ts';
+import type { FusedLayer } from './layer-storage.ts';
+import { sparseForward, sparseInputGradient, sparseWeightGradient } from './sparse-kernels.ts';
+
+export class FusedNetwork {
+  readonly input: InputBatch;
+  /** Per layer, its output ([outDim][capacity] feature-major; ReLU applied except the last). */
+  private readonly outputs: Float32Array[];
+  /** Per layer, the loss gradient with respect to its pre-activation, same layout. */
+  private readonly deltas: Float32Array[];
+  /** The first layer's delta sample-major, for its weight gradient. */
+  private readonly firstDeltaSampleMajor: Float32Array;
+  private readonly sums: Float64Array;
+  private readonly classCount: number;
+
+  constructor(
+    readonly layers: readonly FusedLayer[],
+    /** The largest number of samples a step or validation chunk holds. */
+    readonly capacity: number,
+  ) {
+    this.input = new InputBatch(capacity, layers[0].inDim);
+    this.outputs = layers.map((layer) => new Float32Array(layer.outDim * capacity));
+    this.deltas = layers.map((layer) => new Float32Array(layer.outDim * capacity));
+    this.firstDeltaSampleMajor = new Float32Array(layers[0].outDim * capacity);
+    this.sums = new Float64Array(layers[0].outDim);
+    this.classCount = layers[layers.length - 1].outDim;
+  }
+
+  /** Forward pass over the loaded input batch; the logits end in the last output buffer. */
+  private forward(): void {
+    const { layers, outputs, input } = this;
+    const n = input.count;
+    const last = layers.length - 1;
+    for (let l = 0; l <= last; l++) {
+      const layer = layers[l];
+      const z = outputs[l];
+      switch (layer.kind) {
+        case 'input-dense':
+          inputDenseForward(layer.weights, layer.bias, input, z, layer.outDim);
+          break;
+        case 'input-sparse':
+          inputSparseForward(
+            layer.weights,
+            layer.start!,
+            layer.index!,
+            layer.bias,
+            input,
+            z,
+            layer.outDim,
+            this.sums,
+          );
+          break;
+        case 'dense':
+          denseForward(
+            layer.weights,
+            layer.bias,
+            outputs[l - 1],
+            z,
+            layer.inDim,
+            layer.outDim,
+            n,
+            l < last,
+          );
+          break;
+        case 'sparse':
+          sparseForward(
+            layer.weights,
+            layer.start!,
+            layer.index!,
+            layer.bias,
+            outputs[l - 1],
+            z,
+            layer.outDim,
+            n,
+            l < last,
+          );
+          break;
+      }
+    }
+  }
+
+  /**
+   * Softmax cross-entropy of the logits against `labels` (the batch's first n): returns
+   * the summed loss, counts correct argmax predictions (first maximum wins, as tfjs's
+   * argMax) into `hits`, and, when `delta` is given, writes (softmax − one-hot) / n.
+   */
+  private crossEntropy(
+    labels: ArrayLike<number>,
+    hits: { correct: number },
+    delta: Float32Array | null,
+  ): number {
+    const n = this.input.count;
+    const logits = this.outputs[this.outputs.length - 1];
+    const classes = this.classCount;
+    let total = 0;
+    for (let b = 0; b < n; b++) {
+      let max = -Infinity;
+      let best = 0;
+      for (let c = 0; c < classes; c++) {
+        const value = logits[c * n + b];
+        if (value > max) {
+          max = value;
+          best = c;
+        }
+      }
+      let sum = 0;
+      for (let c = 0; c < classes; c++) sum += Math.exp(logits[c * n + b] - max);
+      const label = labels[b];
+      if (best === label) hits.correct++;
+      const logSum = Math.log(sum);
+      total += logSum - (logits[label * n + b] - max);
+      if (delta !== null) {
+        for (let c = 0; c < classes; c++) {
+          const p = Math.exp(logits[c * n + b] - max) / sum;
+          delta[c * n + b] = (c === label ? p - 1 : p) / n;
+        }
+      }
+    }
+    return total;
+  }
+
+  /** Gradients of every layer from the last layer's delta (the input gradient is never formed). */
+  private backward(): void {
+    const { layers, outputs, deltas, input } = this;
+    const n = input.count;
+    input.indexByPixel();
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const layer = layers[l];
+      const dz = deltas[l];
+      const { inDim, outDim, biasGradient } = layer;
+      for (let o = 0; o < outDim; o++) {
+        let sum = 0;
+        const row = o * n;
+        for (let b = 0; b < n; b++) sum += dz[row + b];
+        biasGradient[o] = sum;
+      }
+      switch (layer.kind) {
+        case 'input-dense':
+          toSampleMajor(dz, this.firstDeltaSampleMajor, outDim, n);
+          inputDenseWeightGradient(
+            input,
+            this.firstDeltaSampleMajor,
+            layer.weightGradient,
+            inDim,
+            outDim,
+          );
+          break;
+        case 'input-sparse':
+          toSampleMajor(dz, this.firstDeltaSampleMajor, outDim, n);
+          inputSparseWeightGradient(
+            layer.start!,
+            layer.index!,
+            input,
+            this.firstDeltaSampleMajor,
+            layer.weightGradient,
+            inDim,
+            outDim,
+          );
+          break;
+        case 'dense':
+          denseWeightGradient(dz, outputs[l - 1], layer.weightGradient, inDim, outDim, n);
+          denseInputGradient(layer.weights, dz, outputs[l - 1], deltas[l - 1], inDim, outDim, n);
+          break;
+        case 'sparse':
+          sparseWeightGradient(
+            layer.start!,
+            layer.index!,
+            dz,
+            outputs[l - 1],
+            layer.weightGradient,
+            outDim,
+            n,
+          );
+          sparseInputGradient(
+            layer.weights,
+            layer.start!,
+            layer.index!,
+            dz,
+            outputs[l - 1],
+            deltas[l - 1],
+            inDim,
+            outDim,
+            n,
+          );
+          break;
+      }
+    }
+  }
+
+  /**
+   * The mean loss of the loaded batch and the gradients of every parameter (without
+   * updating anything): for gradient checks and for `trainStep`.
+   */
+  lossAndGradients(labels: ArrayLike<number>): number {
+    this.forward();
+    const loss = this.crossEntropy(labels, { correct: 0 }, this.deltas[this.deltas.length - 1]);
+    this.backward();
+    return loss / this.input.count;
+  }
+
+  /** One training step on the loaded batch as Adam step t (1-based); returns the mean loss. */
+  trainStep(labels: ArrayLike<number>, t: number, learningRate: number): number {
+    const loss = this.lossAndGradients(labels);
+    const { stepSize, correction2 } = adamCorrections(learningRate, t);
+    for (const layer of this.layers) {
+      adamUpdate(
+        layer.weights,
+        layer.weightGradient,
+        layer.weightMoments[0],
+        layer.weightMoments[1],
+        stepSize,
+        correction2,
+      );
+      adamUpdate(
+        layer.bias,
+        layer.biasGradient,
+        layer.biasMoments[0],
+        layer.biasMoments[1],
+        stepSize,
+        correction2,
+      );
+    }
+    return loss;
+  }
+
+  /** The mean loss of the loaded batch (forward pass only). */
+  loss(labels: ArrayLike<number>): number {
+    this.forward();
+    return this.crossEntropy(labels, { correct: 0 }, null) / this.input.count;
+  }
+
+  /** Accuracy and mean cross-entropy over a whole split, `chunk` rows per forward pass. */
+  evaluate(split: DatasetSplit, chunk: number): { accuracy: number; loss: number } {
+    const size = Math.min(chunk, this.capacity);
+    const rows = new Int32Array(size);
+    const hits = { correct: 0 };
+    let lossSum = 0;
+    for (let first = 0; first < split.count; first += size) {
+      const count = Math.min(size, split.count - first);
+      for (let j = 0; j < count; j++) rows[j] = first + j;
+      this.input.load(split, rows, count);
+      this.forward();
+      lossSum += this.crossEntropy(split.y.subarray(first, first + count), hits, null);
+    }
+    return { accuracy: hits.correct / split.count, loss: lossSum / split.count };
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Kernels of a masked layer after the first, stored as compressed sparse rows (the kept
+ * weights of output neuron o are start[o] … start[o+1]−1, `index` their input neuron),
+ * over feature-major activations ([dim][n]). Every kernel touches kept weights only: the
+ * forward pass, the weight gradient and the input gradient each cost kept × n.
+ */
+
+/** z[o][b] = Σ_kept w·h[i][b] + bias[o], then ReLU when `relu`. */
+export function sparseForward(
+  weights: Float32Array,
+  start: Int32Array,
+  index: Int32Array,
+  bias: Float32Array,
+  h: Float32Array,
+  z: Float32Array,
+  outDim: number,
+  n: number,
+  relu: boolean,
+): void {
+  for (let o = 0; o < outDim; o++) {
+    const out = o * n;
+    const base = bias[o];
+    const first = start[o];
+    const end = start[o + 1];
+    let b = 0;
+    for (; b + 4 <= n; b += 4) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (let k = first; k < end; k++) {
+        const w = weights[k];
+        const p = index[k] * n + b;
+        a0 += w * h[p];
+        a1 += w * h[p + 1];
+        a2 += w * h[p + 2];
+        a3 += w * h[p + 3];
+      }
+      a0 += base;
+      a1 += base;
+      a2 += base;
+      a3 += base;
+      if (relu) {
+        z[out + b] = a0 > 0 ? a0 : 0;
+        z[out + b + 1] = a1 > 0 ? a1 : 0;
+        z[out + b + 2] = a2 > 0 ? a2 : 0;
+        z[out + b + 3] = a3 > 0 ? a3 : 0;
+      } else {
+        z[out + b] = a0;
+        z[out + b + 1] = a1;
+        z[out + b + 2] = a2;
+        z[out + b + 3] = a3;
+      }
+    }
+    for (; b < n; b++) {
+      let a = 0;
+      for (let k = first; k < end; k++) a += weights[k] * h[index[k] * n + b];
+      a += base;
+      z[out + b] = relu && !(a > 0) ? 0 : a;
+    }
+  }
+}
+
+/** gradient[k] = Σ_b dz[o][b]·h[i][b] for each kept weight k = (o, i). */
+export function sparseWeightGradient(
+  start: Int32Array,
+  index: Int32Array,
+  dz: Float32Array,
+  h: Float32Array,
+  gradient: Float32Array,
+  outDim: number,
+  n: number,
+): void {
+  for (let o = 0; o < outDim; o++) {
+    const q = o * n;
+    const end = start[o + 1];
+    for (let k = start[o]; k < end; k++) {
+      const p = index[k] * n;
+      let a0 = 0;
+      let a1 = 0;
+      let b = 0;
+      for (; b + 2 <= n; b += 2) {
+        a0 += dz[q + b] * h[p + b];
+        a1 += dz[q + b + 1] * h[p + b + 1];
+      }
+      if (b < n) a0 += dz[q + b] * h[p + b];
+      gradient[k] = a0 + a1;
+    }
+  }
+}
+
+/**
+ * The gradient with respect to the pre-activation of the layer below (inDim × n, fully
+ * written): Σ over the kept weights of w·dz[o][b], zero where that layer's ReLU was off.
+ */
+export function sparseInputGradient(
+  weights: Float32Array,
+  start: Int32Array,
+  index: Int32Array,
+  dz: Float32Array,
+  h: Float32Array,
+  dh: Float32Array,
+  inDim: number,
+  outDim: number,
+  n: number,
+): void {
+  const size = inDim * n;
+  dh.fill(0, 0, size);
+  for (let o = 0; o < outDim; o++) {
+    const q = o * n;
+    const end = start[o + 1];
+    for (let k = start[o]; k < end; k++) {
+      const w = weights[k];
+      const p = index[k] * n;
+      for (let b = 0; b < n; b++) dh[p + b] += w * dz[q + b];
+    }
+  }
+  for (let j = 0; j < size; j++) if (!(h[j] > 0)) dh[j] = 0;
+}
