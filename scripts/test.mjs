@@ -1,25 +1,31 @@
 #!/usr/bin/env node
 // The whole check, as CI and developers run it: lint with zero warnings, every layer's
-// type check, the format check, the unit and property tests, then the end-to-end tests
-// in headless Chromium. Stops at the first failing step; ends with one summary line.
+// type check, the format check, the fast unit tier (tests/unit), the integration tier
+// (tests/integration: workers, processes, servers, training), then the end-to-end tests in
+// headless Chromium. Stops at the first failing step; ends with one summary line.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+/** One vitest project, reported to tests/.tmp/<project>.json for the closing count. */
+function vitest(project) {
+  return [
+    'vitest',
+    'run',
+    '--project',
+    project,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=tests/.tmp/${project}.json`,
+  ];
+}
+const counted = new Set(['unit', 'integration', 'e2e']);
 
 const steps = [
   ['lint', 'npm', ['run', '--silent', 'lint']],
   ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
   ['format', 'npm', ['run', '--silent', 'format:check']],
-  [
-    'unit',
-    'npx',
-    [
-      'vitest',
-      'run',
-      '--reporter=default',
-      '--reporter=json',
-      '--outputFile.json=tests/.tmp/unit.json',
-    ],
-  ],
+  ['unit', 'npx', vitest('unit')],
+  ['integration', 'npx', vitest('integration')],
   ['e2e', 'npm', ['run', '--silent', 'test:e2e']],
 ];
 
@@ -38,13 +44,14 @@ function count(file) {
 for (const [name, command, args] of steps) {
   const started = Date.now();
   process.stdout.write(`\n── ${name} ──\n`);
+  // A report left by an earlier run must not be counted if this step dies before writing.
+  if (counted.has(name)) rmSync(`tests/.tmp/${name}.json`, { force: true });
   const result = spawnSync(command, args, { stdio: 'inherit', env: process.env });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (name === 'unit') count('tests/.tmp/unit.json');
-  if (name === 'e2e') count('tests/.tmp/e2e.json');
+  if (counted.has(name)) count(`tests/.tmp/${name}.json`);
   if (result.status !== 0) {
     process.stdout.write(`\n✗ ${name} failed after ${seconds} s\n`);
-    if (name !== 'unit' && name !== 'e2e') failed += 1;
+    if (!counted.has(name)) failed += 1;
     process.stdout.write(`${passed} passed, ${Math.max(failed, 1)} failed\n`);
     process.exit(1);
   }

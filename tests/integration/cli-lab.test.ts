@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mbh } from './cli-support.ts';
+import { mbh } from '../unit/cli-support.ts';
 
 const cli = fileURLToPath(new URL('../../bin/mbh-lab.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mbh-cli-'));

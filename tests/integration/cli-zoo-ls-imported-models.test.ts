@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { mbh, tempLabHome } from './cli-support.ts';
+import { mbh, tempLabHome } from '../unit/cli-support.ts';
 
 const { zoo } = tempLabHome('mbh-cli-ls-imported-');
 

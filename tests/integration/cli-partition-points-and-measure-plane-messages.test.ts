@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { mbh, tempLabHome } from './cli-support.ts';
+import { mbh, tempLabHome } from '../unit/cli-support.ts';
 
 const { dir, zoo } = tempLabHome('mbh-cli-points-plane-');
 const fixture = (name: string) =>

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mbh, tempLabHome } from './cli-support.ts';
+import { mbh, tempLabHome } from '../unit/cli-support.ts';
 import { duration } from '../../src-shared/format/duration.ts';
 import { duration as rendererDuration } from '../../src-renderer/src/lib/format.ts';
 

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { mbh, tempLabHome } from './cli-support.ts';
+import { mbh, tempLabHome } from '../unit/cli-support.ts';
 import { networkToModelJson, parseModelJson } from '../../src-shared/model/format.ts';
 
 const { dir, zoo } = tempLabHome('mbh-cli-export-box-');

@@ -10,7 +10,7 @@ describe('training on Digit MNIST', () => {
   const root = mkdtempSync(join(tmpdir(), 'mbh-train-mnist-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  // The slowest unit test: 2,000 Adam steps of a (12, 4) network, about 4–8 s on the wasm backend.
+  // Slow: 2,000 Adam steps of a (12, 4) network, about 4–8 s on the wasm backend.
   it('reaches > 85 % validation accuracy with hidden (12, 4) in 2,000 iterations (wasm)', async () => {
     const dataset = new DatasetRegistry(root).load('mnist');
     const points: EvaluationPoint[] = [];

@@ -8,14 +8,14 @@ import {
 } from '../../src-shared/mbh/partition.ts';
 import { planeFromPoints, planeFromSpec, type Plane } from '../../src-shared/mbh/plane.ts';
 import type { Network } from '../../src-shared/model/network.ts';
-import { referenceArea, referencePartition } from './engine-reference.ts';
+import { referenceArea, referencePartition } from '../unit/engine-reference.ts';
 import {
   figure32Network,
   heNetwork,
   hiddenPreActivations,
   randomSmallNetwork,
   seededRandom,
-} from './engine-support.ts';
+} from '../unit/engine-support.ts';
 
 /** Neumaier-compensated sum. */
 function compensatedSum(values: ArrayLike<number>): number {

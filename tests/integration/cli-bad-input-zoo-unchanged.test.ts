@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { tempLabHome } from './cli-support.ts';
+import { tempLabHome } from '../unit/cli-support.ts';
 import { main } from '../../src-main/cli/main.ts';
 
 const { dir, zoo } = tempLabHome('mbh-cli-unchanged-');
