@@ -20,6 +20,14 @@ export {
   regionDensity,
 } from './partition.ts';
 export {
+  type PartitionControl,
+  CancelledError,
+  DEFAULT_REGION_BUDGET,
+  MAX_REGION_BUDGET,
+  RegionBudgetError,
+  checkRegionBudget,
+} from './budget.ts';
+export {
   type Scope,
   type SamplePatterns,
   DEFAULT_SCOPE,

@@ -26,6 +26,9 @@
  *   map is recomputed from scratch so round-off cannot drift.
  * - Geometry is Float64 in flat pools used as stacks, kept between calls; nothing is
  *   allocated per region. A discarded partition can be recycled as the output buffers.
+ * - Every partition runs under a budget (./budget.ts): past `maxRegions` it stops with
+ *   RegionBudgetError before the output outgrows it; a cancellation flag and a progress
+ *   callback are consulted at a bounded rate.
  *
  * Side tests use one tolerance: a vertex within SIDE_TOLERANCE × (|ca|·S + |cb|·S + |c0|)
  * of a line (S = the domain's coordinate scale) counts as on it. A line that only passes
@@ -33,6 +36,7 @@
  * A piece that touches the line only at such vertices takes the state of its far side.
  */
 import type { Network } from '../model/network.ts';
+import { PartitionWatch, type PartitionControl } from './budget.ts';
 import { compressedColumns } from './columns.ts';
 import { signedArea2, type Plane } from './plane.ts';
 
@@ -60,6 +64,8 @@ export interface Partition {
 export const SIDE_TOLERANCE = 1e-10;
 /** Weight density above which from-scratch maps use dense rows instead of columns. */
 const DENSE_ROWS = 0.3;
+/** Scratch output larger than this is dropped after a partition stops early. */
+const WORKSPACE_KEEP_BYTES = 64 * 1024 * 1024;
 /** Pieces whose next-layer map is derived incrementally before one is recomputed. */
 const REFRESH_INTERVAL = 256;
 
@@ -234,7 +240,11 @@ function splitParent(
   source: Float64Array,
   sourceStart: number,
   sourceCount: number,
+  watch: PartitionWatch,
+  /** Regions already in the output: with this parent's pieces, a lower bound of the total. */
+  regionsBefore: number,
 ): void {
+  const leafLimit = watch.maxRegions - regionsBefore;
   const map = level.map;
   const tolerance = level.tolerance;
   const words = level.words;
@@ -333,6 +343,8 @@ function splitParent(
       leafVertexTop += vCount;
       leafCount++;
       leafOffsets[leafCount] = leafVertexTop;
+      // Budget, cancellation and progress inside one large split too (a wide first layer).
+      if (leafCount > leafLimit || (leafCount & 4095) === 0) watch.check(regionsBefore + leafCount);
       continue;
     }
 
@@ -588,7 +600,7 @@ function polygonArea(vertices: Float64Array, start: number, count: number): numb
   return 0.5 * signedArea2(vertices, start, count);
 }
 
-export interface PartitionOptions {
+export interface PartitionOptions extends PartitionControl {
   /**
    * A partition the caller no longer needs: its buffers receive the new result, which
    * then shares their memory. Fresh multi-megabyte arrays cost page faults, so a loop over
@@ -612,6 +624,7 @@ export function partitionPlane(
   options: PartitionOptions = {},
 ): Partition {
   const started = clock();
+  const watch = new PartitionWatch(options, clock);
   for (const value of plane.domain) {
     if (!Number.isFinite(value)) throw new Error('partitionPlane: the plane domain is not finite');
   }
@@ -707,6 +720,7 @@ export function partitionPlane(
     }
     output.count = first + leafCount;
     output.vertexCount = vertexBase + vertexTotal;
+    watch.check(output.count);
   };
 
   // Timing: clock calls per region would cost more than the work they time, so only the
@@ -719,7 +733,7 @@ export function partitionPlane(
     const level = levels[l];
     const timed = l + 1 < hidden;
     const t0 = timed ? clock() : 0;
-    splitParent(level, source, start, count);
+    splitParent(level, source, start, count, watch, output.count);
     level.regions += level.leafCount;
     if (!timed) {
       emitLeaves(level);
@@ -762,7 +776,14 @@ export function partitionPlane(
       }
     }
     for (const level of levels) level.scale = scale;
-    descend(0, domain, 0, domainCount);
+    watch.start();
+    try {
+      descend(0, domain, 0, domainCount);
+    } catch (error) {
+      // A stopped partition may have grown the scratch output far: let it go.
+      if (!recycle && output.vertices.byteLength > WORKSPACE_KEEP_BYTES) workspace.output = null;
+      throw error;
+    }
     const total = clock() - t0;
     if (hidden === 1) {
       perLayerMs[0] = total;
