@@ -7,6 +7,11 @@
 import type { Phenomenon } from '../../src-shared/mbh/specialization.ts';
 import type { PartitionArrays, ScopeName } from '../../src-shared/api/dto.ts';
 import type { StoredPlane } from '../zoo/planes.ts';
+import type {
+  ExactBlanket,
+  ExactPatternMessage,
+  ExactPlaneCells,
+} from '../analyses/exact-protocol.ts';
 
 export interface NetworkMessage {
   /** [inputDim, ...hidden, outputs]. */
@@ -39,6 +44,21 @@ export type MeasureRequest =
       phenomena: Phenomenon[] | null;
       cps: number[];
       scope: ScopeName;
+      /** Exact patterns of every phenomenon × cP (phenomenon-major) to measure as well. */
+      exact?: ExactPatternMessage[] | null;
+    }
+  | {
+      /** Solves the exact maximal pattern of every phenomenon × cP (phenomenon-major). */
+      type: 'exactPatterns';
+      id: number;
+      patternKey: string;
+      network: NetworkMessage;
+      datasetId: string;
+      phenomena: Phenomenon[] | null;
+      cps: number[];
+      scope: ScopeName;
+      /** Seconds per solver pass. */
+      timeLimit: number;
     }
   | { type: 'partition'; id: number; network: NetworkMessage; plane: PlaneMessage }
   | {
@@ -63,6 +83,8 @@ export type MeasureRequest =
       phenomena: Phenomenon[];
       cps: number[];
       scope: ScopeName;
+      /** Exact patterns of the same cells, to draw beside the greedy blankets. */
+      exact?: ExactPatternMessage[] | null;
     }
   | { type: 'planes'; id: number; datasetId: string; count: number; seed: number; clip: boolean }
   | { type: 'images'; id: number; datasetId: string; samples: number[] };
@@ -81,6 +103,7 @@ export interface PlaneResult {
   blanketArea: Float64Array;
   constraints: Int32Array;
   coverage: Float64Array;
+  exact?: ExactPlaneCells;
 }
 
 export interface BlanketResult {
@@ -90,6 +113,7 @@ export interface BlanketResult {
   domainArea: number;
   constraints: number;
   coverage: number;
+  exact?: ExactBlanket;
 }
 
 export interface ImagesResult {

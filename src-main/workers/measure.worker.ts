@@ -22,6 +22,7 @@ import { DatasetRegistry } from '../data/registry.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { drawPlanes } from '../lab/plane-sets.ts';
 import { unpackNetwork } from '../zoo/checkpoints.ts';
+import { exactBlankets, exactPlaneCells, solveExactPatterns } from '../analyses/exact-worker.ts';
 import type {
   BlanketResult,
   ImagesResult,
@@ -133,9 +134,11 @@ function measure(request: Extract<MeasureRequest, { type: 'measure' }>): void {
       out.constraints[k] = result.constraints;
       out.coverage[k] = result.coverage;
     });
+    if (request.exact) out.exact = exactPlaneCells(partition, request.exact, plan);
+    const exactArrays = out.exact ? Object.values(out.exact) : [];
     port.postMessage(
       out satisfies MeasureResponse,
-      buffers(out.s, out.blanketArea, out.constraints, out.coverage),
+      buffers(out.s, out.blanketArea, out.constraints, out.coverage, ...exactArrays),
     );
   }
   reply(request.id, null);
@@ -187,6 +190,9 @@ function blanketCells(
       });
     });
   });
+  if (request.type === 'blankets' && request.exact) {
+    exactBlankets(partition, request.exact, plan).forEach((exact, k) => (cells[k].exact = exact));
+  }
   return cells;
 }
 
@@ -261,6 +267,30 @@ port.on('message', (request: MeasureRequest) => {
       case 'images':
         images(request);
         break;
+      case 'exactPatterns': {
+        // Asynchronous only while HiGHS loads (once per worker); the solves are synchronous.
+        const dataset = loadDataset(request.datasetId, request.network.widths[0]);
+        const patterns = samplePatterns(
+          request.patternKey,
+          request.network,
+          dataset,
+          request.scope,
+        );
+        const plan = planMeasure(patterns, dataset.test.y, {
+          phenomena: request.phenomena ?? classPhenomena(dataset),
+          cps: request.cps,
+        });
+        solveExactPatterns(patterns, dataset.test.y, plan, request.timeLimit).then(
+          (value) => reply(request.id, value),
+          (error: unknown) =>
+            port.postMessage({
+              type: 'error',
+              id: request.id,
+              message: error instanceof Error ? error.message : String(error),
+            } satisfies MeasureResponse),
+        );
+        break;
+      }
     }
   } catch (error) {
     port.postMessage({

@@ -25,18 +25,32 @@ import {
   type LoadedData,
 } from '../engine-files.ts';
 import { failure, parseBox, parseCps, type Io } from '../engine-io.ts';
+import type { BinarySolver } from '../../../src-shared/mbh/exact-pattern.ts';
+import { measureExact, planExact, type ExactCell } from '../../../src-shared/mbh/exact-measure.ts';
+import { loadBinarySolver } from '../../analyses/highs-solver.ts';
+import { parseTimeLimit } from '../../analyses/exact-flags.ts';
 
 export const usage = `mbh-lab measure --model M.json --plane P.json [--plane P2.json …] --data D.json|D.csv
                 [--classes all|0,3|5+7+9] [--cp 0.75,0.8,…] [--scope last|all|<layer>]
-                [--clip [--box LOW,HIGH]] [--json]
+                [--clip [--box LOW,HIGH]] [--exact [--exact-time-limit 5]] [--json]
 
 Specialization s = 1 − area(minimal blanket) / area(domain) per plane, phenomenon and
 minimum coverage cP, and the mean over phenomena and planes per cP. --classes "0,3" makes
-classes 0 and 3 separate phenomena, "5+7+9" one phenomenon of three classes.`;
+classes 0 and 3 separate phenomena, "5+7+9" one phenomenon of three classes.
+--exact also finds the exact maximal pattern (appendix C.1, an integer program solved by
+HiGHS, at most --exact-time-limit seconds per pass) and adds to each result row
+"exact": {"constraints", "coverage", "s", "optimal"}, and to each summary row "sExact".`;
+
+export interface ExactSummary {
+  constraints: number;
+  coverage: number;
+  s: number;
+  optimal: boolean;
+}
 
 export interface MeasureReport {
-  results: MeasureResult[];
-  summary: { cp: number; s: number }[];
+  results: (MeasureResult & { exact?: ExactSummary })[];
+  summary: { cp: number; s: number; sExact?: number }[];
   regions: number[];
 }
 
@@ -44,6 +58,17 @@ export interface MeasureSettings {
   phenomena: Phenomenon[];
   cps: readonly number[];
   scope: Scope;
+  /** Also the exact maximal patterns, with this solver and time limit (seconds per pass). */
+  exact?: { solve: BinarySolver; timeLimit: number };
+}
+
+function exactSummary(cell: ExactCell): ExactSummary {
+  return {
+    constraints: cell.constraints,
+    coverage: cell.coverage,
+    s: cell.s,
+    optimal: cell.optimal,
+  };
 }
 
 /** `--scope last|all|<layer index>`. */
@@ -66,7 +91,12 @@ export function measureNetwork(
     phenomena: settings.phenomena,
     cps: settings.cps,
   });
-  const results: MeasureResult[] = [];
+  const exactPatterns = settings.exact
+    ? planExact(patterns, data.labels, plan, settings.exact.solve, {
+        timeLimit: settings.exact.timeLimit,
+      })
+    : null;
+  const results: MeasureReport['results'] = [];
   const regions: number[] = [];
   // Each partition is dropped after measuring, so the next one reuses its memory.
   let previous: Partition | undefined;
@@ -74,9 +104,20 @@ export function measureNetwork(
     const partition = partitionPlane(network, plane, { recycle: previous });
     previous = partition;
     regions.push(partition.regionCount);
-    results.push(...measureWithPlan(partition, plan, index));
+    const rows: MeasureReport['results'] = measureWithPlan(partition, plan, index);
+    if (exactPatterns) {
+      // Both lists are phenomenon-major over the same phenomena and cPs.
+      const cells = measureExact(partition, exactPatterns, plan.neurons);
+      rows.forEach((row, k) => (row.exact = exactSummary(cells[k])));
+    }
+    results.push(...rows);
   });
-  return { results, summary: summarize(results), regions };
+  const summary: MeasureReport['summary'] = summarize(results);
+  if (exactPatterns) {
+    const exactRows = results.map((row) => ({ ...row, s: row.exact!.s }));
+    summarize(exactRows).forEach((row, c) => (summary[c].sExact = row.s));
+  }
+  return { results, summary, regions };
 }
 
 export interface MeasureFileArgs {
@@ -88,6 +129,7 @@ export interface MeasureFileArgs {
   scope?: string;
   clip?: boolean;
   box?: string;
+  exact?: { solve: BinarySolver; timeLimit: number };
 }
 
 /** The file-based form: reads and validates every input, then measures. */
@@ -104,6 +146,7 @@ export function measureFiles(args: MeasureFileArgs): MeasureReport {
     phenomena: parsePhenomena(args.classes ?? 'all', classCount),
     cps: args.cp === undefined ? DEFAULT_CPS : parseCps(args.cp),
     scope: parseScope(args.scope ?? 'last'),
+    exact: args.exact,
   };
   // A phenomenon without samples has no pattern (s = 0, coverage 0): refuse it rather than
   // average a meaningless 0 into the summary.
@@ -120,15 +163,28 @@ export function measureFiles(args: MeasureFileArgs): MeasureReport {
 }
 
 function table(report: MeasureReport): string {
-  const lines = ['plane  phenomenon  cP      s         constraints  coverage'];
+  const exact = report.results.some((r) => r.exact);
+  const lines = [
+    'plane  phenomenon  cP      s         constraints  coverage' +
+      (exact ? '   exact s   constraints  coverage  optimal' : ''),
+  ];
   for (const r of report.results) {
     lines.push(
       `${String(r.plane).padEnd(7)}${r.phenomenon.padEnd(12)}${String(r.cp).padEnd(8)}` +
-        `${r.s.toFixed(6).padEnd(10)}${String(r.constraints).padEnd(13)}${(100 * r.coverage).toFixed(1)} %`,
+        `${r.s.toFixed(6).padEnd(10)}${String(r.constraints).padEnd(13)}${(100 * r.coverage).toFixed(1)} %` +
+        (r.exact
+          ? `    ${r.exact.s.toFixed(6).padEnd(10)}${String(r.exact.constraints).padEnd(13)}` +
+            `${`${(100 * r.exact.coverage).toFixed(1)} %`.padEnd(10)}${r.exact.optimal ? 'yes' : 'no'}`
+          : ''),
     );
   }
-  lines.push('', 'cP      mean s');
-  for (const row of report.summary) lines.push(`${String(row.cp).padEnd(8)}${row.s.toFixed(6)}`);
+  lines.push('', exact ? 'cP      mean s    mean exact s' : 'cP      mean s');
+  for (const row of report.summary) {
+    lines.push(
+      `${String(row.cp).padEnd(8)}${row.s.toFixed(6)}` +
+        (row.sExact === undefined ? '' : `  ${row.sExact.toFixed(6)}`),
+    );
+  }
   lines.push('', `regions per plane: ${report.regions.join(', ')}`);
   return `${lines.join('\n')}\n`;
 }
@@ -146,6 +202,8 @@ export async function run(args: string[], io: Io): Promise<number> {
         scope: { type: 'string' },
         clip: { type: 'boolean', default: false },
         box: { type: 'string' },
+        exact: { type: 'boolean', default: false },
+        'exact-time-limit': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -159,6 +217,10 @@ export async function run(args: string[], io: Io): Promise<number> {
     if (!values.model) throw new Error('--model M.json is required');
     if (!values.plane || values.plane.length === 0) throw new Error('--plane P.json is required');
     if (!values.data) throw new Error('--data D.json|D.csv is required');
+    if (values['exact-time-limit'] !== undefined && !values.exact) {
+      throw new Error('--exact-time-limit applies to --exact: add --exact');
+    }
+    const timeLimit = parseTimeLimit(values['exact-time-limit']);
     const report = measureFiles({
       model: values.model,
       planes: values.plane,
@@ -168,6 +230,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       scope: values.scope,
       clip: values.clip,
       box: values.box,
+      exact: values.exact ? { solve: await loadBinarySolver(), timeLimit } : undefined,
     });
     io.stdout(values.json ? `${JSON.stringify(report)}\n` : table(report));
     return 0;
