@@ -37,6 +37,10 @@ const commands: Record<string, Command> = {
     summary: 'list jobs; resume every unfinished job; pause, cancel, retry one',
     load: () => import('./commands/jobs.ts'),
   },
+  data: {
+    summary: 'datasets: ls, import (CSV or IDX), rm',
+    load: () => import('./commands/data.ts'),
+  },
   zoo: {
     summary: 'models in the zoo: ls, show, export, import, rm',
     load: () => import('./commands/zoo.ts'),

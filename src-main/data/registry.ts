@@ -6,7 +6,7 @@
  * and cached too, keyed by the base cache's checksum and the standardisation rule; the
  * XOR toy is generated on load. The registry is synchronous so that a worker can load its dataset without ceremony.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Random, validateSeed } from '../../src-shared/model/random.ts';
 import {
@@ -287,6 +287,8 @@ function metaOrNull(path: string): CacheMeta | null {
 export class DatasetRegistry {
   readonly directory: string;
   private readonly loaded = new Map<string, Dataset>();
+  /** Identity of the cache file each memoised user dataset was read from (fileStamp). */
+  private readonly stamps = new Map<string, string>();
 
   /** @param dataDirectory the lab's data folder; caches go to `<dataDirectory>/datasets`. */
   constructor(dataDirectory: string) {
@@ -350,6 +352,10 @@ export class DatasetRegistry {
   /** Like `load`, reporting whether the cache was hit and how long it took. Not memoised. */
   loadTimed(id: string, options: { memoise?: boolean } = {}): LoadResult {
     const memoise = options.memoise ?? true;
+    // A user dataset removed and imported again under its id is other data: a memoised
+    // copy counts only while its cache file is the same file it was read from.
+    if (id.startsWith(USER_PREFIX) && this.stamps.get(id) !== fileStamp(this.cachePath(id)))
+      this.forget(id);
     const known = this.loaded.get(id);
     if (memoise && known !== undefined) return { dataset: known, cache: 'hit', milliseconds: 0 };
     const start = performance.now();
@@ -384,7 +390,10 @@ export class DatasetRegistry {
         `unknown dataset '${id}' (built-in: ${BUILT_IN_DATASET_IDS.join(', ')}; user datasets start with '${USER_PREFIX}')`,
       );
     }
-    if (memoise) this.loaded.set(id, dataset);
+    if (memoise) {
+      this.loaded.set(id, dataset);
+      if (id.startsWith(USER_PREFIX)) this.stamps.set(id, fileStamp(this.cachePath(id)));
+    }
     const milliseconds = performance.now() - start;
     return reason === undefined
       ? { dataset, cache, milliseconds }
@@ -444,8 +453,13 @@ export class DatasetRegistry {
 
   /** Drops memoised datasets (all, or one id) so their memory can be reclaimed. */
   forget(id?: string): void {
-    if (id === undefined) this.loaded.clear();
-    else this.loaded.delete(id);
+    if (id === undefined) {
+      this.loaded.clear();
+      this.stamps.clear();
+    } else {
+      this.loaded.delete(id);
+      this.stamps.delete(id);
+    }
   }
 
   /**
@@ -585,6 +599,16 @@ export class DatasetRegistry {
     if (!existsSync(path)) throw new RangeError(`remove: unknown dataset '${id}'`);
     rmSync(path);
     this.forget(id);
+  }
+}
+
+/** Which file is at `path` (device, inode, size, modification time), or '' when none. */
+function fileStamp(path: string): string {
+  try {
+    const stat = statSync(path);
+    return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    return '';
   }
 }
 

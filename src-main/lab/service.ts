@@ -46,6 +46,7 @@ import {
 import { DatasetRegistry, userDatasetId, type DatasetEntry } from '../data/registry.ts';
 import type { ImportRequest } from '../workers/import-protocol.ts';
 import { datasetExists, importInWorker } from './import-dataset.ts';
+import { removeUserDataset } from './datasets.ts';
 import { MeasureWorker } from '../jobs/measure-client.ts';
 import {
   checkpointKey,
@@ -377,6 +378,13 @@ export class LabService implements LabApi {
     } finally {
       this.importing.delete(id);
     }
+  }
+
+  async deleteDataset(params: Params<'deleteDataset'>): Promise<Results['deleteDataset']> {
+    const p = this.check('deleteDataset', params);
+    removeUserDataset(this.zoo, this.registry, p.id, this.importing);
+    this.changed('dataset', p.id, 'deleted');
+    return { deleted: true };
   }
 
   // ── projects ─────────────────────────────────────────────────────────────────────

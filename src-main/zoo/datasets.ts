@@ -33,6 +33,22 @@ export class DatasetRepository {
     }));
   }
 
+  /** The models filed under a dataset (built-in or imported), by id. */
+  users(id: string): { id: number; name: string }[] {
+    return this.db
+      .prepare('SELECT id, name FROM models WHERE dataset_id = ? ORDER BY id')
+      .all(id) as { id: number; name: string }[];
+  }
+
+  /**
+   * Deletes an imported dataset's row and the plane sets drawn from it (experiments that
+   * named one keep no plane set); call inside a transaction, after checking users().
+   */
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM plane_sets WHERE dataset_id = ?').run(id);
+    this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
+  }
+
   put(summary: DatasetSummary, createdAt = Date.now()): void {
     this.db
       .prepare(

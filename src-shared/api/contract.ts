@@ -129,6 +129,8 @@ export const methods = {
   exportProject: object({ id: id() }),
   importProject: object({ json: string({ min: 1, max: 2_000_000_000, trim: false }) }),
 
+  /** Removes an imported dataset that no model uses (its plane sets go with it). */
+  deleteDataset: object({ id: string({ min: 1, max: 100 }) }),
   listPresets: none,
   planExperiment: object({ spec: experimentSpecSchema }),
   createExperiment: object({
@@ -277,6 +279,7 @@ export interface Results {
   cancelJob: JobSummary;
   retryJob: JobSummary;
   compare: CompareRow[];
+  deleteDataset: { deleted: true };
 }
 
 /** The api as code calls it: the lab service implements it, both clients expose it. */
