@@ -3,8 +3,8 @@
  *
  * A dense 3 × 800 network has about 370,000 regions on an MNIST plane, a 784-2000-10 one
  * more than the heap holds; without a limit one request could take the whole lab down.
- * The engine checks the limit as regions appear (a parent's pieces are a lower bound of
- * the regions they will become, so the check fires before the output grows past it), and
+ * The engine checks the limit as regions appear (pieces not yet split by deeper layers
+ * each become at least one region, so the check fires before the output grows past it), and
  * asks the watch at a bounded rate whether to stop and what to report.
  */
 
@@ -31,12 +31,12 @@ export class RegionBudgetError extends Error {
   override readonly name = 'RegionBudgetError';
   constructor(
     readonly limit: number,
-    /** Regions found when it stopped (a lower bound of the plane's count). */
+    /** A lower bound of the plane's region count when it stopped: limit + 1. */
     readonly regions: number,
   ) {
     super(
-      `this plane has more than ${groupDigits(limit)} regions (the region budget; ` +
-        `${groupDigits(regions)} found when it stopped); raise the limit or zoom into a smaller domain`,
+      `this plane has more than ${groupDigits(limit)} regions (the region budget); ` +
+        'raise the limit or zoom into a smaller domain',
     );
   }
 }

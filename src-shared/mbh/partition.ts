@@ -720,20 +720,23 @@ export function partitionPlane(
     }
     output.count = first + leafCount;
     output.vertexCount = vertexBase + vertexTotal;
-    watch.check(output.count);
+    watch.check(output.count + pendingLeaves);
   };
 
   // Timing: clock calls per region would cost more than the work they time, so only the
   // levels above the deepest are timed per call; the deepest level gets the remainder.
   const inclusiveMs = new Float64Array(hidden);
   const splitMs = new Float64Array(hidden);
+  // Pieces of upper layers not yet descended into: each becomes at least one region, so
+  // the output plus these is a lower bound of the final count that the budget checks.
+  let pendingLeaves = 0;
 
   // Recursion over layers: its depth is the number of hidden layers.
   const descend = (l: number, source: Float64Array, start: number, count: number): void => {
     const level = levels[l];
     const timed = l + 1 < hidden;
     const t0 = timed ? clock() : 0;
-    splitParent(level, source, start, count, watch, output.count);
+    splitParent(level, source, start, count, watch, output.count + pendingLeaves);
     level.regions += level.leafCount;
     if (!timed) {
       emitLeaves(level);
@@ -743,7 +746,9 @@ export function partitionPlane(
     splitMs[l] += t1 - t0;
     const next = levels[l + 1];
     const leafCount = level.leafCount;
+    pendingLeaves += leafCount;
     for (let leaf = 0; leaf < leafCount; leaf++) {
+      pendingLeaves--;
       clearBits(current, 0, level.bitOffset, level.size);
       orBits(current, 0, level.bitOffset, level.leafBits, leaf * level.words, level.words);
       const vStart = level.leafOffsets[leaf];
