@@ -2,13 +2,13 @@
  * The zoo commands' contracts: JSON field names, exit codes, one-line errors on stderr,
  * help. Each test runs the real `mbh-lab` on a temporary zoo.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mbh } from '../unit/cli-support.ts';
+import { run } from './processes.ts';
 
 const cli = fileURLToPath(new URL('../../bin/mbh-lab.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mbh-cli-'));
@@ -25,19 +25,14 @@ afterAll(() => {
 
 /** The real program in a child process (slow to start: used once). */
 function spawned(...args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, MBH_LAB_HOME: dir },
-    timeout: 90_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return run(process.execPath, [cli, ...args], { env: { ...process.env, MBH_LAB_HOME: dir } });
 }
 
 /** The same dispatcher and commands in this process, output captured. */
 
 describe('mbh-lab zoo commands', () => {
-  it('trains a model and prints the JSON contract', () => {
-    const result = spawned(
+  it('trains a model and prints the JSON contract', async () => {
+    const result = await spawned(
       'train',
       '--arch',
       'custom',

@@ -5,13 +5,14 @@
  * `mbh-lab measure` killed between planes: the resumed job measures only what is missing.
  */
 import Database from 'better-sqlite3';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluationSchedule } from '../../src-shared/model/schedule.ts';
+import { run, whenReached } from './processes.ts';
 
 const cli = fileURLToPath(new URL('../../bin/mbh-lab.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mbh-crash-'));
@@ -60,19 +61,19 @@ describe('crash safety', () => {
     );
 
     // Wait until training is well under way, then kill the whole process at once.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (Date.now() > deadline) throw new Error(`training did not progress: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      try {
+    await whenReached(
+      dir,
+      () => {
         const [row] = query<{ last: number | null }>(
           'SELECT max(iteration) AS last FROM checkpoints',
         );
-        if (row.last !== null && row.last >= KILL_AFTER) break;
-      } catch {
-        // The zoo is not created yet.
-      }
-    }
+        return row.last !== null && row.last >= KILL_AFTER;
+      },
+      child,
+      'training did not reach the kill point',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: ${stderr}`);
+    });
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
@@ -88,13 +89,11 @@ describe('crash safety', () => {
     );
     expect(before.size).toBeLessThan(evaluationSchedule(ITERATIONS).length);
 
-    const resumed = spawnSync(
+    const resumed = await run(
       process.execPath,
       [cli, 'jobs', 'resume', '--zoo', zooFile, '--json'],
       {
-        encoding: 'utf8',
         env: { ...process.env, MBH_LAB_HOME: dir },
-        timeout: 90_000,
       },
     );
     expect(resumed.stderr).toBe('');
@@ -124,7 +123,7 @@ describe('crash safety', () => {
       'SELECT state, resume_state IS NOT NULL AS snapshot FROM jobs',
     );
     expect(job).toEqual({ state: 'done', snapshot: 0 });
-  }, 120_000);
+  });
 
   it('resumes a measurement killed with SIGKILL, measuring each plane exactly once', async () => {
     // A small network trained in a few seconds, then 16 checkpoints × 16 planes to measure.
@@ -132,7 +131,7 @@ describe('crash safety', () => {
     const file = join(measureDir, 'zoo.sqlite');
     const env = { ...process.env, MBH_LAB_HOME: measureDir };
     const PLANES = 16;
-    const trained = spawnSync(
+    const trained = await run(
       process.execPath,
       [
         cli,
@@ -146,7 +145,7 @@ describe('crash safety', () => {
         '--checkpoints',
         'all',
       ],
-      { encoding: 'utf8', env, timeout: 60_000 },
+      { env },
     );
     expect(trained.status, trained.stderr).toBe(0);
     const child = spawn(
@@ -165,13 +164,14 @@ describe('crash safety', () => {
     expect(checkpointCount).toBe(16);
     const total = checkpointCount * PLANES;
     // Kill once a few planes are stored and most are not.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (Date.now() > deadline) throw new Error(`measuring did not progress: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      const [row] = query<{ n: number }>('SELECT count(*) AS n FROM region_counts', file);
-      if (row.n >= 8) break;
-    }
+    await whenReached(
+      measureDir,
+      () => query<{ n: number }>('SELECT count(*) AS n FROM region_counts', file)[0].n >= 8,
+      child,
+      'measuring did not store 8 planes',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: ${stderr}`);
+    });
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
@@ -189,11 +189,7 @@ describe('crash safety', () => {
     expect(measuredBefore.length).toBeLessThan(total);
     const rowsBefore = query<{ n: number }>('SELECT count(*) AS n FROM measurements', file)[0].n;
 
-    const resumed = spawnSync(process.execPath, [cli, 'jobs', 'resume', '--json'], {
-      encoding: 'utf8',
-      env,
-      timeout: 90_000,
-    });
+    const resumed = await run(process.execPath, [cli, 'jobs', 'resume', '--json'], { env });
     expect(resumed.stderr).toBe('');
     expect(resumed.status).toBe(0);
     const ran = JSON.parse(resumed.stdout) as { kind: string; state: string; attempts: number }[];
@@ -232,5 +228,5 @@ describe('crash safety', () => {
     expect(query<{ state: string }>("SELECT state FROM jobs WHERE kind = 'measure'", file)).toEqual(
       [{ state: 'done' }],
     );
-  }, 120_000);
+  });
 });

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluationSchedule } from '../../src-shared/model/schedule.ts';
 import { LabService } from '../../src-main/lab/service.ts';
-import type { Scheduler } from '../../src-main/jobs/scheduler.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'mbh-queue-'));
 let lab: LabService;
@@ -43,35 +42,55 @@ describe('job queue', () => {
     await lab.idle();
     const states = Object.fromEntries((await lab.listJobs({})).map((job) => [job.id, job.state]));
     expect(states).toEqual({ [first.job.id]: 'done', [second.job.id]: 'paused' });
-    expect(lab.zoo.jobs.get(second.job.id).attempts).toBe(0);
+    const paused = (await lab.listJobs({})).find((job) => job.id === second.job.id)!;
+    expect(paused.attempts).toBe(0);
     await lab.resumeJob({ id: second.job.id });
     await lab.idle();
     expect((await lab.listJobs({ state: 'done' })).map((job) => job.id)).toContain(second.job.id);
   });
 
   it('fails a job with its error, and retries it', async () => {
-    // A job whose dataset has gone since it was queued (bypassing the service's checks).
-    const [model] = await lab.listModels({ projectId });
-    const id = lab.zoo.jobs.create({
-      kind: 'train',
-      experimentId: null,
-      modelId: model.id,
-      label: 'doomed',
-      spec: {
-        ...(lab.zoo.jobs.list({ modelId: model.id })[0].spec as object),
-        datasetId: 'user-gone',
-      },
-      iterations: 10,
+    // A job whose dataset file has gone (deleted behind the lab's back) while it waited.
+    const rows = ['label,a,b'];
+    for (let i = 0; i < 40; i++) rows.push(`${i % 2},${Math.sin(i)},${Math.cos(3 * i)}`);
+    const gone = await lab.importDataset({
+      name: 'Gone',
+      format: 'csv',
+      csv: rows.join('\n'),
+      testShare: 0.25,
     });
-    (lab as unknown as { scheduler: Scheduler }).scheduler.pump();
+    // Saved without running, its one training job waits, paused, until resumed.
+    const { jobs } = await lab.createExperiment({
+      projectId,
+      launch: false,
+      spec: {
+        name: 'doomed',
+        family: 'custom',
+        hiddenNeurons: [2],
+        customWidths: [[2]],
+        seeds: [1],
+        datasets: [gone.id],
+        iterations: 10,
+        checkpoints: 'default',
+        pruning: { kind: 'random' },
+        planeCount: 1,
+        planeSeed: 1,
+        cps: [1],
+        scope: 'all',
+      },
+    });
+    const id = jobs[0].id;
+    expect(jobs.map((row) => row.state)).toEqual(['paused']);
+    rmSync(join(home, 'datasets', `${gone.id}.bin`));
+    const job = async () => (await lab.listJobs({})).find((row) => row.id === id)!;
+    await lab.resumeJob({ id });
     await lab.idle();
-    const failed = lab.zoo.jobs.get(id);
-    expect(failed).toMatchObject({ state: 'failed', attempts: 1 });
-    expect(failed.error).toMatch(/unknown dataset 'user-gone'/);
+    expect(await job()).toMatchObject({ state: 'failed', attempts: 1 });
+    expect((await job()).error).toMatch(/unknown dataset 'user-gone'/);
     await expect(lab.cancelJob({ id })).rejects.toThrow(/already failed/);
     await lab.retryJob({ id });
     await lab.idle();
-    expect(lab.zoo.jobs.get(id)).toMatchObject({ state: 'failed', attempts: 2 });
+    expect(await job()).toMatchObject({ state: 'failed', attempts: 2 });
   });
 
   it('measures every checkpoint of a checkpoint study', async () => {

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSummary, LabEvents } from '../../src-shared/api/dto.ts';
 import { ValidationError } from '../../src-shared/api/validate.ts';
-import type { Scheduler } from '../../src-main/jobs/scheduler.ts';
 import { LabService } from '../../src-main/lab/service.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'mbh-lab-'));
@@ -100,7 +99,21 @@ describe('LabService', () => {
       expect(row.sByCp.map((entry) => entry.cp)).toEqual([
         0.75, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 1,
       ]);
-      for (const entry of row.sByCp) expect(entry.s).toBeGreaterThanOrEqual(0);
+      // s per cP of the last measured checkpoint: each measurement's s is 1 − blanket /
+      // domain area, averaged over phenomena per plane, then over planes.
+      const detail = await lab.getModel({ id: row.modelId });
+      const last = detail.measurements.filter(
+        (m) => m.checkpointId === detail.checkpoints.at(-1)!.id,
+      );
+      for (const m of last) expect(m.s).toBeCloseTo(1 - m.blanketArea / m.domainArea, 9);
+      const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+      for (const entry of row.sByCp) {
+        const planes = [...new Set(last.map((m) => m.plane))];
+        const perPlane = planes.map((plane) =>
+          mean(last.filter((m) => m.plane === plane && m.cp === entry.cp).map((m) => m.s)),
+        );
+        expect(entry.s).toBeCloseTo(mean(perPlane), 12);
+      }
       expect(row.regions).toBeGreaterThan(1);
       expect(row.setup).toBe('custom(4,2)@1/xor');
       expect(row.training.at(-1)).toMatchObject({ iteration: 200 });
@@ -184,8 +197,8 @@ describe('LabService', () => {
     await waitFor(job.id, ['running'], (j) => j.iteration >= 300);
     // The row says 'paused' at once; the worker stops at its next step and then frees its slot.
     expect((await lab.pauseJob({ id: job.id })).state).toBe('paused');
-    const scheduler = (lab as unknown as { scheduler: Scheduler }).scheduler;
-    while (scheduler.isRunning(job.id)) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Idle once the worker has stopped: nothing else is queued or running.
+    await lab.idle();
     // Paused keeps its resume state and frees its worker.
     expect(lab.zoo.jobs.resumeState(job.id)).not.toBeNull();
     expect((await lab.listJobs({ state: 'running' })).map((j) => j.id)).not.toContain(job.id);
