@@ -41,35 +41,29 @@ export class InputBatch {
    * Loads rows `rows[0 … count−1]` of `split` (by-sample view; call `indexByPixel` when
    * the weight gradient needs the other view).
    */
-  load(split: DatasetSplit, rows: ArrayLike<number>, count: number): void {
+  load(split: DatasetSplit, rows: Uint32Array, count: number): void {
     if (count > this.capacity) throw new RangeError(`InputBatch: ${count} rows > capacity`);
-    const { inputDim, sampleStart, samplePixel, sampleValue } = this;
-    const { pixels, x } = split;
-    let entry = 0;
-    for (let b = 0; b < count; b++) {
-      sampleStart[b] = entry;
-      const from = rows[b] * inputDim;
-      if (pixels !== undefined) {
-        for (let d = 0; d < inputDim; d++) {
-          const byte = pixels[from + d];
-          if (byte !== 0) {
-            samplePixel[entry] = d;
-            sampleValue[entry] = BYTE_TO_UNIT[byte];
-            entry++;
-          }
-        }
-      } else {
-        for (let d = 0; d < inputDim; d++) {
-          const value = x[from + d];
-          if (value !== 0) {
-            samplePixel[entry] = d;
-            sampleValue[entry] = value;
-            entry++;
-          }
-        }
-      }
-    }
-    sampleStart[count] = entry;
+    const end =
+      split.pixels !== undefined
+        ? loadBytes(
+            split.pixels,
+            rows,
+            count,
+            this.inputDim,
+            this.sampleStart,
+            this.samplePixel,
+            this.sampleValue,
+          )
+        : loadFloats(
+            split.x,
+            rows,
+            count,
+            this.inputDim,
+            this.sampleStart,
+            this.samplePixel,
+            this.sampleValue,
+          );
+    this.sampleStart[count] = end;
     this.count = count;
   }
 
@@ -92,4 +86,57 @@ export class InputBatch {
     for (let i = inputDim; i > 0; i--) pixelStart[i] = pixelStart[i - 1];
     pixelStart[0] = 0;
   }
+}
+
+// Two monomorphic loaders (bytes, floats): one function reading either array would be
+// polymorphic in its hottest loop.
+
+function loadBytes(
+  pixels: Uint8Array,
+  rows: Uint32Array,
+  count: number,
+  inputDim: number,
+  sampleStart: Int32Array,
+  samplePixel: Int32Array,
+  sampleValue: Float32Array,
+): number {
+  let entry = 0;
+  for (let b = 0; b < count; b++) {
+    sampleStart[b] = entry;
+    const from = rows[b] * inputDim;
+    for (let d = 0; d < inputDim; d++) {
+      const byte = pixels[from + d];
+      if (byte !== 0) {
+        samplePixel[entry] = d;
+        sampleValue[entry] = BYTE_TO_UNIT[byte];
+        entry++;
+      }
+    }
+  }
+  return entry;
+}
+
+function loadFloats(
+  x: Float32Array,
+  rows: Uint32Array,
+  count: number,
+  inputDim: number,
+  sampleStart: Int32Array,
+  samplePixel: Int32Array,
+  sampleValue: Float32Array,
+): number {
+  let entry = 0;
+  for (let b = 0; b < count; b++) {
+    sampleStart[b] = entry;
+    const from = rows[b] * inputDim;
+    for (let d = 0; d < inputDim; d++) {
+      const value = x[from + d];
+      if (value !== 0) {
+        samplePixel[entry] = d;
+        sampleValue[entry] = value;
+        entry++;
+      }
+    }
+  }
+  return entry;
 }

@@ -24,6 +24,46 @@ export function inputDenseForward(
     const first = sampleStart[b];
     const end = sampleStart[b + 1];
     let o = 0;
+    // Eight sums per pass: each pixel's value and row offset serve eight products.
+    for (; o + 8 <= outDim; o += 8) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let a4 = 0;
+      let a5 = 0;
+      let a6 = 0;
+      let a7 = 0;
+      for (let e = first; e < end; e++) {
+        const v = sampleValue[e];
+        const r = samplePixel[e] * outDim + o;
+        a0 += v * weights[r];
+        a1 += v * weights[r + 1];
+        a2 += v * weights[r + 2];
+        a3 += v * weights[r + 3];
+        a4 += v * weights[r + 4];
+        a5 += v * weights[r + 5];
+        a6 += v * weights[r + 6];
+        a7 += v * weights[r + 7];
+      }
+      const at = o * n + b;
+      a0 += bias[o];
+      a1 += bias[o + 1];
+      a2 += bias[o + 2];
+      a3 += bias[o + 3];
+      a4 += bias[o + 4];
+      a5 += bias[o + 5];
+      a6 += bias[o + 6];
+      a7 += bias[o + 7];
+      z[at] = a0 > 0 ? a0 : 0;
+      z[at + n] = a1 > 0 ? a1 : 0;
+      z[at + 2 * n] = a2 > 0 ? a2 : 0;
+      z[at + 3 * n] = a3 > 0 ? a3 : 0;
+      z[at + 4 * n] = a4 > 0 ? a4 : 0;
+      z[at + 5 * n] = a5 > 0 ? a5 : 0;
+      z[at + 6 * n] = a6 > 0 ? a6 : 0;
+      z[at + 7 * n] = a7 > 0 ? a7 : 0;
+    }
     for (; o + 4 <= outDim; o += 4) {
       let a0 = 0;
       let a1 = 0;
@@ -37,11 +77,11 @@ export function inputDenseForward(
         a2 += v * weights[r + 2];
         a3 += v * weights[r + 3];
       }
+      const at = o * n + b;
       a0 += bias[o];
       a1 += bias[o + 1];
       a2 += bias[o + 2];
       a3 += bias[o + 3];
-      const at = o * n + b;
       z[at] = a0 > 0 ? a0 : 0;
       z[at + n] = a1 > 0 ? a1 : 0;
       z[at + 2 * n] = a2 > 0 ? a2 : 0;
@@ -74,6 +114,36 @@ export function inputDenseWeightGradient(
       continue;
     }
     let o = 0;
+    for (; o + 8 <= outDim; o += 8) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let a4 = 0;
+      let a5 = 0;
+      let a6 = 0;
+      let a7 = 0;
+      for (let e = first; e < end; e++) {
+        const v = pixelValue[e];
+        const q = pixelSample[e] * outDim + o;
+        a0 += v * dzSampleMajor[q];
+        a1 += v * dzSampleMajor[q + 1];
+        a2 += v * dzSampleMajor[q + 2];
+        a3 += v * dzSampleMajor[q + 3];
+        a4 += v * dzSampleMajor[q + 4];
+        a5 += v * dzSampleMajor[q + 5];
+        a6 += v * dzSampleMajor[q + 6];
+        a7 += v * dzSampleMajor[q + 7];
+      }
+      gradient[row + o] = a0;
+      gradient[row + o + 1] = a1;
+      gradient[row + o + 2] = a2;
+      gradient[row + o + 3] = a3;
+      gradient[row + o + 4] = a4;
+      gradient[row + o + 5] = a5;
+      gradient[row + o + 6] = a6;
+      gradient[row + o + 7] = a7;
+    }
     for (; o + 4 <= outDim; o += 4) {
       let a0 = 0;
       let a1 = 0;

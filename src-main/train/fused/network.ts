@@ -248,7 +248,7 @@ export class FusedNetwork {
   /** Accuracy and mean cross-entropy over a whole split, `chunk` rows per forward pass. */
   evaluate(split: DatasetSplit, chunk: number): { accuracy: number; loss: number } {
     const size = Math.min(chunk, this.capacity);
-    const rows = new Int32Array(size);
+    const rows = new Uint32Array(size);
     const hits = { correct: 0 };
     let lossSum = 0;
     for (let first = 0; first < split.count; first += size) {

@@ -90,10 +90,11 @@ export async function trainFused(
     const mask = start[index].mask;
     if (mask !== null) {
       for (let i = 0; i < mask.length; i++) {
-        if (mask[i] === 0 && layer.weights[i] !== 0)
+        if (mask[i] === 0 && layer.weights[i] !== 0) {
           throw new RangeError(
-            `resume.layers[${index}].weights[${i}] is not 0 but the mask prunes it`,
+            `resume.layers[${index}].weights[${i}] is ${layer.weights[i]} but the run's mask prunes it`,
           );
+        }
       }
     }
     return storeLayer(layer, mask, index === 0, resume?.adam[index]);
