@@ -4,9 +4,9 @@
  * number. Fields may be double-quoted (RFC 4180, "" for a quote inside); a field cannot
  * span lines. Rows are numbered as lines of the file, the header being line 1.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DataFileError } from './idx.ts';
+import { readTextBounded } from './read-bounded.ts';
 
 export interface CsvSamples {
   readonly count: number;
@@ -144,7 +144,7 @@ export function parseCsv(text: string, label: string, classCount?: number): CsvS
 export function readCsvFile(path: string, classCount?: number): CsvSamples {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextBounded(path);
   } catch (error) {
     throw new DataFileError(`${path}: cannot read: ${(error as Error).message}`);
   }

@@ -4,8 +4,8 @@
  * the values, big-endian. Images are 3-D (count × rows × cols) or 2-D (count × features);
  * labels are 1-D unsigned bytes.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { readFileBounded } from './read-bounded.ts';
 
 export type IdxElementType = 'u8' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
 
@@ -118,11 +118,18 @@ export function parseIdx(buffer: Uint8Array, label: string): IdxArray {
 export function readIdxFile(path: string): IdxArray {
   let buffer: Uint8Array;
   try {
-    buffer = readFileSync(path);
+    buffer = readFileBounded(path);
   } catch (error) {
     throw new DataFileError(`${path}: cannot read: ${(error as Error).message}`);
   }
   return parseIdx(buffer, basename(path));
+}
+
+/** The four magic bytes of a parsed IDX array, as a file starts with them. */
+function magicOf(array: IdxArray): string {
+  const code = Object.entries(TYPE_CODES).find(([, element]) => element.type === array.type)?.[0];
+  const hex = (value: number) => value.toString(16).padStart(2, '0');
+  return `00 00 ${hex(Number(code))} ${hex(array.dims.length)}`;
 }
 
 /** Samples of an IDX images/labels pair. `pixels` holds raw bytes for u8 data (scale /255). */
@@ -145,6 +152,22 @@ export function combineIdx(
   labelsLabel: string,
   classCount?: number,
 ): IdxSamples {
+  // Swapped files are a common slip: say so rather than only that the shape is wrong.
+  if (labels.dims.length >= 2 && images.dims.length === 1) {
+    throw new DataFileError(
+      `${labelsLabel} and ${imagesLabel} look swapped: ${labelsLabel} has the magic of an images file (${magicOf(labels)}, ${labels.dims.length}-D) and ${imagesLabel} that of a labels file (${magicOf(images)}, 1-D)`,
+    );
+  }
+  if (labels.dims.length >= 2) {
+    throw new DataFileError(
+      `${labelsLabel}: this is an images file (magic ${magicOf(labels)}, ${labels.dims.length}-D: ${labels.dims.join(' × ')}), not a labels file (magic 00 00 08 01, 1-D)`,
+    );
+  }
+  if (images.dims.length === 1) {
+    throw new DataFileError(
+      `${imagesLabel}: this is a labels file (magic ${magicOf(images)}, 1-D), not an images file (2-D or 3-D, e.g. magic 00 00 08 03)`,
+    );
+  }
   if (images.dims.length < 2 || images.dims.length > 3) {
     throw new DataFileError(
       `${imagesLabel}: images must be 2-D (count × features) or 3-D (count × rows × cols), got ${images.dims.length}-D`,

@@ -19,6 +19,16 @@ import {
   type Schema,
 } from '../../src-shared/api/validate.ts';
 import { experimentSpecSchema } from '../../src-shared/api/contract.ts';
+import {
+  datasetId,
+  layerWidth,
+  LIMITS,
+  name,
+  notes,
+  pruningSchema,
+  seed,
+  tag,
+} from '../../src-shared/api/limits.ts';
 import type { ExperimentSpec, PruningScheme } from '../../src-shared/api/dto.ts';
 import {
   networkToModelJson,
@@ -115,43 +125,23 @@ const nullable = <T>(inner: Schema<T>): Schema<T | null> => ({
   parse: (value, path) => (value === null || value === undefined ? null : inner.parse(value, path)),
 });
 
-const pruningSchema: Schema<PruningScheme> = {
-  parse(value, path = 'value') {
-    const kind = (value as { kind?: unknown } | null)?.kind;
-    if (kind === 'random') return object({ kind: literal('random') }).parse(value, path);
-    if (kind === 'one-shot') {
-      return object({ kind: literal('one-shot'), rate: number({ above: 0, max: 1 }) }).parse(
-        value,
-        path,
-      );
-    }
-    if (kind === 'iterative') {
-      return object({
-        kind: literal('iterative'),
-        rate: number({ above: 0, max: 1 }),
-        rounds: integer({ min: 1 }),
-      }).parse(value, path);
-    }
-    throw new ValidationError(`${path}.kind`, 'must be one of random, one-shot, iterative');
-  },
-};
-
+// The api's limits and pruning schema (limits.ts): a bundle holds what the api allows.
 const metadataSchema = object({
-  name: string({ min: 1, max: 200 }),
+  name: name(),
   family: oneOf(['lenet', 'deepfc', 'custom'] as const),
-  hidden: array(integer({ min: 1 }), { min: 1 }),
+  hidden: array(layerWidth(), { min: 1, max: LIMITS.hiddenLayers }),
   inputDim: integer({ min: 1 }),
   classCount: integer({ min: 1 }),
   density: number({ above: 0, max: 1 }),
   hnps: integer({ min: 0 }),
   hnpLevel: nullable(integer({ min: 1 })),
-  seed: integer({ min: 0 }),
+  seed: seed(),
   pruning: pruningSchema,
-  datasetId: string({ min: 1, max: 100 }),
+  datasetId: datasetId(),
   backend: nullable(oneOf(['tensorflow', 'wasm', 'cpu', 'js'] as const)),
-  iterations: integer({ min: 0 }),
-  notes: string({ max: 100_000, trim: false }),
-  tags: array(string({ min: 1, max: 100 }), { unique: true }),
+  iterations: integer({ min: 0, max: LIMITS.iterations }),
+  notes: notes(),
+  tags: array(tag(), { max: LIMITS.tagsPerModel, unique: true }),
   createdAt: integer({ min: 0 }),
 });
 
@@ -224,9 +214,9 @@ const projectBundleSchema = object({
   format: literal('mbh-project-bundle'),
   version: literal(1),
   project: object({
-    name: string({ min: 1, max: 200 }),
-    description: string({ max: 10_000 }),
-    notes: string({ max: 100_000, trim: false }),
+    name: name(),
+    description: string({ max: LIMITS.descriptionCharacters }),
+    notes: notes(),
     createdAt: integer({ min: 0 }),
   }),
   planeSets: withDefault(array(planeSetSchema), []),

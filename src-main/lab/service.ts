@@ -1276,7 +1276,8 @@ export class LabService implements LabApi {
 
 function parseJson(text: string, path: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    // A byte-order mark is accepted, as in CSV (editors on Windows write one).
+    return JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text) as unknown;
   } catch (error) {
     invalid(path, `is not valid JSON: ${(error as Error).message}`);
   }

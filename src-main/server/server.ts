@@ -119,7 +119,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       response.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end();
       return;
     }
-    const relative = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+    let relative: string;
+    try {
+      relative = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+    } catch {
+      // A malformed %-escape (`/%E0%A4%A`) is the client's error, not the server's.
+      response
+        .writeHead(400, { ...headers, 'Content-Type': 'text/plain' })
+        .end('bad request: the path has a malformed %-escape');
+      return;
+    }
     const file = normalize(join(root, relative));
     if (file !== root && !file.startsWith(root + sep)) {
       response.writeHead(404, headers).end('not found');
@@ -152,7 +161,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     serveFile(request, response, url).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'text/plain' });
+      if (!response.headersSent)
+        response.writeHead(500, { ...securityHeaders(port), 'Content-Type': 'text/plain' });
       response.end(String(error));
     });
   });

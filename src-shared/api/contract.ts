@@ -27,7 +27,6 @@ import {
   boolean,
   id,
   integer,
-  literal,
   number,
   object,
   oneOf,
@@ -37,9 +36,8 @@ import {
   type Infer,
   type Schema,
 } from './validate.ts';
+import { name, notes, pruningSchema } from './limits.ts';
 
-const name = () => string({ min: 1, max: 200 });
-const notes = () => string({ max: 100_000, trim: false });
 const density = () => number({ above: 0, max: 1 });
 const cp = () => number({ above: 0, max: 1 });
 const scope = () =>
@@ -50,30 +48,6 @@ const scope = () =>
     }),
     'last',
   ) as Schema<'last' | 'all' | `layer:${number}`>;
-
-const pruningSchema: Schema<
-  | { kind: 'random' }
-  | { kind: 'one-shot'; rate: number }
-  | { kind: 'iterative'; rate: number; rounds: number }
-> = {
-  parse(value, path = 'value') {
-    const kind = object({ kind: oneOf(['random', 'one-shot', 'iterative'] as const) });
-    const head = (value ?? {}) as { kind?: unknown };
-    kind.parse({ kind: head.kind }, path);
-    if (head.kind === 'random') return object({ kind: literal('random') }).parse(value, path);
-    if (head.kind === 'one-shot') {
-      return object({ kind: literal('one-shot'), rate: number({ above: 0, max: 0.999 }) }).parse(
-        value,
-        path,
-      );
-    }
-    return object({
-      kind: literal('iterative'),
-      rate: number({ above: 0, max: 0.999 }),
-      rounds: integer({ min: 1, max: 50 }),
-    }).parse(value, path);
-  },
-};
 
 export const phenomenonSchema = object({
   name: name(),
@@ -120,6 +94,8 @@ export const methods = {
     labels: optional(string({ max: 2_000_000_000, trim: false })),
     testShare: withDefault(number({ min: 0, max: 0.9 }), 0.2),
   }),
+  /** Removes an imported dataset that no model uses (its plane sets go with it). */
+  deleteDataset: object({ id: string({ min: 1, max: 100 }) }),
 
   listProjects: none,
   createProject: object({ name: name(), description: withDefault(string({ max: 10_000 }), '') }),
@@ -129,8 +105,6 @@ export const methods = {
   exportProject: object({ id: id() }),
   importProject: object({ json: string({ min: 1, max: 2_000_000_000, trim: false }) }),
 
-  /** Removes an imported dataset that no model uses (its plane sets go with it). */
-  deleteDataset: object({ id: string({ min: 1, max: 100 }) }),
   listPresets: none,
   planExperiment: object({ spec: experimentSpecSchema }),
   createExperiment: object({
@@ -243,6 +217,7 @@ export interface Results {
   info: LabInfo;
   listDatasets: DatasetSummary[];
   importDataset: DatasetSummary;
+  deleteDataset: { deleted: true };
   listProjects: ProjectSummary[];
   createProject: ProjectSummary;
   renameProject: ProjectSummary;
@@ -279,7 +254,6 @@ export interface Results {
   cancelJob: JobSummary;
   retryJob: JobSummary;
   compare: CompareRow[];
-  deleteDataset: { deleted: true };
 }
 
 /** The api as code calls it: the lab service implements it, both clients expose it. */

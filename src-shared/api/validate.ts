@@ -22,11 +22,33 @@ export interface Schema<T> {
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
+/** Characters of a bad value an error message quotes at most. */
+export const QUOTE_LIMIT = 80;
+
+/**
+ * A value of the caller's as an error message quotes it: JSON, cut to QUOTE_LIMIT
+ * characters (a 1 M-character id must not make a 1 MB error), the full length said.
+ */
+export function quote(value: unknown): string {
+  const text = typeof value === 'string' ? value : String(value);
+  if (text.length <= QUOTE_LIMIT) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, QUOTE_LIMIT))}… (${text.length} characters)`;
+}
+
+/** A field name inside a path: as it is when it is a short identifier, else quoted. */
+export function fieldName(key: string): string {
+  return /^[A-Za-z_$][\w$]{0,79}$/.test(key) ? key : `[${quote(key)}]`;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'nothing (the field is missing)';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return `string ${quote(value)}`;
+  if (typeof value === 'number') return `number ${Object.is(value, -0) ? '-0' : String(value)}`;
+  if (typeof value === 'bigint' || typeof value === 'symbol' || typeof value === 'function')
+    return typeof value;
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
 
 export interface StringOptions {
@@ -151,7 +173,8 @@ export function array<T>(item: Schema<T>, options: ArrayOptions = {}): Schema<T[
         const seen = new Set<string>();
         out.forEach((entry, index) => {
           const key = JSON.stringify(entry);
-          if (seen.has(key)) throw new ValidationError(`${path}[${index}]`, `repeats ${key}`);
+          if (seen.has(key))
+            throw new ValidationError(`${path}[${index}]`, `repeats ${quoteJson(key)}`);
           seen.add(key);
         });
       }
@@ -195,17 +218,33 @@ export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
         throw new ValidationError(path, `must be an object, got ${describe(value)}`);
       }
       const record = value as Record<string, unknown>;
+      // Own properties only: '__proto__' (an own key of JSON.parse's objects),
+      // 'constructor' and 'toString' are unknown fields like any other.
       for (const key of Object.keys(record)) {
-        if (!(key in shape)) throw new ValidationError(`${path}.${key}`, 'is not a known field');
+        if (!Object.hasOwn(shape, key)) {
+          const place = fieldName(key);
+          throw new ValidationError(
+            place.startsWith('[') ? `${path}${place}` : `${path}.${place}`,
+            'is not a known field',
+          );
+        }
       }
       const out: Record<string, unknown> = {};
       for (const [key, schema] of Object.entries(shape)) {
-        const parsed = schema.parse(record[key], `${path}.${key}`);
+        const field = Object.hasOwn(record, key) ? record[key] : undefined;
+        const parsed = schema.parse(field, `${path}.${key}`);
         if (parsed !== undefined) out[key] = parsed;
       }
       return out as ObjectOf<S>;
     },
   };
+}
+
+/** JSON text of a value in a message, cut like quote() when long. */
+function quoteJson(json: string): string {
+  return json.length <= QUOTE_LIMIT
+    ? json
+    : `${json.slice(0, QUOTE_LIMIT)}… (${json.length} characters)`;
 }
 
 /** Any value; for payloads validated elsewhere (e.g. a model JSON by its own validator). */

@@ -74,12 +74,21 @@ export function planeFromPoints(
     v[i] = p2[i] - p0[i];
     scale = Math.max(scale, Math.abs(p0[i]), Math.abs(p1[i]), Math.abs(p2[i]));
   }
-  const length1 = Math.sqrt(dot(u, u));
+  // Finite points can still overflow: a difference or a squared length past 1.8e308 is
+  // Infinity, and the tests below would then misname the plane as collinear.
+  const squared1 = dot(u, u);
+  const squaredV = dot(v, v);
+  if (!Number.isFinite(squared1) || !Number.isFinite(squaredV)) {
+    throw new PlaneError(
+      `plane points overflow: their distances (coordinates up to ${scale.toPrecision(3)}) exceed the double-precision range; scale the points down`,
+    );
+  }
+  const length1 = Math.sqrt(squared1);
   if (!(length1 > DEGENERATE_SPAN * Math.max(scale, 1e-300))) {
     throw new PlaneError('plane points p0 and p1 coincide');
   }
   for (let i = 0; i < dim; i++) u[i] /= length1;
-  const lengthV = Math.sqrt(dot(v, v));
+  const lengthV = Math.sqrt(squaredV);
   const along = dot(v, u);
   for (let i = 0; i < dim; i++) v[i] -= along * u[i];
   // Re-orthogonalise once: one Gram–Schmidt pass loses orthogonality when p2 is nearly on
@@ -100,6 +109,11 @@ export function planeFromPoints(
     deviation = Math.max(deviation, Math.abs(points[2 * k] - cx), Math.abs(points[2 * k + 1] - cy));
   }
   const half = DOMAIN_MARGIN * deviation;
+  if (!Number.isFinite(cx + half) || !Number.isFinite(cx - half) || !Number.isFinite(cy + half)) {
+    throw new PlaneError(
+      `plane points overflow: the plane's domain (half-side ${half.toPrecision(3)}) exceeds the double-precision range; scale the points down`,
+    );
+  }
   const domain = new Float64Array([
     cx - half,
     cy - half,
@@ -158,6 +172,85 @@ export function planeFromSpec(parts: PlaneParts): Plane {
   return { dim, origin, u, v, domain: normaliseConvexPolygon(parts.domain) };
 }
 
+/** Polygons up to this many vertices are searched for crossing edges when refused. */
+const CROSSING_SEARCH_VERTICES = 2_000;
+
+/** Sign of the turn a → b → c: 1 left, -1 right, 0 straight. */
+function orientation(
+  ax: number,
+  ay: number,
+  bx: number,
+  by: number,
+  cx: number,
+  cy: number,
+): number {
+  return Math.sign((bx - ax) * (cy - ay) - (by - ay) * (cx - ax));
+}
+
+/** Whether c, collinear with a and b, lies within their bounding box. */
+function within(ax: number, ay: number, bx: number, by: number, cx: number, cy: number) {
+  return (
+    Math.min(ax, bx) <= cx &&
+    cx <= Math.max(ax, bx) &&
+    Math.min(ay, by) <= cy &&
+    cy <= Math.max(ay, by)
+  );
+}
+
+/**
+ * Two edges of a polygon that are not neighbours and meet (cross or touch), as edge
+ * indices (edge i runs from vertex i to i + 1), or null when the boundary is simple.
+ */
+export function crossingEdges(polygon: ArrayLike<number>): [number, number] | null {
+  const n = polygon.length / 2;
+  for (let i = 0; i < n; i++) {
+    const i2 = (i + 1) % n;
+    const ax = polygon[2 * i];
+    const ay = polygon[2 * i + 1];
+    const bx = polygon[2 * i2];
+    const by = polygon[2 * i2 + 1];
+    for (let j = i + 2; j < n; j++) {
+      if (i === 0 && j === n - 1) continue; // neighbours through vertex 0
+      if (ax === bx && ay === by) break; // a repeated vertex is no edge
+      const j2 = (j + 1) % n;
+      const cx = polygon[2 * j];
+      const cy = polygon[2 * j + 1];
+      const dx = polygon[2 * j2];
+      const dy = polygon[2 * j2 + 1];
+      if (cx === dx && cy === dy) continue;
+      const o1 = orientation(ax, ay, bx, by, cx, cy);
+      const o2 = orientation(ax, ay, bx, by, dx, dy);
+      const o3 = orientation(cx, cy, dx, dy, ax, ay);
+      const o4 = orientation(cx, cy, dx, dy, bx, by);
+      if (o1 * o2 < 0 && o3 * o4 < 0) return [i, j];
+      if (
+        (o1 === 0 && within(ax, ay, bx, by, cx, cy)) ||
+        (o2 === 0 && within(ax, ay, bx, by, dx, dy)) ||
+        (o3 === 0 && within(cx, cy, dx, dy, ax, ay)) ||
+        (o4 === 0 && within(cx, cy, dx, dy, bx, by))
+      )
+        return [i, j];
+    }
+  }
+  return null;
+}
+
+/**
+ * The error for a domain that is not a convex polygon: a self-intersecting one (a
+ * bow-tie, a star) is named as such, since "zero area" or "not convex" would mislead.
+ */
+function notConvex(polygon: ArrayLike<number>, problem: string): PlaneError {
+  if (polygon.length / 2 <= CROSSING_SEARCH_VERTICES) {
+    const crossing = crossingEdges(polygon);
+    if (crossing) {
+      return new PlaneError(
+        `plane domain is self-intersecting (edges ${crossing[0]} and ${crossing[1]} cross, a bow-tie or star); it must be a convex polygon`,
+      );
+    }
+  }
+  return new PlaneError(problem);
+}
+
 /**
  * Checks that a polygon is convex with positive area and returns it counter-clockwise
  * with repeated and collinear vertices removed.
@@ -172,7 +265,7 @@ export function normaliseConvexPolygon(polygon: ArrayLike<number>): Float64Array
     scale = Math.max(scale, Math.abs(polygon[i]));
   }
   const area2 = signedArea2(polygon);
-  if (!(Math.abs(area2) > 0)) throw new PlaneError('plane domain has zero area');
+  if (!(Math.abs(area2) > 0)) throw notConvex(polygon, 'plane domain has zero area');
   const n = polygon.length / 2;
   const sign = area2 > 0 ? 1 : -1;
   // Walk in CCW order, keeping only vertices where the boundary turns.
@@ -190,7 +283,7 @@ export function normaliseConvexPolygon(polygon: ArrayLike<number>): Float64Array
     const p = (i + n - 1) % n;
     const q = (i + 1) % n;
     const turn = (xs[i] - xs[p]) * (ys[q] - ys[i]) - (ys[i] - ys[p]) * (xs[q] - xs[i]);
-    if (turn < -tolerance) throw new PlaneError(`plane domain is not convex at vertex ${i}`);
+    if (turn < -tolerance) throw notConvex(polygon, `plane domain is not convex at vertex ${i}`);
     if (turn > tolerance) {
       keepX.push(xs[i]);
       keepY.push(ys[i]);
@@ -210,7 +303,7 @@ export function normaliseConvexPolygon(polygon: ArrayLike<number>): Float64Array
     winding += Math.atan2(ax * by - ay * bx, ax * bx + ay * by);
   }
   if (winding > 2 * Math.PI + 1e-6)
-    throw new PlaneError('plane domain is not convex (it winds twice)');
+    throw notConvex(polygon, 'plane domain is not convex (it winds twice)');
   const out = new Float64Array(2 * m);
   for (let i = 0; i < m; i++) {
     out[2 * i] = keepX[i];

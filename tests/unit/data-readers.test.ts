@@ -88,11 +88,11 @@ describe('IDX reader', () => {
       combineIdx(img, parseIdx(labels([0, 1, 5]), 'lab.idx'), 'img.idx', 'lab.idx', 3),
     ).toThrow('lab.idx: label 2 is 5, outside [0, 3)');
     expect(() => combineIdx(img, img, 'img.idx', 'img2.idx')).toThrow(
-      'img2.idx: labels must be 1-D, got 3-D (3 × 2 × 2)',
+      'img2.idx: this is an images file (magic 00 00 08 03, 3-D: 3 × 2 × 2), not a labels file (magic 00 00 08 01, 1-D)',
     );
     const flat = parseIdx(labels([1, 2, 3]), 'flat.idx');
     expect(() => combineIdx(flat, flat, 'flat.idx', 'lab.idx')).toThrow(
-      'flat.idx: images must be 2-D (count × features) or 3-D',
+      'flat.idx: this is a labels file (magic 00 00 08 01, 1-D), not an images file (2-D or 3-D, e.g. magic 00 00 08 03)',
     );
     const floatLabels = parseIdx(idx(0x0d, [1], [0, 0, 0, 0]), 'fl.idx');
     expect(() => combineIdx(parseIdx(images(1), 'i'), floatLabels, 'i', 'fl.idx')).toThrow(

@@ -84,13 +84,13 @@ describe('planeFromSpec', () => {
     expect(() => planeFromSpec({ ...parts, u: [1, 0, 0], domain: [0, 0, 1, 0, 0, 1] })).toThrow(
       'dimension 2',
     );
-    // A pentagram turns the same way at every vertex but winds twice.
+    // A pentagram turns the same way at every vertex but winds twice: it crosses itself.
     const star: number[] = [];
     for (let k = 0; k < 5; k++) {
       const angle = (4 * Math.PI * k) / 5;
       star.push(Math.cos(angle), Math.sin(angle));
     }
-    expect(() => normaliseConvexPolygon(star)).toThrow('not convex');
+    expect(() => normaliseConvexPolygon(star)).toThrow('plane domain is self-intersecting');
   });
 });
 
