@@ -1,16 +1,13 @@
 /**
- * File inputs of the engine commands (`partition`, `measure`): Model JSON, Plane JSON and
- * data (Data JSON or CSV), each read, parsed and validated with errors that start with the
- * file's name. Other commands (zoo-based forms) reuse these.
+ * File inputs of the engine commands (`partition`, `measure`): a model (Model JSON or
+ * another framework's file, model-files/read.ts), Plane JSON and data (Data JSON or CSV),
+ * each read, parsed and validated with errors that start with the file's name. Other
+ * commands (zoo-based forms) reuse these.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import {
-  FormatError,
-  parseDataJson,
-  parseModelJson,
-  parsePlaneJson,
-} from '../../src-shared/model/format.ts';
+import { FormatError, parseDataJson, parsePlaneJson } from '../../src-shared/model/format.ts';
+import type { ImportedModel, ImportOptions } from '../../src-shared/model/formats/linear-stack.ts';
 import type { Network } from '../../src-shared/model/network.ts';
 import {
   clipPlaneToBox,
@@ -19,6 +16,7 @@ import {
   type Plane,
 } from '../../src-shared/mbh/plane.ts';
 import { parseCsv } from '../data/csv.ts';
+import { readFileBytes, readModelBytes, shardsBeside } from '../model-files/read.ts';
 
 /** A user-facing input problem: the CLI prints its message as one line and exits 2. */
 export class InputError extends Error {
@@ -56,9 +54,27 @@ function inFile<T>(path: string, parse: () => T): T {
   }
 }
 
-export function loadModelFile(path: string): Network {
-  const value = readJson(path);
-  return inFile(path, () => parseModelJson(value));
+/**
+ * A model file in any format the lab reads (Model JSON, ONNX, safetensors, a torch.save
+ * state_dict, a tfjs model.json with its shards beside it), told by magic and extension.
+ */
+export function loadModelFile(path: string, options: ImportOptions = {}): Network {
+  return loadModel(path, options).network;
+}
+
+/** loadModelFile with what the reader noted (a dropped Softmax, masks) and the format. */
+export function loadModel(path: string, options: ImportOptions = {}): ImportedModel {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileBytes(path);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const reason = code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new InputError(`${path}: cannot read: ${reason}`);
+  }
+  return inFile(path, () =>
+    readModelBytes(basename(path), bytes, { ...options, shard: shardsBeside(path) }),
+  );
 }
 
 /**

@@ -13,7 +13,9 @@ export const usage = `mbh-lab partition --model M.json --plane P.json [--clip [-
 
 Partitions the plane's domain into the model's exact activation regions. --clip
 intersects the domain with the input box (the model's inputBox, or --box). --svg draws the
-regions; --points marks the three spanning points ○ □ △.`;
+regions; --points marks the three spanning points ○ □ △. The model may be Model JSON, ONNX
+(.onnx), safetensors or a PyTorch state_dict (.pt/.pth) of nn.Linear layers, or a
+TensorFlow.js model.json (its weight files beside it): see docs/model-formats.md.`;
 
 /** Compensated (Neumaier) sum: the self-check must not add its own round-off. */
 export function compensatedSum(values: ArrayLike<number>): number {
