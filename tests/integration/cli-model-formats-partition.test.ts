@@ -88,14 +88,14 @@ describe('partition --model reads every format', () => {
   });
 
   it('reads a tfjs model.json with its shard beside it', async () => {
-    const plane = join(dir, 'plane3.json');
+    const plane = join(dir, 'plane-tfjs.json');
     writeFileSync(
       plane,
       JSON.stringify({
         points: [
-          [1, 0, 0],
-          [0, 1, 0],
-          [0, 0, 1],
+          [1.5, 0],
+          [-1, 1.2],
+          [0, -1.4],
         ],
       }),
     );
