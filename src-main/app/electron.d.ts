@@ -2,7 +2,7 @@
  * The part of Electron's API that the lab uses, declared here so that the app type-checks
  * on machines where the electron package (and so its bundled typings) could not be
  * installed — its binary download fails offline and npm drops the optional dependency.
- * Signatures follow electron.d.ts of Electron 38; add to it as the app uses more.
+ * Signatures follow electron.d.ts of Electron 45; add to it as the app uses more.
  */
 declare module 'electron' {
   interface Event {
@@ -27,6 +27,12 @@ declare module 'electron' {
     url: string;
   }
 
+  /** The event of `will-frame-navigate`: which frame goes where. */
+  interface WillFrameNavigateEvent extends Event {
+    url: string;
+    isMainFrame: boolean;
+  }
+
   interface WebContents {
     id: number;
     send(channel: string, ...args: unknown[]): void;
@@ -38,6 +44,8 @@ declare module 'electron' {
     ): void;
     on(event: 'will-navigate', listener: (event: Event, url: string) => void): this;
     on(event: 'will-redirect', listener: (event: Event, url: string) => void): this;
+    on(event: 'will-frame-navigate', listener: (event: WillFrameNavigateEvent) => void): this;
+    on(event: 'will-attach-webview', listener: (event: Event) => void): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
     openDevTools(): void;
     reload(): void;
@@ -60,6 +68,7 @@ declare module 'electron' {
       nodeIntegration?: boolean;
       webSecurity?: boolean;
       allowRunningInsecureContent?: boolean;
+      webviewTag?: boolean;
       spellcheck?: boolean;
     };
   }
@@ -128,8 +137,40 @@ declare module 'electron' {
     ): void;
   }
 
+  interface CustomScheme {
+    scheme: string;
+    privileges?: {
+      standard?: boolean;
+      secure?: boolean;
+      bypassCSP?: boolean;
+      allowServiceWorkers?: boolean;
+      supportFetchAPI?: boolean;
+      corsEnabled?: boolean;
+      stream?: boolean;
+      codeCache?: boolean;
+    };
+  }
+
+  interface Protocol {
+    /** Only before the app's `ready` event. */
+    registerSchemesAsPrivileged(customSchemes: CustomScheme[]): void;
+    handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
+    unhandle(scheme: string): void;
+  }
+
   interface Session {
     webRequest: WebRequest;
+    protocol: Protocol;
+    setPermissionCheckHandler(
+      handler:
+        | ((
+            webContents: WebContents | null,
+            permission: string,
+            requestingOrigin: string,
+          ) => boolean)
+        | null,
+    ): void;
+    setDevicePermissionHandler(handler: ((details: unknown) => boolean) | null): void;
     setPermissionRequestHandler(
       handler:
         | ((
@@ -176,6 +217,7 @@ declare module 'electron' {
   export const ipcRenderer: IpcRenderer;
   export const contextBridge: ContextBridge;
   export const session: { defaultSession: Session };
+  export const protocol: Protocol;
   export const shell: Shell;
   export const dialog: Dialog;
   export { BrowserWindow, Menu };

@@ -8,7 +8,14 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, session } from 'electron';
 import { LabService } from '../lab/service.ts';
 import { bindLabIpc, type LabIpcBinding } from './ipc.ts';
 import { buildMenu } from './menu.ts';
-import { createMainWindow, hardenContents, hardenSession, isTrustedFrame } from './window.ts';
+import {
+  createMainWindow,
+  hardenContents,
+  hardenSession,
+  isTrustedFrame,
+  registerAppScheme,
+  serveApp,
+} from './window.ts';
 
 let window: BrowserWindow | null = null;
 let service: LabService | null = null;
@@ -26,6 +33,7 @@ function openWindow(): void {
 
 async function start(): Promise<void> {
   hardenSession(session.defaultSession);
+  serveApp(session.defaultSession);
   service = await LabService.open({ shell: 'electron' });
   binding = bindLabIpc({ service, ipcMain, isTrustedSender: isTrustedFrame });
   await service.start();
@@ -44,6 +52,9 @@ function shutDown(): Promise<void> {
   })();
   return closing;
 }
+
+// Before the app is ready, or Electron ignores it: `app://` is then a standard, secure origin.
+registerAppScheme();
 
 if (!app.requestSingleInstanceLock()) {
   // Another instance owns the zoo; it focuses its window (below) and this one leaves.

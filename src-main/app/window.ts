@@ -1,67 +1,80 @@
 /**
- * The lab's one window and the rules every web page in the app lives under: context
- * isolation, sandbox, no Node in the page, a strict CSP (as a header here and a meta tag
- * in index.html), no new windows, no navigation away from the bundled page, no
- * permissions. Only frames showing that page may call the lab (`isTrustedFrame`).
+ * The lab's one window and the Electron side of the rules every page in the app lives
+ * under (the rules themselves are plain functions in policy.ts): context isolation,
+ * sandbox, no Node in the page, the page served from `app://lab` with a strict CSP, no
+ * new windows, webviews or navigation away from the app, no permissions. Only main frames
+ * showing the app may call the lab (`isTrustedFrame`).
  */
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BrowserWindow, type Session, type WebContents, type WebFrameMain } from 'electron';
-
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self' ws://127.0.0.1:*",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, protocol, type Session, type WebContents } from 'electron';
+import {
+  allowNavigation,
+  allowPermission,
+  devServerUrl,
+  isTrustedFrame as isTrustedFrameFor,
+  SECURITY_HEADERS,
+} from './policy.ts';
+import { APP_SCHEME, APP_URL, respondWithAppFile } from './protocol.ts';
 
 /** Built files beside the bundled main (out/main/index.js). */
 export const PRELOAD_PATH = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
-export const RENDERER_INDEX = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
+export const RENDERER_ROOT = fileURLToPath(new URL('../renderer/', import.meta.url));
 
-/** electron-vite's dev server, when `npm run dev` runs the renderer with hot reload. */
-const devServer = process.env.ELECTRON_RENDERER_URL ?? null;
-const rendererFileUrl = pathToFileURL(RENDERER_INDEX).href;
-
-/** Whether a URL is the bundled page itself (any hash), or the dev server in dev mode. */
-export function isAppUrl(url: string): boolean {
-  const withoutHash = url.split('#')[0];
-  if (withoutHash === rendererFileUrl) return true;
-  return devServer !== null && new URL(url).origin === new URL(devServer).origin;
-}
+/** electron-vite's dev server (`npm run dev` with hot reload), in development runs only. */
+const devServer = devServerUrl(process.env, app.isPackaged);
 
 /** IPC sender check: a main frame of our page; never a subframe or another document. */
 export function isTrustedFrame(frame: unknown): boolean {
-  const candidate = frame as WebFrameMain | null;
-  if (!candidate || typeof candidate.url !== 'string') return false;
-  if (candidate.top !== null && candidate.top !== candidate) return false;
-  return isAppUrl(candidate.url);
+  return isTrustedFrameFor(frame, devServer);
 }
 
-/** CSP as a response header on everything this session loads, and no permissions at all. */
+/**
+ * Makes `app:` a standard, secure scheme (a real origin, like https) before the app is
+ * ready, as Electron requires. Not a service-worker or CORS scheme: the page needs neither.
+ */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([
+    {
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+    },
+  ]);
+}
+
+/** Serves the built renderer on `app://lab` in this session, with the security headers. */
+export function serveApp(session: Session): void {
+  session.protocol.handle(APP_SCHEME, (request) =>
+    respondWithAppFile(RENDERER_ROOT, request, SECURITY_HEADERS),
+  );
+}
+
+/**
+ * The session's rules: no permission is granted (checked or requested, any origin), and
+ * what the dev server sends carries the app's security headers too.
+ */
 export function hardenSession(session: Session): void {
+  session.setPermissionCheckHandler((_contents, permission) => allowPermission(permission));
+  session.setPermissionRequestHandler((_contents, permission, callback) =>
+    callback(allowPermission(permission)),
+  );
+  session.setDevicePermissionHandler(() => false);
   session.webRequest.onHeadersReceived((details, callback) => {
-    callback({
-      responseHeaders: {
-        ...details.responseHeaders,
-        'Content-Security-Policy': [CONTENT_SECURITY_POLICY],
-        'X-Content-Type-Options': ['nosniff'],
-      },
-    });
+    const headers: Record<string, string[]> = { ...details.responseHeaders };
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers[name] = [value];
+    callback({ responseHeaders: headers });
   });
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 }
 
 /** Applied to every web contents the app creates (the window, devtools aside). */
 export function hardenContents(contents: WebContents): void {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  // No <webview>: the app has none, and one would be a page outside these rules.
+  contents.on('will-attach-webview', (event) => event.preventDefault());
   const stayHome = (event: { preventDefault(): void }, url: string) => {
-    if (!isAppUrl(url)) event.preventDefault();
+    if (!allowNavigation(url, devServer)) event.preventDefault();
   };
+  // Main frame and subframes alike (will-frame-navigate), redirects included.
+  contents.on('will-frame-navigate', (event) => stayHome(event, event.url));
   contents.on('will-navigate', stayHome);
   contents.on('will-redirect', stayHome);
 }
@@ -82,12 +95,12 @@ export function createMainWindow(): BrowserWindow {
       nodeIntegration: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
+      webviewTag: false,
       spellcheck: false,
     },
   });
   window.once('ready-to-show', () => window.show());
-  if (devServer) void window.loadURL(devServer);
-  else void window.loadFile(RENDERER_INDEX);
+  void window.loadURL(devServer ?? APP_URL);
   return window;
 }
 
