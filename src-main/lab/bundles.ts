@@ -12,6 +12,7 @@ import {
   number,
   object,
   oneOf,
+  quote,
   string,
   unknownValue,
   ValidationError,
@@ -685,13 +686,13 @@ export function checkProjectDatasets(
     if (!entry) {
       throw new ValidationError(
         path,
-        `model ${JSON.stringify(name)} names unknown dataset ${JSON.stringify(datasetId)} (known: ${datasets.map((d) => d.id).join(', ')})`,
+        `model ${quote(name)} names unknown dataset ${quote(datasetId)} (known: ${datasets.map((d) => d.id).join(', ')})`,
       );
     }
     if (entry.inputDim !== inputDim || entry.classCount !== classCount) {
       throw new ValidationError(
         path,
-        `model ${JSON.stringify(name)} has ${inputDim} inputs and ${classCount} classes, its dataset ${datasetId} ${entry.inputDim} inputs and ${entry.classCount} classes`,
+        `model ${quote(name)} has ${inputDim} inputs and ${classCount} classes, its dataset ${datasetId} ${entry.inputDim} inputs and ${entry.classCount} classes`,
       );
     }
   });

@@ -5,7 +5,7 @@
  * failure never leaves a row that points at no data.
  */
 import { rmSync, statSync } from 'node:fs';
-import { ValidationError } from '../../src-shared/api/validate.ts';
+import { quote, ValidationError } from '../../src-shared/api/validate.ts';
 import { BUILT_IN_DATASET_IDS, type DatasetRegistry } from '../data/registry.ts';
 import type { Zoo } from '../zoo/zoo.ts';
 
@@ -46,7 +46,7 @@ export function removeUserDataset(
       .map((entry) => entry.id);
     throw new ValidationError(
       path,
-      `no imported dataset ${JSON.stringify(id.slice(0, 80))} (imported: ${imported.join(', ') || 'none'})`,
+      `no imported dataset ${quote(id)} (imported: ${imported.join(', ') || 'none'})`,
     );
   }
   if (importing.has(id)) {
@@ -56,7 +56,7 @@ export function removeUserDataset(
   if (users.length > 0) {
     const named = users
       .slice(0, NAMED_USERS)
-      .map((model) => `${model.id} ${JSON.stringify(model.name.slice(0, 80))}`)
+      .map((model) => `${model.id} ${quote(model.name)}`)
       .join(', ');
     const more = users.length > NAMED_USERS ? ` and ${users.length - NAMED_USERS} more` : '';
     throw new ValidationError(

@@ -8,6 +8,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { quote } from '../../src-shared/api/validate.ts';
 import { ownsPublished } from '../data/cache.ts';
 import { DataFileError } from '../data/idx.ts';
 import type { DatasetEntry } from '../data/registry.ts';
@@ -85,5 +86,5 @@ function runWorker(request: ImportRequest, id: string): Promise<DatasetEntry> {
 
 /** The refusal of an import whose name gives the id of a dataset the lab has. */
 export function datasetExists(name: string, id: string): string {
-  return `a dataset with id '${id}' exists already (from the name ${JSON.stringify(name.slice(0, 80))}); remove it first (mbh-lab data rm ${id}) or choose another name`;
+  return `a dataset with id '${id}' exists already (from the name ${quote(name)}); remove it first (mbh-lab data rm ${id}) or choose another name`;
 }

@@ -35,7 +35,7 @@ import type {
   Shell,
   ZooEntity,
 } from '../../src-shared/api/dto.ts';
-import { ValidationError } from '../../src-shared/api/validate.ts';
+import { quote, ValidationError } from '../../src-shared/api/validate.ts';
 import { architectureName, validateArchitecture } from '../../src-shared/model/architecture.ts';
 import { parseModelJson } from '../../src-shared/model/format.ts';
 import {
@@ -297,7 +297,7 @@ export class LabService implements LabApi {
       const known = this.datasetEntries()
         .map((candidate) => candidate.id)
         .join(', ');
-      invalid(path, `unknown dataset ${JSON.stringify(id)} (known: ${known})`);
+      invalid(path, `unknown dataset ${quote(id)} (known: ${known})`);
     }
     return entry;
   }
@@ -1115,7 +1115,7 @@ export class LabService implements LabApi {
     if (Number.isInteger(label) && label >= 0 && label < model.classCount) {
       return { name: classNames[label] ?? name, labels: [label] };
     }
-    invalid(path, `unknown phenomenon ${JSON.stringify(name)} (classes: ${classNames.join(', ')})`);
+    invalid(path, `unknown phenomenon ${quote(name)} (classes: ${classNames.join(', ')})`);
   }
 
   async getBlanket(params: Params<'getBlanket'>): Promise<Results['getBlanket']> {
