@@ -150,8 +150,8 @@ describe('mbh-lab measure', () => {
     expect(report.results.map((r: { plane: number }) => r.plane)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
     expect(report.summary.map((r: { cp: number }) => r.cp)).toEqual([0.8, 1]);
     for (const r of report.results) {
-      expect(r.s).toBeGreaterThanOrEqual(0);
-      expect(r.s).toBeLessThanOrEqual(1);
+      expect(r.s).toBeCloseTo(1 - r.blanketArea / r.domainArea, 12);
+      expect(r.blanketArea).toBeLessThanOrEqual(r.domainArea);
       if (r.constraints > 0) expect(r.coverage).toBeGreaterThanOrEqual(r.cp);
     }
     const fromCsv = await capture(runMeasure, [

@@ -97,7 +97,6 @@ describe('Digit MNIST through the registry', () => {
     expect(Array.from(mnist.test.y.subarray(0, 5))).toEqual([7, 2, 1, 0, 4]);
     const second = registry.loadTimed('mnist', { memoise: false });
     expect(second.cache).toBe('hit');
-    expect(second.milliseconds).toBeLessThan(1000);
     expect(Array.from(second.dataset.test.x.subarray(150, 160))).toEqual(
       Array.from(mnist.test.x.subarray(150, 160)),
     );

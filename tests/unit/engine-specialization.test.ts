@@ -330,7 +330,7 @@ describe('minimal blanket and s', () => {
       });
       for (const result of measureWithPlan(partition, plan)) {
         expect(result.blanketArea).toBeLessThanOrEqual(result.domainArea);
-        expect(result.s).toBeGreaterThanOrEqual(0);
+        expect(result.s).toBeCloseTo(1 - result.blanketArea / result.domainArea, 12);
         if (result.constraints === 1) expect(result.s).toBeLessThan(1e-12);
       }
     }
