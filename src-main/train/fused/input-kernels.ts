@@ -1,9 +1,10 @@
 /**
- * Kernels of the first layer, which read the batch as its non-zero pixels only
- * (InputBatch): a zero pixel contributes nothing to the pre-activations nor to the weight
- * gradient, so both cost (non-zero pixels) × (width) — or × (kept weights per pixel) when
- * the layer is masked — instead of 784 × width per sample. The gradient with respect to
- * the input is never needed, so there is no kernel for it.
+ * Kernels of a dense first layer, which read the batch as its non-zero pixels only
+ * (InputBatch, form 'non-zero'): a zero pixel contributes nothing to the pre-activations
+ * nor to the weight gradient, so both cost (non-zero pixels) × width instead of
+ * 784 × width per sample. The gradient with respect to the input is never needed, so
+ * there is no kernel for it. (A masked first layer runs the sparse kernels of
+ * sparse-kernels.ts on the batch's feature-major form; input-batch.ts says why.)
  *
  * The output is feature-major ([outDim][n], ReLU applied: the first layer is always
  * hidden); the weight gradients read the layer's output gradient sample-major
@@ -167,63 +168,6 @@ export function inputDenseWeightGradient(
       for (let e = first; e < end; e++)
         a += pixelValue[e] * dzSampleMajor[pixelSample[e] * outDim + o];
       gradient[row + o] = a;
-    }
-  }
-}
-
-/**
- * Masked first layer, kept weights grouped by pixel (start[i] … start[i+1]−1, `index` =
- * output neuron). `sums` is outDim doubles of scratch.
- */
-export function inputSparseForward(
-  weights: Float32Array,
-  start: Int32Array,
-  index: Int32Array,
-  bias: Float32Array,
-  batch: InputBatch,
-  z: Float32Array,
-  outDim: number,
-  sums: Float64Array,
-): void {
-  const { count: n, sampleStart, samplePixel, sampleValue } = batch;
-  for (let b = 0; b < n; b++) {
-    sums.fill(0);
-    const end = sampleStart[b + 1];
-    for (let e = sampleStart[b]; e < end; e++) {
-      const v = sampleValue[e];
-      const pixel = samplePixel[e];
-      const last = start[pixel + 1];
-      for (let k = start[pixel]; k < last; k++) sums[index[k]] += v * weights[k];
-    }
-    for (let o = 0; o < outDim; o++) {
-      const a = sums[o] + bias[o];
-      z[o * n + b] = a > 0 ? a : 0;
-    }
-  }
-}
-
-/** gradient[k] = Σ_b x[b][i]·dz[b][o] for each kept weight k = (o, i). */
-export function inputSparseWeightGradient(
-  start: Int32Array,
-  index: Int32Array,
-  batch: InputBatch,
-  dzSampleMajor: Float32Array,
-  gradient: Float32Array,
-  inDim: number,
-  outDim: number,
-): void {
-  const { pixelStart, pixelSample, pixelValue } = batch;
-  for (let i = 0; i < inDim; i++) {
-    const kFirst = start[i];
-    const kEnd = start[i + 1];
-    const first = pixelStart[i];
-    const end = pixelStart[i + 1];
-    for (let k = kFirst; k < kEnd; k++) {
-      const o = index[k];
-      let a = 0;
-      for (let e = first; e < end; e++)
-        a += pixelValue[e] * dzSampleMajor[pixelSample[e] * outDim + o];
-      gradient[k] = a;
     }
   }
 }

@@ -5,13 +5,11 @@
  *
  *   'input-dense'   first layer, dense: transposed, [inDim][outDim], so a non-zero pixel
  *                   adds one contiguous row to the sample's pre-activations;
- *   'input-sparse'  first layer, masked: the kept weights only, grouped by input pixel
- *                   (compressed sparse columns: `start[i]` … `start[i+1]`−1, `index` = the
- *                   output neuron), outputs ascending within a pixel;
  *   'dense'         later layer, dense: [outDim][inDim] as shared;
- *   'sparse'        later layer, masked: the kept weights only, grouped by output neuron
- *                   (compressed sparse rows: `start[o]` … `start[o+1]`−1, `index` = the
- *                   input neuron), inputs ascending within a neuron.
+ *   'sparse', 'input-sparse'   masked layer (later or first): the kept weights only,
+ *                   grouped by output neuron (compressed sparse rows: `start[o]` …
+ *                   `start[o+1]`−1, `index` = the input neuron), inputs ascending within
+ *                   a neuron.
  *
  * Pruned weights are not stored at all: they cannot change, so they stay +0, and their
  * Adam moments stay 0, in every state this path writes.
@@ -36,9 +34,9 @@ export interface FusedLayer {
   readonly biasMoments: [Float32Array, Float32Array];
   /** Position in the shared [outDim][inDim] layout of each stored weight; null = the same order. */
   readonly positions: Int32Array | null;
-  /** Sparse kinds: group offsets (per pixel or per output neuron, length groups + 1). */
+  /** Sparse kinds: offsets of each output neuron's kept weights (length outDim + 1). */
   readonly start: Int32Array | null;
-  /** Sparse kinds: the other coordinate of each stored weight. */
+  /** Sparse kinds: the input neuron of each stored weight. */
   readonly index: Int32Array | null;
 }
 
@@ -63,24 +61,7 @@ function layout(
         for (let o = 0; o < outDim; o++, k++) positions[k] = o * inDim + i;
       return { positions, start: null, index: null };
     }
-    case 'input-sparse': {
-      const kept = mask!;
-      const start = new Int32Array(inDim + 1);
-      for (let o = 0; o < outDim; o++)
-        for (let i = 0; i < inDim; i++) start[i + 1] += kept[o * inDim + i];
-      for (let i = 0; i < inDim; i++) start[i + 1] += start[i];
-      const positions = new Int32Array(start[inDim]);
-      const index = new Int32Array(start[inDim]);
-      for (let i = 0, k = 0; i < inDim; i++) {
-        for (let o = 0; o < outDim; o++) {
-          if (kept[o * inDim + i] === 1) {
-            positions[k] = o * inDim + i;
-            index[k++] = o;
-          }
-        }
-      }
-      return { positions, start, index };
-    }
+    case 'input-sparse':
     case 'sparse': {
       const kept = mask!;
       const start = new Int32Array(outDim + 1);

@@ -8,13 +8,7 @@ import type { DatasetSplit } from '../../data/dataset.ts';
 import { adamCorrections, adamUpdate } from './adam.ts';
 import { denseForward, denseInputGradient, denseWeightGradient } from './dense-kernels.ts';
 import { InputBatch } from './input-batch.ts';
-import {
-  inputDenseForward,
-  inputDenseWeightGradient,
-  inputSparseForward,
-  inputSparseWeightGradient,
-  toSampleMajor,
-} from './input-kernels.ts';
+import { inputDenseForward, inputDenseWeightGradient, toSampleMajor } from './input-kernels.ts';
 import type { FusedLayer } from './layer-storage.ts';
 import { sparseForward, sparseInputGradient, sparseWeightGradient } from './sparse-kernels.ts';
 
@@ -24,9 +18,8 @@ export class FusedNetwork {
   private readonly outputs: Float32Array[];
   /** Per layer, the loss gradient with respect to its pre-activation, same layout. */
   private readonly deltas: Float32Array[];
-  /** The first layer's delta sample-major, for its weight gradient. */
+  /** A dense first layer's delta sample-major, for its weight gradient. */
   private readonly firstDeltaSampleMajor: Float32Array;
-  private readonly sums: Float64Array;
   private readonly classCount: number;
 
   constructor(
@@ -34,11 +27,14 @@ export class FusedNetwork {
     /** The largest number of samples a step or validation chunk holds. */
     readonly capacity: number,
   ) {
-    this.input = new InputBatch(capacity, layers[0].inDim);
+    const first = layers[0];
+    const form = first.kind === 'input-dense' ? 'non-zero' : 'feature-major';
+    this.input = new InputBatch(form, capacity, first.inDim);
     this.outputs = layers.map((layer) => new Float32Array(layer.outDim * capacity));
     this.deltas = layers.map((layer) => new Float32Array(layer.outDim * capacity));
-    this.firstDeltaSampleMajor = new Float32Array(layers[0].outDim * capacity);
-    this.sums = new Float64Array(layers[0].outDim);
+    this.firstDeltaSampleMajor = new Float32Array(
+      form === 'non-zero' ? first.outDim * capacity : 0,
+    );
     this.classCount = layers[layers.length - 1].outDim;
   }
 
@@ -55,15 +51,16 @@ export class FusedNetwork {
           inputDenseForward(layer.weights, layer.bias, input, z, layer.outDim);
           break;
         case 'input-sparse':
-          inputSparseForward(
+          sparseForward(
             layer.weights,
             layer.start!,
             layer.index!,
             layer.bias,
-            input,
+            input.featureMajor,
             z,
             layer.outDim,
-            this.sums,
+            n,
+            true,
           );
           break;
         case 'dense':
@@ -139,7 +136,6 @@ export class FusedNetwork {
   private backward(): void {
     const { layers, outputs, deltas, input } = this;
     const n = input.count;
-    input.indexByPixel();
     for (let l = layers.length - 1; l >= 0; l--) {
       const layer = layers[l];
       const dz = deltas[l];
@@ -152,6 +148,7 @@ export class FusedNetwork {
       }
       switch (layer.kind) {
         case 'input-dense':
+          input.indexByPixel();
           toSampleMajor(dz, this.firstDeltaSampleMajor, outDim, n);
           inputDenseWeightGradient(
             input,
@@ -162,15 +159,14 @@ export class FusedNetwork {
           );
           break;
         case 'input-sparse':
-          toSampleMajor(dz, this.firstDeltaSampleMajor, outDim, n);
-          inputSparseWeightGradient(
+          sparseWeightGradient(
             layer.start!,
             layer.index!,
-            input,
-            this.firstDeltaSampleMajor,
+            dz,
+            input.featureMajor,
             layer.weightGradient,
-            inDim,
             outDim,
+            n,
           );
           break;
         case 'dense':

@@ -61,7 +61,10 @@ export function sparseForward(
   }
 }
 
-/** gradient[k] = Σ_b dz[o][b]·h[i][b] for each kept weight k = (o, i). */
+/**
+ * gradient[k] = Σ_b dz[o][b]·h[i][b] for each kept weight k = (o, i); two kept weights of
+ * a neuron at a time, so each dz value loaded serves two products.
+ */
 export function sparseWeightGradient(
   start: Int32Array,
   index: Int32Array,
@@ -74,17 +77,25 @@ export function sparseWeightGradient(
   for (let o = 0; o < outDim; o++) {
     const q = o * n;
     const end = start[o + 1];
-    for (let k = start[o]; k < end; k++) {
-      const p = index[k] * n;
+    let k = start[o];
+    for (; k + 2 <= end; k += 2) {
+      const p0 = index[k] * n;
+      const p1 = index[k + 1] * n;
       let a0 = 0;
       let a1 = 0;
-      let b = 0;
-      for (; b + 2 <= n; b += 2) {
-        a0 += dz[q + b] * h[p + b];
-        a1 += dz[q + b + 1] * h[p + b + 1];
+      for (let b = 0; b < n; b++) {
+        const d = dz[q + b];
+        a0 += d * h[p0 + b];
+        a1 += d * h[p1 + b];
       }
-      if (b < n) a0 += dz[q + b] * h[p + b];
-      gradient[k] = a0 + a1;
+      gradient[k] = a0;
+      gradient[k + 1] = a1;
+    }
+    if (k < end) {
+      const p = index[k] * n;
+      let a = 0;
+      for (let b = 0; b < n; b++) a += dz[q + b] * h[p + b];
+      gradient[k] = a;
     }
   }
 }
