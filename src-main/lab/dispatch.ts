@@ -9,9 +9,9 @@ import {
   type LabApi,
   type MethodName,
 } from '../../src-shared/api/contract.ts';
+import type { CallContext } from '../../src-shared/api/call.ts';
 import type { LabEvents } from '../../src-shared/api/dto.ts';
 import { toErrorData, type ResultMessage } from '../../src-shared/api/wire.ts';
-import { quote } from '../../src-shared/api/validate.ts';
 
 /** What a transport needs of the lab service: the api and its events. */
 export type LabEndpoint = LabApi & {
@@ -19,23 +19,25 @@ export type LabEndpoint = LabApi & {
   off<E extends keyof LabEvents>(event: E, listener: (payload: LabEvents[E]) => void): void;
 };
 
-export const EVENT_NAMES: readonly (keyof LabEvents)[] = ['job', 'zoo'];
+export const EVENT_NAMES: readonly (keyof LabEvents)[] = ['job', 'zoo', 'partition'];
 
 export async function dispatch(
   service: LabApi,
   seq: number,
   method: unknown,
   params: unknown,
+  /** The transport's cancellation signal and client identity for this call. */
+  context?: CallContext,
 ): Promise<ResultMessage> {
   try {
     if (!isMethodName(method)) {
-      throw Object.assign(new Error(`unknown method ${quote(method)}`), {
+      throw Object.assign(new Error(`unknown method ${JSON.stringify(method)}`), {
         name: 'UnknownMethod',
       });
     }
     const checked = parseParams(method, params);
-    const call = service[method] as (params: unknown) => Promise<unknown>;
-    const value = await call.call(service, checked);
+    const call = service[method] as (params: unknown, context?: CallContext) => Promise<unknown>;
+    const value = await call.call(service, checked, context);
     return { type: 'result', seq, ok: true, value };
   } catch (error) {
     return { type: 'result', seq, ok: false, error: toErrorData(error) };

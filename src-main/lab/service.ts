@@ -2,8 +2,8 @@
  * The lab service: the one implementation of the typed api (src-shared/api/contract.ts).
  * The Electron IPC binding, the browser-mode server and the CLI all call it; it is the
  * only writer of the zoo. Heavy work goes to worker threads: training to training
- * workers, partitions and measurements to measure workers (one long-lived worker serves
- * interactive requests, each measure job gets its own).
+ * workers, partitions and measurements to measure workers (a small pool serves
+ * interactive requests, see ./interactive.ts; each measure job gets its own).
  *
  *   const lab = await LabService.open({ shell: 'cli' });
  *   lab.on('job', (job) => …);
@@ -47,7 +47,11 @@ import { DatasetRegistry, userDatasetId, type DatasetEntry } from '../data/regis
 import type { ImportRequest } from '../workers/import-protocol.ts';
 import { datasetExists, importInWorker } from './import-dataset.ts';
 import { removeUserDataset } from './datasets.ts';
-import { MeasureWorker } from '../jobs/measure-client.ts';
+import { InteractivePool } from '../jobs/interactive-pool.ts';
+import { DEFAULT_WORKER_MEMORY_MB } from '../jobs/measure-client.ts';
+import type { CallContext } from '../../src-shared/api/call.ts';
+import { DEFAULT_REGION_BUDGET } from '../../src-shared/mbh/budget.ts';
+import { InteractivePartitions } from './interactive.ts';
 import {
   checkpointKey,
   MeasureRunner,
@@ -63,7 +67,6 @@ import {
   type TrainJobSpec,
 } from '../jobs/train-job.ts';
 import type { BlanketResult, ImagesResult, PartitionMessage } from '../workers/measure-protocol.ts';
-import { planeMessage } from '../workers/measure-protocol.ts';
 import { networkWidths, packNetwork } from '../zoo/checkpoints.ts';
 import { labPaths, type LabPaths } from '../zoo/home.ts';
 import { lockZoo } from '../zoo/lock.ts';
@@ -151,7 +154,8 @@ export class LabService implements LabApi {
   private readonly measure: MeasureRunner;
   private readonly registry: DatasetRegistry;
   private readonly partitions = new LruCache<PartitionView>(PARTITION_CACHE_BYTES, partitionBytes);
-  private interactive: MeasureWorker | null = null;
+  private readonly pool: InteractivePool;
+  private readonly interactive: InteractivePartitions;
   private backendProbe: Promise<{ backend: Backend; note: string }> | null = null;
   private calibration: Promise<SpeedModel> | null = null;
   private closed = false;
@@ -168,6 +172,12 @@ export class LabService implements LabApi {
   ) {
     this.events.setMaxListeners(0);
     this.registry = new DatasetRegistry(paths.home);
+    this.pool = new InteractivePool(paths.home, {
+      memoryMb: zoo.settings.get<number>('workerMemoryMb') ?? DEFAULT_WORKER_MEMORY_MB,
+    });
+    this.interactive = new InteractivePartitions(this.pool, this.partitions, (progress) =>
+      this.emit('partition', progress),
+    );
     const train = new TrainRunner(zoo, {
       home: paths.home,
       ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
@@ -232,8 +242,7 @@ export class LabService implements LabApi {
     this.closed = true;
     await this.scheduler.close(options);
     await this.measure.close();
-    await this.interactive?.terminate();
-    this.interactive = null;
+    await this.pool.close();
     this.zoo.close();
     this.release();
   }
@@ -255,10 +264,14 @@ export class LabService implements LabApi {
     return parseParams(method, params);
   }
 
-  private worker(): MeasureWorker {
-    if (!this.interactive || !this.interactive.alive)
-      this.interactive = new MeasureWorker(this.paths.home);
-    return this.interactive;
+  /** The interactive workers: a dead one is replaced by a fresh one for the next request. */
+  private worker(): InteractivePool {
+    return this.pool;
+  }
+
+  /** The region budget of a call: its own, else the lab's setting, else the default. */
+  private regionBudget(own: number | undefined): number {
+    return own ?? this.zoo.settings.get<number>('regionBudget') ?? DEFAULT_REGION_BUDGET;
   }
 
   // ── info and datasets ────────────────────────────────────────────────────────────
@@ -1043,13 +1056,14 @@ export class LabService implements LabApi {
     };
   }
 
+  /** One plane's partition: cached, joined if already running, else computed in a worker. */
   private async partition(
     checkpointId: number,
     planeSetId: number,
     index: number,
+    budget: { maxRegions?: number; signal?: CallContext['signal'] } = {},
   ): Promise<PartitionView> {
-    const key = `${checkpointId}:${planeSetId}:${index}`;
-    const cached = this.partitions.get(key);
+    const cached = this.interactive.cached(checkpointId, planeSetId, index);
     if (cached) return cached;
     const checkpoint = this.zoo.checkpoints.get(checkpointId);
     const model = this.zoo.models.get(checkpoint.modelId);
@@ -1066,36 +1080,33 @@ export class LabService implements LabApi {
     }
     const plane = this.plane(planeSetId, index);
     const widths = [model.inputDim, ...model.hidden, model.classCount];
-    const result = await this.worker().request<PartitionMessage>({
-      type: 'partition',
-      network: networkMessage(widths, checkpoint),
-      plane: planeMessage(plane),
-    });
-    const view: PartitionView = {
-      checkpointId,
-      planeSetId,
-      plane: index,
-      regionCount: result.regionCount,
-      vertexOffsets: result.vertexOffsets,
-      vertices: result.vertices,
-      areas: result.areas,
-      patternWords: result.patternWords,
-      patterns: result.patterns,
-      neuronCount: result.neuronCount,
-      layerSizes: result.layerSizes,
-      regionsPerLayer: result.regionsPerLayer,
-      domain: plane.domain,
-      domainArea: result.domainArea,
-      points: plane.points,
-      ms: result.ms,
-    };
-    this.partitions.set(key, view);
-    return view;
+    return this.interactive.partition(
+      {
+        checkpointId,
+        planeSetId,
+        plane,
+        network: networkMessage(widths, checkpoint),
+        maxRegions: this.regionBudget(budget.maxRegions),
+        affinity: checkpointKey(checkpoint),
+      },
+      budget.signal,
+    );
   }
 
-  async getPartition(params: Params<'getPartition'>): Promise<Results['getPartition']> {
+  async getPartition(
+    params: Params<'getPartition'>,
+    context?: CallContext,
+  ): Promise<Results['getPartition']> {
     const p = this.check('getPartition', params);
-    return this.partition(p.checkpointId, p.planeSetId, p.plane);
+    const claim = this.interactive.claim(context, p.view);
+    try {
+      return await this.partition(p.checkpointId, p.planeSetId, p.plane, {
+        maxRegions: p.maxRegions,
+        signal: claim.signal,
+      });
+    } finally {
+      claim.finish();
+    }
   }
 
   /** A phenomenon by name: the experiment's own, a class name, or a class index. */
@@ -1118,23 +1129,33 @@ export class LabService implements LabApi {
     invalid(path, `unknown phenomenon ${quote(name)} (classes: ${classNames.join(', ')})`);
   }
 
-  async getBlanket(params: Params<'getBlanket'>): Promise<Results['getBlanket']> {
+  async getBlanket(
+    params: Params<'getBlanket'>,
+    context?: CallContext,
+  ): Promise<Results['getBlanket']> {
     const p = this.check('getBlanket', params);
-    const partition = await this.partition(p.checkpointId, p.planeSetId, p.plane);
+    const signal = context?.signal;
+    const partition = await this.partition(p.checkpointId, p.planeSetId, p.plane, {
+      maxRegions: p.maxRegions,
+      signal,
+    });
     const checkpoint = this.zoo.checkpoints.get(p.checkpointId);
     const model = this.zoo.models.get(checkpoint.modelId);
     const phenomenon = this.phenomenon(model.id, p.phenomenon);
     const widths = [model.inputDim, ...model.hidden, model.classCount];
-    const result = await this.worker().request<BlanketResult>({
-      type: 'blanket',
-      patternKey: checkpointKey(checkpoint),
-      network: networkMessage(widths, checkpoint),
-      datasetId: model.datasetId,
-      partition: partitionMessageOf(partition),
-      phenomenon,
-      cp: p.cp,
-      scope: p.scope,
-    });
+    const result = await this.worker().request<BlanketResult>(
+      {
+        type: 'blanket',
+        patternKey: checkpointKey(checkpoint),
+        network: networkMessage(widths, checkpoint),
+        datasetId: model.datasetId,
+        partition: partitionMessageOf(partition),
+        phenomenon,
+        cp: p.cp,
+        scope: p.scope,
+      },
+      { signal, affinity: checkpointKey(checkpoint) },
+    );
     const view: BlanketView = {
       checkpointId: p.checkpointId,
       planeSetId: p.planeSetId,
@@ -1146,25 +1167,35 @@ export class LabService implements LabApi {
     return view;
   }
 
-  async getBlankets(params: Params<'getBlankets'>): Promise<Results['getBlankets']> {
+  async getBlankets(
+    params: Params<'getBlankets'>,
+    context?: CallContext,
+  ): Promise<Results['getBlankets']> {
     const p = this.check('getBlankets', params);
+    const signal = context?.signal;
     const checkpoint = this.zoo.checkpoints.get(p.checkpointId);
     const model = this.zoo.models.get(checkpoint.modelId);
     const phenomena = p.phenomena
       ? p.phenomena.map((name, k) => this.phenomenon(model.id, name, `params.phenomena[${k}]`))
       : this.modelPhenomena(model.id);
-    const partition = await this.partition(p.checkpointId, p.planeSetId, p.plane);
-    const widths = [model.inputDim, ...model.hidden, model.classCount];
-    const cells = await this.worker().request<BlanketResult[]>({
-      type: 'blankets',
-      patternKey: checkpointKey(checkpoint),
-      network: networkMessage(widths, checkpoint),
-      datasetId: model.datasetId,
-      partition: partitionMessageOf(partition),
-      phenomena,
-      cps: p.cps,
-      scope: p.scope,
+    const partition = await this.partition(p.checkpointId, p.planeSetId, p.plane, {
+      maxRegions: p.maxRegions,
+      signal,
     });
+    const widths = [model.inputDim, ...model.hidden, model.classCount];
+    const cells = await this.worker().request<BlanketResult[]>(
+      {
+        type: 'blankets',
+        patternKey: checkpointKey(checkpoint),
+        network: networkMessage(widths, checkpoint),
+        datasetId: model.datasetId,
+        partition: partitionMessageOf(partition),
+        phenomena,
+        cps: p.cps,
+        scope: p.scope,
+      },
+      { signal, affinity: checkpointKey(checkpoint) },
+    );
     return {
       checkpointId: p.checkpointId,
       planeSetId: p.planeSetId,

@@ -2,7 +2,9 @@
  * Messages between the lab and its measure workers. Networks travel packed (Float32
  * weights and biases, Uint8 masks, layer widths); planes as Float64 arrays; results come
  * back as typed arrays, transferred. Every request has an id; a request may produce
- * progress messages before its one answer (`result` or `error`).
+ * progress messages before its one answer (`result` or `error`). A request may carry a
+ * cancellation flag: one Int32 in a SharedArrayBuffer that the lab sets to 1 while the
+ * worker is busy (a message could not reach it), and that the engine reads as it goes.
  */
 import type { Phenomenon } from '../../src-shared/mbh/specialization.ts';
 import type { PartitionArrays, ScopeName } from '../../src-shared/api/dto.ts';
@@ -32,7 +34,7 @@ export interface PlaneMessage {
 
 export type PartitionMessage = PartitionArrays;
 
-export type MeasureRequest =
+export type MeasureRequest = (
   | {
       type: 'measure';
       id: number;
@@ -60,7 +62,14 @@ export type MeasureRequest =
       /** Seconds per solver pass. */
       timeLimit: number;
     }
-  | { type: 'partition'; id: number; network: NetworkMessage; plane: PlaneMessage }
+  | {
+      type: 'partition';
+      id: number;
+      network: NetworkMessage;
+      plane: PlaneMessage;
+      /** The region budget (default: the engine's). */
+      maxRegions?: number;
+    }
   | {
       type: 'blanket';
       id: number;
@@ -87,7 +96,11 @@ export type MeasureRequest =
       exact?: ExactPatternMessage[] | null;
     }
   | { type: 'planes'; id: number; datasetId: string; count: number; seed: number; clip: boolean }
-  | { type: 'images'; id: number; datasetId: string; samples: number[] };
+  | { type: 'images'; id: number; datasetId: string; samples: number[] }
+) & {
+  /** Shared Int32 flag: 1 = cancelled. */
+  cancel?: Int32Array;
+};
 
 /** One plane's results: every phenomenon × cP, phenomenon-major. */
 export interface PlaneResult {
@@ -125,7 +138,10 @@ export interface ImagesResult {
 export type MeasureResponse =
   | PlaneResult
   | { type: 'result'; id: number; value: unknown }
-  | { type: 'error'; id: number; message: string };
+  /** `name` keeps the kind of failure (RegionBudgetError, Cancelled) across the thread. */
+  | { type: 'error'; id: number; message: string; name?: string }
+  /** Regions found so far by a running partition, at a bounded rate. */
+  | { type: 'progress'; id: number; regions: number };
 
 export interface WorkerData {
   /** The lab's home folder: the worker reads datasets from its cache. */

@@ -4,6 +4,7 @@
  * patterns once per checkpoint and scope, and answers each plane with typed arrays.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { CancelledError, type PartitionControl } from '../../src-shared/mbh/budget.ts';
 import { partitionPlane, type Partition } from '../../src-shared/mbh/partition.ts';
 import {
   decisionPatterns,
@@ -101,6 +102,16 @@ function loadDataset(id: string, inputDim: number | null): Dataset {
   return dataset;
 }
 
+/** The engine's budget controls for one request: its cancel flag and progress messages. */
+function control(request: MeasureRequest): PartitionControl {
+  const flag = request.cancel;
+  return {
+    ...(flag ? { cancelled: () => Atomics.load(flag, 0) !== 0 } : {}),
+    onProgress: (regions) =>
+      port.postMessage({ type: 'progress', id: request.id, regions } satisfies MeasureResponse),
+  };
+}
+
 function measure(request: Extract<MeasureRequest, { type: 'measure' }>): void {
   const dataset = loadDataset(request.datasetId, request.network.widths[0]);
   const network = unpackNetwork(request.network.widths, request.network);
@@ -112,7 +123,7 @@ function measure(request: Extract<MeasureRequest, { type: 'measure' }>): void {
   const cells = plan.phenomena.length * plan.cps.length;
   for (const planeMessage of request.planes) {
     const started = performance.now();
-    const partition = partitionPlane(network, toPlane(planeMessage));
+    const partition = partitionPlane(network, toPlane(planeMessage), control(request));
     const results = measureWithPlan(partition, plan, planeMessage.index);
     const out: PlaneResult = {
       type: 'plane',
@@ -222,13 +233,22 @@ function reply(id: number, value: unknown, transfer: ArrayBuffer[] = []): void {
 
 port.on('message', (request: MeasureRequest) => {
   try {
+    // Cancelled while it waited in the queue: no work at all.
+    if (request.cancel && Atomics.load(request.cancel, 0) !== 0) {
+      throw new CancelledError('the request was cancelled');
+    }
     switch (request.type) {
       case 'measure':
         measure(request);
         break;
       case 'partition': {
         const network = unpackNetwork(request.network.widths, request.network);
-        const partition = partitionMessage(partitionPlane(network, toPlane(request.plane)));
+        const partition = partitionMessage(
+          partitionPlane(network, toPlane(request.plane), {
+            ...control(request),
+            ...(request.maxRegions !== undefined ? { maxRegions: request.maxRegions } : {}),
+          }),
+        );
         reply(
           request.id,
           partition,
@@ -297,6 +317,7 @@ port.on('message', (request: MeasureRequest) => {
       type: 'error',
       id: request.id,
       message: error instanceof Error ? error.message : String(error),
+      ...(error instanceof Error ? { name: error.name } : {}),
     } satisfies MeasureResponse);
   }
 });

@@ -22,6 +22,8 @@ import type {
   ProjectSummary,
   SpanningImages,
 } from './dto.ts';
+import type { CallContext } from './call.ts';
+import { MAX_REGION_BUDGET } from '../mbh/budget.ts';
 import {
   array,
   boolean,
@@ -40,6 +42,7 @@ import { name, notes, pruningSchema } from './limits.ts';
 
 const density = () => number({ above: 0, max: 1 });
 const cp = () => number({ above: 0, max: 1 });
+const regionBudget = () => integer({ min: 1, max: MAX_REGION_BUDGET });
 const scope = () =>
   withDefault(
     string({
@@ -161,7 +164,18 @@ export const methods = {
     clip: withDefault(boolean(), false),
   }),
   getSpanningImages: object({ planeSetId: id(), plane: integer({ min: 0 }) }),
-  getPartition: object({ checkpointId: id(), planeSetId: id(), plane: integer({ min: 0 }) }),
+  getPartition: object({
+    checkpointId: id(),
+    planeSetId: id(),
+    plane: integer({ min: 0 }),
+    /**
+     * The viewer's slot this partition is for ("a", "b"): a newer call of the same client
+     * for the same view cancels this one.
+     */
+    view: optional(string({ min: 1, max: 100 })),
+    /** The region budget of this call (default: the lab's setting). */
+    maxRegions: optional(regionBudget()),
+  }),
   getBlanket: object({
     checkpointId: id(),
     planeSetId: id(),
@@ -169,6 +183,7 @@ export const methods = {
     phenomenon: string({ min: 1, max: 200 }),
     cp: cp(),
     scope: scope(),
+    maxRegions: optional(regionBudget()),
   }),
   /** Every phenomenon × cP blanket of one plane in one worker pass (the plane viewer's grid). */
   getBlankets: object({
@@ -179,6 +194,7 @@ export const methods = {
     phenomena: optional(array(string({ min: 1, max: 200 }), { min: 1, max: 1_000, unique: true })),
     cps: array(cp(), { min: 1, max: 100, unique: true }),
     scope: scope(),
+    maxRegions: optional(regionBudget()),
   }),
   measureModel: object({
     modelId: id(),
@@ -256,9 +272,12 @@ export interface Results {
   compare: CompareRow[];
 }
 
-/** The api as code calls it: the lab service implements it, both clients expose it. */
+/**
+ * The api as code calls it: the lab service implements it, both clients expose it. The
+ * optional context cancels a call (its signal) and, on the lab's side, names the client.
+ */
 export type LabApi = {
-  [M in MethodName]: (params: Params<M>) => Promise<Results[M]>;
+  [M in MethodName]: (params: Params<M>, context?: CallContext) => Promise<Results[M]>;
 };
 
 export function isMethodName(value: unknown): value is MethodName {

@@ -344,4 +344,13 @@ export interface LabEvents {
   job: JobSummary;
   /** Something in the zoo changed: views refresh what shows it. */
   zoo: { entity: ZooEntity; id: number | string; change: 'created' | 'updated' | 'deleted' };
+  /** A running partition's regions so far (a few times a second while it runs). */
+  partition: PartitionProgress;
+}
+
+export interface PartitionProgress {
+  checkpointId: number;
+  planeSetId: number;
+  plane: number;
+  regions: number;
 }

@@ -13,7 +13,9 @@
  * most samples at ½, a bound no better than counting the neurons.
  *
  * Presolve (all exact): neurons unanimous for the phenomenon are fixed on (no sample
- * violates them); a state that fewer than ⌈cP·n⌉ samples take can never be chosen; samples
+ * violates them); a state that fewer than ⌈cP·n⌉ samples take can never be chosen; a
+ * constraint whose violators are a subset of another's is implied by it (x(b) ≤ x(a)); two
+ * constraints that together lose more samples than cP allows conflict (x(a) + x(b) ≤ 1); samples
  * with identical violation sets are one group (weight = their count); samples that violate
  * no candidate always count. The greedy pattern is a feasible start (a lower bound the
  * branch and bound cuts off against), and the answer is never smaller than it.
@@ -94,6 +96,12 @@ const BINARY_TOLERANCE = 1e-6;
 
 function isSet(values: Float64Array, column: number): boolean {
   return values[column] > 0.5;
+}
+
+function bitCount(word: number): number {
+  let v = word - ((word >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
 function stateOf(patterns: SamplePatterns, sample: number, neuron: number): number {
@@ -253,6 +261,41 @@ export function exactPattern(
   groupList.forEach((group, g) => {
     for (const c of group.violated) builder.row([y0 + g, c], [1, 1], 0, 1);
   });
+  // Dominance: when every sample that violates a also violates b, an optimal pattern that
+  // holds b holds a too (adding a would cost no sample), so x(b) ≤ x(a). These rows cut the
+  // LP relaxation's fractional patterns hard and remove no optimum, nor any tie candidate.
+  const memberWords = (n + 31) >>> 5;
+  const violators = new Uint32Array(candidates * memberWords);
+  for (let m = 0; m < n; m++) {
+    for (let c = 0; c < candidates; c++) {
+      if (stateOf(patterns, members[m], candidateNeuron[c]) !== candidateState[c]) {
+        violators[c * memberWords + (m >>> 5)] |= 1 << (m & 31);
+      }
+    }
+  }
+  for (let a = 0; a < candidates; a++) {
+    for (let b = 0; b < candidates; b++) {
+      if (a === b) continue;
+      let subset = true;
+      for (let w = 0; w < memberWords && subset; w++) {
+        subset = (violators[a * memberWords + w] & ~violators[b * memberWords + w]) === 0;
+      }
+      if (subset) builder.row([b, a], [1, -1], -Infinity, 0);
+    }
+  }
+  // Conflicts: two constraints whose violators together exceed the n − ⌈cP·n⌉ samples the
+  // pattern may lose cannot both be chosen. The solver builds cliques from these pairs.
+  const budget = n - need;
+  for (let a = 0; a < candidates; a++) {
+    for (let b = a + 1; b < candidates; b++) {
+      if (candidateNeuron[a] === candidateNeuron[b]) continue;
+      let union = 0;
+      for (let w = 0; w < memberWords; w++) {
+        union += bitCount(violators[a * memberWords + w] | violators[b * memberWords + w]);
+      }
+      if (union > budget) builder.row([a, b], [1, 1], -Infinity, 1);
+    }
+  }
   const coverageRow = {
     columns: groupList.map((_, g) => y0 + g),
     weights: groupList.map((group) => group.weight),
