@@ -8,6 +8,8 @@ import type { EventMessage, ResultMessage } from '../../src-shared/api/wire.ts';
 
 export const CALL_CHANNEL = 'mbh-lab:call';
 export const EVENT_CHANNEL = 'mbh-lab:event';
+/** Cancels a running call by the id its caller gave it. */
+export const CANCEL_CHANNEL = 'mbh-lab:cancel';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
@@ -16,14 +18,17 @@ export interface IpcRendererLike {
 }
 
 export interface LabBridge {
-  call(method: MethodName, params: unknown): Promise<ResultMessage>;
+  /** `callId` (the caller's own number) lets `cancel(callId)` stop the call. */
+  call(method: MethodName, params: unknown, callId?: number): Promise<ResultMessage>;
+  cancel(callId: number): Promise<unknown>;
   onEvent(listener: (message: EventMessage) => void): () => void;
 }
 
 export function createBridge(ipcRenderer: IpcRendererLike): LabBridge {
   return {
-    call: (method, params) =>
-      ipcRenderer.invoke(CALL_CHANNEL, method, params) as Promise<ResultMessage>,
+    call: (method, params, callId) =>
+      ipcRenderer.invoke(CALL_CHANNEL, method, params, callId) as Promise<ResultMessage>,
+    cancel: (callId) => ipcRenderer.invoke(CANCEL_CHANNEL, callId),
     onEvent(listener) {
       // Wrap so the renderer never sees Electron's event object (it carries `sender`).
       const forward = (_event: unknown, message: unknown) => listener(message as EventMessage);

@@ -13,9 +13,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decode, encode } from '../../src-shared/api/codec.ts';
+import { encodeMessage } from '../../src-shared/api/codec.ts';
 import type { EventMessage } from '../../src-shared/api/wire.ts';
-import { dispatch, EVENT_NAMES, type LabEndpoint } from '../lab/dispatch.ts';
+import { EVENT_NAMES, type LabEndpoint } from '../lab/dispatch.ts';
+import { serveApiSocket, SOCKET_MAX_PAYLOAD } from './api-socket.ts';
 
 export interface ServerOptions {
   service: LabEndpoint;
@@ -36,7 +37,6 @@ export interface RunningServer {
 }
 
 const COOKIE = 'mbh_lab_token';
-const MAX_MESSAGE_BYTES = 1024 * 1024 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -167,7 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: SOCKET_MAX_PAYLOAD });
   http.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const refused =
@@ -183,45 +183,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   });
 
-  sockets.on('connection', (client: WebSocket) => {
-    client.on('message', (data) => {
-      let seq = 0;
-      let method: unknown;
-      let params: unknown;
-      try {
-        const message = decode(data.toString()) as {
-          type?: unknown;
-          seq?: unknown;
-          method?: unknown;
-          params?: unknown;
-        };
-        if (message.type !== 'call' || typeof message.seq !== 'number')
-          throw new Error('not a call message');
-        ({ seq, method, params } = message as { seq: number; method: unknown; params: unknown });
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        client.send(
-          encode({
-            type: 'result',
-            seq,
-            ok: false,
-            error: { name: 'BadMessage', message: reason },
-          }),
-        );
-        return;
-      }
-      dispatch(options.service, seq, method, params).then((result) => {
-        if (client.readyState === client.OPEN) client.send(encode(result));
-      });
-    });
-  });
+  sockets.on('connection', (client: WebSocket) => serveApiSocket(client, options.service));
 
   // One encoding per event, sent to every client.
   const listeners = EVENT_NAMES.map((name) => {
     const listener = (payload: unknown) => {
-      const text = encode({ type: 'event', event: name, payload } as EventMessage);
+      const frame = encodeMessage({ type: 'event', event: name, payload } as EventMessage);
       for (const client of sockets.clients)
-        if (client.readyState === client.OPEN) client.send(text);
+        if (client.readyState === client.OPEN) client.send(frame);
     };
     options.service.on(name, listener);
     return [name, listener] as const;

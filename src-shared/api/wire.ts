@@ -12,6 +12,14 @@ export interface CallMessage {
   params: unknown;
 }
 
+/** Asks the lab to cancel a call still running; the call then answers with a Cancelled error. */
+export interface CancelMessage {
+  type: 'cancel';
+  seq: number;
+}
+
+export type ClientMessage = CallMessage | CancelMessage;
+
 export type ResultMessage =
   | { type: 'result'; seq: number; ok: true; value: unknown }
   | { type: 'result'; seq: number; ok: false; error: ApiErrorData };

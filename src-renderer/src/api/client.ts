@@ -10,6 +10,7 @@ import {
   type Params,
   type Results,
 } from '../../../src-shared/api/contract.ts';
+import type { CallContext } from '../../../src-shared/api/call.ts';
 import type { LabEvents } from '../../../src-shared/api/dto.ts';
 import type { Transport } from './transport.ts';
 
@@ -28,9 +29,10 @@ export function createClient(transport: Transport): LabClient {
     },
   };
   for (const method of Object.keys(methods) as MethodName[]) {
-    client[method] = async (params: Params<typeof method>) => {
+    client[method] = async (params: Params<typeof method>, context?: CallContext) => {
       const checked = parseParams(method, params);
-      return (await transport.call(method, checked)) as Results[typeof method];
+      const options = context?.signal ? { signal: context.signal } : undefined;
+      return (await transport.call(method, checked, options)) as Results[typeof method];
     };
   }
   return client as LabClient;

@@ -2,12 +2,16 @@
  * Browser mode's transport: one WebSocket to the lab server on 127.0.0.1, authenticated
  * by the token from the page's URL. Calls made while it (re)connects wait for the socket;
  * calls in flight when it drops are rejected, since the server may or may not have run them.
+ * Results with typed arrays arrive as binary frames (src-shared/api/codec.ts); a call whose
+ * signal aborts rejects at once and the server is asked to cancel it.
  */
 import type { MethodName } from '../../../src-shared/api/contract.ts';
-import { decode, encode } from '../../../src-shared/api/codec.ts';
+import { CANCELLED, type CallSignal } from '../../../src-shared/api/call.ts';
+import { decodeMessage, encodeMessage } from '../../../src-shared/api/codec.ts';
 import {
   ApiError,
   type CallMessage,
+  type CancelMessage,
   type EventMessage,
   type ServerMessage,
 } from '../../../src-shared/api/wire.ts';
@@ -21,7 +25,9 @@ interface Pending {
 /** The minimal WebSocket surface used, so tests can run this against Node's `ws` too. */
 export interface SocketLike {
   readyState: number;
-  send(data: string): void;
+  /** 'arraybuffer': binary frames arrive as ArrayBuffers. */
+  binaryType?: string;
+  send(data: string | Uint8Array): void;
   close(): void;
   onopen: ((event: unknown) => void) | null;
   onclose: ((event: unknown) => void) | null;
@@ -38,6 +44,8 @@ export interface WebSocketTransportOptions {
 }
 
 const OPEN = 1;
+
+const cancelled = () => new ApiError({ name: CANCELLED, message: 'cancelled' });
 
 export function createWebSocketTransport(
   options: WebSocketTransportOptions,
@@ -66,6 +74,7 @@ export function createWebSocketTransport(
       `${options.url}${separator}token=${encodeURIComponent(options.token)}`,
     );
     socket = current;
+    current.binaryType = 'arraybuffer';
     current.onopen = () => {
       retryMs = options.retryMs ?? 250;
       setConnected(true);
@@ -74,7 +83,16 @@ export function createWebSocketTransport(
       for (const go of ready) go();
     };
     current.onmessage = (event) => {
-      const message = decode(String(event.data)) as ServerMessage;
+      const data = event.data;
+      const message = decodeMessage(
+        typeof data === 'string'
+          ? data
+          : data instanceof ArrayBuffer
+            ? new Uint8Array(data)
+            : ArrayBuffer.isView(data)
+              ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+              : String(data),
+      ) as ServerMessage;
       if (message.type === 'event') {
         for (const listener of eventListeners) listener(message);
         return;
@@ -114,13 +132,33 @@ export function createWebSocketTransport(
     get connected() {
       return connected;
     },
-    async call(method: MethodName, params: unknown) {
+    async call(method: MethodName, params: unknown, options?: { signal?: CallSignal }) {
       if (closed) throw new ApiError({ name: 'ConnectionError', message: 'the client is closed' });
+      const signal = options?.signal;
+      if (signal?.aborted) throw cancelled();
       await whenOpen();
+      if (signal?.aborted) throw cancelled();
       const message: CallMessage = { type: 'call', seq: ++seq, method, params };
       return new Promise((resolve, reject) => {
-        pending.set(message.seq, { resolve, reject });
-        socket!.send(encode(message));
+        const onAbort = () => {
+          if (!pending.delete(message.seq)) return;
+          const cancel: CancelMessage = { type: 'cancel', seq: message.seq };
+          if (socket && socket.readyState === OPEN) socket.send(encodeMessage(cancel));
+          reject(cancelled());
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const done = () => signal?.removeEventListener('abort', onAbort);
+        pending.set(message.seq, {
+          resolve: (value) => {
+            done();
+            resolve(value);
+          },
+          reject: (error) => {
+            done();
+            reject(error);
+          },
+        });
+        socket!.send(encodeMessage(message));
       });
     },
     subscribe(listener) {

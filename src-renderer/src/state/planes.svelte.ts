@@ -2,6 +2,8 @@
  * The plane viewer's data: which checkpoint(s), plane set and plane; the partitions
  * (typed arrays, kept in $state.raw and replaced whole), the spanning images, and the
  * blankets of the chosen phenomenon and cP — or a whole grid of them (figures B.1–B.2).
+ * What the viewer no longer shows is cancelled: a new plane for a side aborts that side's
+ * running partition (and the lab supersedes it by view), leaving the viewer aborts all.
  */
 import { api } from '../api/index.ts';
 import type {
@@ -15,6 +17,7 @@ import type {
 } from '../../../src-shared/api/dto.ts';
 import { uniqueSorted } from '../lib/collections.ts';
 import { errorText } from '../lib/format.ts';
+import { isCancelled } from '../../../src-shared/api/call.ts';
 import { lab } from './lab.svelte.ts';
 
 export type PlaneMode = 'regions' | 'blanket' | 'grid';
@@ -30,6 +33,8 @@ export interface Side {
   error: string | null;
   /** Milliseconds the lab took to compute the partition (0 when cached). */
   computeMs: number;
+  /** Regions found so far while the lab computes a long partition. */
+  progress: number | null;
 }
 
 const emptySide = (): Side => ({
@@ -40,6 +45,7 @@ const emptySide = (): Side => ({
   loading: false,
   error: null,
   computeMs: 0,
+  progress: null,
 });
 
 export class PlaneViewerState {
@@ -58,6 +64,43 @@ export class PlaneViewerState {
   gridCps = $state<number[]>([...GRID_CPS]);
   sameDataset = $state.raw<ModelSummary[]>([]);
   private seq = { a: 0, b: 0, blanket: 0, grid: 0 };
+  /** The running calls of each part of the view, aborted when replaced or left. */
+  private running: Record<'a' | 'b' | 'blanket' | 'grid', AbortController | null> = {
+    a: null,
+    b: null,
+    blanket: null,
+    grid: null,
+  };
+
+  /** A fresh signal for one part of the view; the call it replaces is cancelled. */
+  private replace(part: 'a' | 'b' | 'blanket' | 'grid'): AbortSignal {
+    this.running[part]?.abort();
+    const controller = new AbortController();
+    this.running[part] = controller;
+    return controller.signal;
+  }
+
+  /** Shows the lab's progress on the partitions being computed; returns the unsubscribe. */
+  watchProgress(): () => void {
+    return api.on('partition', (progress) => {
+      for (const which of ['a', 'b'] as const) {
+        const side = which === 'a' ? this.a : this.b;
+        if (
+          side?.loading &&
+          side.checkpointId === progress.checkpointId &&
+          this.planeSetId === progress.planeSetId &&
+          this.plane === progress.plane
+        ) {
+          this.setSide(which, { ...side, progress: progress.regions });
+        }
+      }
+    });
+  }
+
+  /** Cancels everything still running (the viewer is closing). */
+  dispose(): void {
+    for (const controller of Object.values(this.running)) controller?.abort();
+  }
 
   get dataset(): DatasetSummary | null {
     const id = this.a.model?.datasetId;
@@ -169,14 +212,19 @@ export class PlaneViewerState {
     const side = which === 'a' ? this.a : this.b;
     if (!side || side.checkpointId === null || this.planeSetId === null) return;
     const seq = ++this.seq[which];
-    this.setSide(which, { ...side, loading: true, error: null, blanket: null });
+    this.setSide(which, { ...side, loading: true, error: null, blanket: null, progress: null });
     const started = performance.now();
+    const signal = this.replace(which);
     try {
-      const partition = await api.getPartition({
-        checkpointId: side.checkpointId,
-        planeSetId: this.planeSetId,
-        plane: this.plane,
-      });
+      const partition = await api.getPartition(
+        {
+          checkpointId: side.checkpointId,
+          planeSetId: this.planeSetId,
+          plane: this.plane,
+          view: which,
+        },
+        { signal },
+      );
       if (seq !== this.seq[which]) return;
       const current = which === 'a' ? this.a : this.b;
       if (!current) return;
@@ -184,16 +232,18 @@ export class PlaneViewerState {
         ...current,
         partition,
         loading: false,
+        progress: null,
         computeMs: partition.ms ?? performance.now() - started,
       });
     } catch (error) {
-      if (seq !== this.seq[which]) return;
+      if (seq !== this.seq[which] || isCancelled(error)) return;
       const current = which === 'a' ? this.a : this.b;
       if (current)
         this.setSide(which, {
           ...current,
           partition: null,
           loading: false,
+          progress: null,
           error: errorText(error),
         });
     }
@@ -206,21 +256,26 @@ export class PlaneViewerState {
 
   async loadBlankets(): Promise<void> {
     const seq = ++this.seq.blanket;
+    const signal = this.replace('blanket');
     const load = async (which: 'a' | 'b') => {
       const side = which === 'a' ? this.a : this.b;
       if (!side?.partition || side.checkpointId === null || this.planeSetId === null) return;
       try {
-        const blanket = await api.getBlanket({
-          checkpointId: side.checkpointId,
-          planeSetId: this.planeSetId,
-          plane: this.plane,
-          phenomenon: this.phenomenon,
-          cp: this.cp,
-          scope: 'last',
-        });
+        const blanket = await api.getBlanket(
+          {
+            checkpointId: side.checkpointId,
+            planeSetId: this.planeSetId,
+            plane: this.plane,
+            phenomenon: this.phenomenon,
+            cp: this.cp,
+            scope: 'last',
+          },
+          { signal },
+        );
         const current = which === 'a' ? this.a : this.b;
         if (seq === this.seq.blanket && current) this.setSide(which, { ...current, blanket });
       } catch (error) {
+        if (isCancelled(error)) return;
         const current = which === 'a' ? this.a : this.b;
         if (seq === this.seq.blanket && current)
           this.setSide(which, { ...current, blanket: null, error: errorText(error) });
@@ -231,6 +286,7 @@ export class PlaneViewerState {
 
   async loadGrid(): Promise<void> {
     const seq = ++this.seq.grid;
+    const signal = this.replace('grid');
     const side = this.a;
     if (!side.partition || side.checkpointId === null || this.planeSetId === null) return;
     this.grid = {};
@@ -243,20 +299,17 @@ export class PlaneViewerState {
     if (names.length === 0 || cps.length === 0) return;
     let grid: Record<string, BlanketView | string>;
     try {
-      const result = await api.getBlankets({
-        checkpointId,
-        planeSetId,
-        plane,
-        phenomena: names,
-        cps,
-        scope: 'last',
-      });
+      const result = await api.getBlankets(
+        { checkpointId, planeSetId, plane, phenomena: names, cps, scope: 'last' },
+        { signal },
+      );
       grid = {};
       result.blankets.forEach((entry, k) => {
         const name = names[Math.floor(k / cps.length)];
         grid[`${cps[k % cps.length]}|${name}`] = { checkpointId, planeSetId, plane, ...entry };
       });
     } catch (error) {
+      if (isCancelled(error)) return;
       const message = errorText(error);
       grid = {};
       for (const cp of cps) for (const name of names) grid[`${cp}|${name}`] = message;

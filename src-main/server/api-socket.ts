@@ -1,0 +1,121 @@
+/**
+ * One browser client's api connection: calls, cancellations, results and size limits.
+ *
+ * - Each connection is a client of its own (`ws-N`): a newer call of it for the same
+ *   viewer slot supersedes an older one, and when it goes away its calls are cancelled.
+ * - `{type: 'cancel', seq}` cancels a running call, which answers with a Cancelled error.
+ * - Results with typed arrays go out as binary frames (src-shared/api/codec.ts).
+ * - A message over the limit of its method is answered with a TooLarge error naming the
+ *   limit, and the connection stays open; only one over the socket's hard cap (ws'
+ *   maxPayload) closes the connection, with close code 1009.
+ */
+import type { WebSocket } from 'ws';
+import { cancelledError } from '../../src-shared/api/call.ts';
+import { decodeMessage, encodeMessage } from '../../src-shared/api/codec.ts';
+import type { ResultMessage } from '../../src-shared/api/wire.ts';
+import { dispatch, type LabEndpoint } from '../lab/dispatch.ts';
+
+const MIB = 1024 * 1024;
+/** Ordinary calls: params are ids, names, specs; a few MiB is generous. */
+export const CALL_MESSAGE_BYTES = 4 * MIB;
+/**
+ * Calls that carry a file's content (dataset CSV or IDX as base64, model and project
+ * bundles): as large as a file the lab imports.
+ */
+export const IMPORT_MESSAGE_BYTES = 256 * MIB;
+/** The socket's hard cap (ws maxPayload): past it the connection is closed (1009). */
+export const SOCKET_MAX_PAYLOAD = IMPORT_MESSAGE_BYTES + MIB;
+
+const IMPORT_METHODS = new Set(['importDataset', 'importModel', 'importProject']);
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= MIB) return `${(bytes / MIB).toFixed(bytes % MIB === 0 ? 0 : 1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
+
+/**
+ * The method and seq of a call message, read from its first bytes without parsing the
+ * whole (the clients write `{"type":"call","seq":…,"method":…` first). Null if not there.
+ */
+function peekCall(data: Buffer): { seq: number; method: string } | null {
+  const head = data.subarray(0, 200).toString('latin1');
+  const seq = /"seq"\s*:\s*(\d{1,15})/.exec(head);
+  const method = /"method"\s*:\s*"([A-Za-z]{1,60})"/.exec(head);
+  return seq && method ? { seq: Number(seq[1]), method: method[1] } : null;
+}
+
+let connections = 0;
+
+export function serveApiSocket(client: WebSocket, service: LabEndpoint): void {
+  const clientId = `ws-${++connections}`;
+  const running = new Map<number, AbortController>();
+
+  const send = (message: ResultMessage) => {
+    if (client.readyState === client.OPEN) client.send(encodeMessage(message));
+  };
+  const refuse = (seq: number, name: string, message: string) =>
+    send({ type: 'result', seq, ok: false, error: { name, message } });
+
+  client.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+    const bytes = Buffer.isBuffer(data)
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.from(data);
+    const peeked = peekCall(bytes);
+    const limit =
+      peeked && IMPORT_METHODS.has(peeked.method) ? IMPORT_MESSAGE_BYTES : CALL_MESSAGE_BYTES;
+    if (bytes.byteLength > limit) {
+      refuse(
+        peeked?.seq ?? 0,
+        'TooLarge',
+        `the message is too large: ${formatBytes(bytes.byteLength)}, over the ${formatBytes(limit)} limit` +
+          (peeked ? ` for a ${peeked.method} call` : ' of a call'),
+      );
+      return;
+    }
+    let message: { type?: unknown; seq?: unknown; method?: unknown; params?: unknown };
+    try {
+      const decoded = decodeMessage(isBinary ? new Uint8Array(bytes) : bytes.toString('utf8'));
+      if (typeof decoded !== 'object' || decoded === null) throw new Error('not a message object');
+      message = decoded;
+    } catch (error) {
+      refuse(
+        peeked?.seq ?? 0,
+        'BadMessage',
+        error instanceof Error ? error.message : String(error),
+      );
+      return;
+    }
+    const seq = message.seq;
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) {
+      refuse(0, 'BadMessage', 'a message needs a numeric seq');
+      return;
+    }
+    if (message.type === 'cancel') {
+      running.get(seq)?.abort(cancelledError('cancelled by the client'));
+      return;
+    }
+    if (message.type !== 'call') {
+      refuse(seq, 'BadMessage', 'not a call message');
+      return;
+    }
+    const controller = new AbortController();
+    running.set(seq, controller);
+    void dispatch(service, seq, message.method, message.params, {
+      signal: controller.signal,
+      client: clientId,
+    }).then((result) => {
+      if (running.get(seq) === controller) running.delete(seq);
+      send(result);
+    });
+  });
+
+  client.on('close', () => {
+    for (const controller of running.values()) {
+      controller.abort(cancelledError('the client disconnected'));
+    }
+    running.clear();
+  });
+}
