@@ -18,7 +18,7 @@ export const COMMON_FLAGS = {
 } as const satisfies ParseArgsConfig['options'];
 
 export const COMMON_HELP = `  --zoo PATH     the zoo file (default: $MBH_LAB_HOME/zoo.sqlite or the per-user lab folder)
-  --workers N    jobs run at once (default: cores − 1)
+  --workers N    jobs run at once (default: cores − 1; experiment run and plan: every core)
   --json         machine-readable output on stdout
   --help         this help`;
 
@@ -98,10 +98,14 @@ export async function inCliProject<T>(
   }
 }
 
+/** How often a sweep's progress and ETA are recomputed while its jobs report (ms). */
+const SWEEP_REFRESH_MS = 2_000;
+
 /**
  * Starts the lab's scheduler and waits until no job is queued or running — or, with
  * `jobIds`, until those jobs have finished — showing progress on stderr (bars on a
- * terminal, plain lines otherwise, nothing when quiet). Ctrl-C pauses running jobs back
+ * terminal, plain lines otherwise, nothing when quiet). With `sweep`, also the progress
+ * and ETA of all jobs (or one experiment's) as a whole. Ctrl-C pauses running jobs back
  * into the queue and closes the lab. Returns false when interrupted.
  */
 export async function runJobs(
@@ -109,13 +113,41 @@ export async function runJobs(
   io: Io,
   quiet: boolean,
   jobIds?: readonly number[],
+  sweep?: { experimentId?: number },
 ): Promise<boolean> {
   const display = quiet ? null : new ProgressDisplay(io, Boolean(process.stderr.isTTY));
   const waiting = new Set(jobIds ?? []);
   let finish: (completed: boolean) => void = () => {};
   const finished = new Promise<boolean>((resolve) => (finish = resolve));
+  let sweepAsked = 0;
+  let sweepPending = false;
+  // A job finished while the sweep was being computed: compute it again afterwards.
+  let sweepAgain = false;
+  const refreshSweep = (now: boolean) => {
+    if (!display || !sweep) return;
+    if (sweepPending) {
+      sweepAgain ||= now;
+      return;
+    }
+    if (!now && Date.now() - sweepAsked < SWEEP_REFRESH_MS) return;
+    sweepAsked = Date.now();
+    sweepPending = true;
+    lab
+      .sweepProgress(sweep)
+      .then((progress) => display.sweep(progress))
+      // The lab may close under the request (Ctrl-C): the progress line simply stops.
+      .catch(() => {})
+      .finally(() => {
+        sweepPending = false;
+        if (sweepAgain) {
+          sweepAgain = false;
+          refreshSweep(true);
+        }
+      });
+  };
   const listener = (job: JobSummary) => {
     display?.update(job);
+    refreshSweep(['done', 'failed', 'cancelled'].includes(job.state));
     if (waiting.has(job.id) && ['done', 'failed', 'cancelled', 'paused'].includes(job.state)) {
       waiting.delete(job.id);
       if (waiting.size === 0) finish(true);

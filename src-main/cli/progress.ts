@@ -1,8 +1,11 @@
 /**
  * Job progress on stderr: one bar per job on a terminal (redrawn in place), one line per
- * state change or tenth of progress otherwise.
+ * state change or tenth of progress otherwise. A sweep's overall progress and ETA head
+ * the bars on a terminal, and otherwise get a line of their own whenever a job finishes
+ * or the sweep passes a tenth.
  */
-import type { JobSummary } from '../../src-shared/api/dto.ts';
+import type { JobSummary, SweepProgress } from '../../src-shared/api/dto.ts';
+import { duration } from '../../src-shared/format/duration.ts';
 import type { Io } from './engine-io.ts';
 
 const BAR = 24;
@@ -31,9 +34,21 @@ export function describeJob(job: JobSummary): string {
   return `#${job.id} ${job.label}  ${job.state}  ${count}${metrics ? `  ${metrics}` : ''}${job.state === 'running' ? eta(job.etaSeconds) : ''}${job.error ? `  error: ${job.error}` : ''}`;
 }
 
+/** One line for a sweep: its share done, the jobs left and the time left. */
+export function describeSweep(sweep: SweepProgress): string {
+  const left =
+    sweep.remainingJobs === 0
+      ? 'no job left'
+      : `${sweep.remainingJobs} job${sweep.remainingJobs === 1 ? '' : 's'} left`;
+  const eta = sweep.etaSeconds === null ? '' : ` · eta ${duration(sweep.etaSeconds)}`;
+  return `sweep ${Math.floor(sweep.progress * 100)}% · ${left}${eta} · ${sweep.workers} worker${sweep.workers === 1 ? '' : 's'}`;
+}
+
 export class ProgressDisplay {
   private readonly jobs = new Map<number, JobSummary>();
   private readonly reported = new Map<number, string>();
+  private sweepState: SweepProgress | null = null;
+  private sweepReported = '';
   private drawn = 0;
   private lastDraw = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -58,6 +73,20 @@ export class ProgressDisplay {
     else this.timer ??= setTimeout(() => this.draw(), REDRAW_MS);
   }
 
+  /** The sweep's latest progress (see describeSweep). */
+  sweep(progress: SweepProgress): void {
+    this.sweepState = progress;
+    if (this.tty) {
+      this.draw();
+      return;
+    }
+    const key = `${Math.floor(progress.progress * 10)}:${progress.remainingJobs}`;
+    if (key !== this.sweepReported) {
+      this.sweepReported = key;
+      this.io.stderr(`${describeSweep(progress)}\n`);
+    }
+  }
+
   private draw(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -67,7 +96,7 @@ export class ProgressDisplay {
     );
     const finished = [...this.jobs.values()].filter((job) => !active.includes(job));
     const lines = [
-      `${finished.filter((job) => job.state === 'done').length} done, ${active.filter((job) => job.state === 'running').length} running, ${active.filter((job) => job.state === 'queued').length} queued`,
+      `${finished.filter((job) => job.state === 'done').length} done, ${active.filter((job) => job.state === 'running').length} running, ${active.filter((job) => job.state === 'queued').length} queued${this.sweepState ? ` · ${describeSweep(this.sweepState)}` : ''}`,
       ...active
         .filter((job) => job.state === 'running')
         .map((job) => {

@@ -9,6 +9,11 @@
  * dense run, then one or more pruned-and-rewound runs; only the last phase's checkpoints
  * and metrics are the model's. Between phases the job keeps the original initialisation
  * and the last trained parameters in its resume blob.
+ *
+ * Each phase runs on a training path: the spec's, or for 'auto' the one the lab's cost
+ * model predicts to be faster for that phase's network. The choice is kept in the resume
+ * blob, so a paused phase continues on the path it started on (bit-exact resuming holds
+ * within a path). The model and the job record the path and backend of the last phase.
  */
 import type {
   Backend,
@@ -17,8 +22,17 @@ import type {
   ScopeName,
 } from '../../src-shared/api/dto.ts';
 import type { ArchitectureFamily } from '../../src-shared/model/architecture.ts';
+import { evaluationSchedule } from '../../src-shared/model/schedule.ts';
+import type { KernelName } from '../train/backend.ts';
+import type { NetworkShape, TrainerChoice } from '../train/cost-model.ts';
 import { magnitudePruningRound, oneShotWinningTicket } from '../train/pruning.ts';
-import type { LayerParameters, ResumeState, TrainSpec } from '../train/spec.ts';
+import {
+  TRAINING_DEFAULTS,
+  type LayerParameters,
+  type ResumeState,
+  type TrainSpec,
+} from '../train/spec.ts';
+import type { TrainerName } from '../train/trainers.ts';
 import { workerEntry } from '../workers/entries.ts';
 import { spawnWorker } from '../workers/spawn.ts';
 import type { FromWorker, ToWorker } from '../workers/train-protocol.ts';
@@ -48,6 +62,8 @@ export interface TrainJobSpec {
   checkpoints: 'ends' | 'all';
   pruning: PruningScheme;
   measure: MeasureFollowUp | null;
+  /** The training path; absent (jobs made before there were two) means 'auto'. */
+  trainer?: TrainerChoice;
 }
 
 /** What a training job keeps between runs (its resume blob). */
@@ -58,6 +74,8 @@ interface TrainState {
   initial: LayerParameters[] | null;
   /** Final parameters of the previous phase. */
   trained: LayerParameters[] | null;
+  /** The path the current phase runs on, once chosen (a resumed phase keeps it). */
+  trainer?: TrainerName;
 }
 
 export function phaseCount(pruning: PruningScheme): number {
@@ -70,6 +88,30 @@ export function phaseCount(pruning: PruningScheme): number {
 export function oneShotDensity(spec: TrainJobSpec): number {
   if (spec.pruning.kind !== 'one-shot') throw new Error('not a one-shot job');
   return spec.density < 1 ? spec.density : 1 - spec.pruning.rate;
+}
+
+/** The hidden layers' density in a phase: pruned phases keep what pruning leaves. */
+export function phaseDensity(spec: TrainJobSpec, phase: number): number {
+  if (spec.pruning.kind === 'random') return spec.density;
+  if (phase === 0) return 1;
+  if (spec.pruning.kind === 'one-shot') return oneShotDensity(spec);
+  return (1 - spec.pruning.rate) ** phase;
+}
+
+/** The network a phase trains, as the cost model sees it. */
+export function phaseShape(
+  spec: TrainJobSpec,
+  phase: number,
+  inputDim: number,
+  classCount: number,
+): NetworkShape {
+  return {
+    inputDim,
+    hidden: spec.hidden,
+    classCount,
+    density: phaseDensity(spec, phase),
+    batchSize: TRAINING_DEFAULTS.batchSize,
+  };
 }
 
 function phaseSpec(spec: TrainJobSpec, state: TrainState): TrainSpec {
@@ -95,7 +137,7 @@ function phaseSpec(spec: TrainJobSpec, state: TrainState): TrainSpec {
 /** Starts one training run in a worker; `stop` asks it to pause or cancel. */
 export function startTraining(
   message: Extract<ToWorker, { type: 'start' }>,
-  onMessage: (message: FromWorker) => void,
+  onMessage: (message: Exclude<FromWorker, { type: 'calibrated' }>) => void,
 ): { done: Promise<Extract<FromWorker, { type: 'done' }>>; stop(kind: 'pause' | 'cancel'): void } {
   const worker = spawnWorker(workerEntry('train'));
   const done = new Promise<Extract<FromWorker, { type: 'done' }>>((resolve, reject) => {
@@ -109,6 +151,9 @@ export function startTraining(
         } else if (incoming.type === 'error') {
           settled = true;
           reject(new Error(incoming.message));
+        } else if (incoming.type === 'calibrated') {
+          settled = true;
+          reject(new Error('the training worker answered a calibration it was not asked for'));
         } else {
           onMessage(incoming);
         }
@@ -138,9 +183,31 @@ export interface TrainRunnerOptions {
   snapshotEvery?: number;
   /** Runs in the transaction that marks the job done (queues the measure job). */
   onTrained(spec: TrainJobSpec, jobId: number): void;
-  /** Learned facts: the backend in use and the speed of a finished run. */
+  /** The path a phase trains on when the spec says 'auto' (default: TensorFlow.js). */
+  chooseTrainer?(shape: NetworkShape): TrainerName;
+  /** Learned facts: the tfjs backend in use (from TensorFlow.js runs)… */
   onBackend?(backend: Backend, skipped: readonly string[]): void;
-  onSpeed?(backend: Backend, parameters: number, msPerIteration: number): void;
+  /** …and the speed of every phase that ran from its start to its end. */
+  onSpeed?(run: FinishedRun): void;
+}
+
+/** What a phase that ran in one go measured (the cost model learns from it). */
+export interface FinishedRun {
+  readonly shape: NetworkShape;
+  readonly trainer: TrainerName;
+  readonly backend: KernelName;
+  readonly msPerIteration: number;
+  readonly evaluationMs: number;
+  readonly evaluationCount: number;
+  readonly testCount: number;
+  /** From starting the worker to its result. */
+  readonly wallMs: number;
+  readonly steps: number;
+}
+
+/** Evaluation passes of a phase after `iteration` (the schedule's points above it). */
+function evaluationsAfter(iterations: number, iteration: number): number {
+  return evaluationSchedule(iterations).filter((point) => point > iteration).length;
 }
 
 export class TrainRunner implements JobRunner {
@@ -168,6 +235,7 @@ export class TrainRunner implements JobRunner {
     const total = phases * spec.iterations;
     let accuracy: number | null = null;
     let backend: Backend | null = null;
+    let trainer: TrainerName | null = null;
     let current: { stop(kind: 'pause' | 'cancel'): void } | null = null;
     control.onStop((reason) => current?.stop(reason === 'cancel' ? 'cancel' : 'pause'));
 
@@ -178,11 +246,27 @@ export class TrainRunner implements JobRunner {
       const trainSpec = phaseSpec(spec, state);
       const offset = state.phase * spec.iterations;
       if (control.stopReason) return { kind: 'stopped' };
+      const shape = phaseShape(spec, state.phase, model.inputDim, model.classCount);
+      // A phase resumed from a snapshot continues on its path (a snapshot older than the
+      // choice was TensorFlow.js's, the only path then); a fresh one chooses.
+      if (state.resume !== null) state.trainer ??= 'tfjs';
+      else {
+        const choice = spec.trainer ?? 'auto';
+        state.trainer =
+          choice !== 'auto' ? choice : (this.options.chooseTrainer?.(shape) ?? 'tfjs');
+      }
+      const phaseTrainer = state.trainer;
+      const fromIteration = state.resume?.step ?? 0;
+      const phaseStarted = performance.now();
+      // Evaluation passes still to come in later phases (each phase runs the whole schedule).
+      const laterEvaluations =
+        (phases - 1 - state.phase) * evaluationSchedule(spec.iterations).length;
       const run = startTraining(
         {
           type: 'start',
           spec: trainSpec,
           dataDirectory: this.options.home,
+          trainer: phaseTrainer,
           ...(state.resume ? { resume: state.resume } : {}),
           ...(this.options.snapshotEvery !== undefined
             ? { snapshotEvery: this.options.snapshotEvery }
@@ -192,8 +276,10 @@ export class TrainRunner implements JobRunner {
           switch (message.type) {
             case 'ready':
               backend = message.backend.name;
-              this.zoo.models.setBackend(model.id, backend);
-              this.options.onBackend?.(backend, message.backend.skipped);
+              trainer = message.trainer;
+              this.zoo.models.setTrainer(model.id, trainer, backend);
+              // Only a TensorFlow.js run tells which tfjs backend loads on this machine.
+              if (trainer === 'tfjs') this.options.onBackend?.(backend, message.backend.skipped);
               // Until the first step, show where the job stood (a resumed run is ahead of its phase start).
               control.progress({
                 progress: Math.max(offset, control.job.iteration) / total,
@@ -202,17 +288,25 @@ export class TrainRunner implements JobRunner {
                 accuracy,
                 etaSeconds: null,
                 backend,
+                trainer,
               });
               break;
             case 'progress': {
               const done = offset + message.iteration;
+              // Steps left at the measured step rate, plus the validation passes left.
+              const evaluations =
+                evaluationsAfter(spec.iterations, message.iteration) + laterEvaluations;
+              const evaluationMs = Number.isFinite(message.msPerEvaluation)
+                ? evaluations * message.msPerEvaluation
+                : 0;
               control.progress({
                 progress: done / total,
                 iteration: done,
                 loss: message.loss,
                 accuracy,
-                etaSeconds: ((total - done) * message.msPerIteration) / 1000,
+                etaSeconds: ((total - done) * message.msPerIteration + evaluationMs) / 1000,
                 backend,
+                trainer,
               });
               break;
             }
@@ -259,6 +353,23 @@ export class TrainRunner implements JobRunner {
       if (control.stopReason) run.stop(control.stopReason === 'cancel' ? 'cancel' : 'pause');
       const done = await run.done;
       current = null;
+      if (
+        done.status === 'completed' &&
+        fromIteration === 0 &&
+        Number.isFinite(done.msPerIteration)
+      ) {
+        this.options.onSpeed?.({
+          shape,
+          trainer: done.trainer,
+          backend: done.backend.name,
+          msPerIteration: done.msPerIteration,
+          evaluationMs: done.evaluationMs,
+          evaluationCount: done.evaluationCount,
+          testCount: done.testCount,
+          wallMs: performance.now() - phaseStarted,
+          steps: done.iteration,
+        });
+      }
       if (done.status !== 'completed') {
         state.resume = done.resume ?? state.resume;
         this.saveState(jobId, state);
@@ -269,25 +380,23 @@ export class TrainRunner implements JobRunner {
         state.trained = done.layers;
         state.resume = null;
         state.phase += 1;
+        delete state.trainer;
         this.saveState(jobId, state);
         if (control.stopReason) return { kind: 'stopped' };
         continue;
-      }
-      // The step's cost follows the dense size: masked weights are multiplied too.
-      const parameters = done.layers.reduce(
-        (sum, layer) => sum + layer.weights.length + layer.bias.length,
-        0,
-      );
-      if (Number.isFinite(done.msPerIteration)) {
-        this.options.onSpeed?.(done.backend.name, parameters, done.msPerIteration);
       }
       return {
         kind: 'done',
         finish: () => {
           this.zoo.db
-            .prepare('UPDATE models SET iterations = ?, backend = ? WHERE id = ?')
-            .run(spec.iterations, done.backend.name, model.id);
+            .prepare('UPDATE models SET iterations = ?, backend = ?, trainer = ? WHERE id = ?')
+            .run(spec.iterations, done.backend.name, done.trainer, model.id);
           this.zoo.jobs.setResumeState(jobId, null);
+          this.zoo.jobs.setTrained(
+            jobId,
+            done.trainer,
+            Number.isFinite(done.msPerIteration) ? done.msPerIteration : null,
+          );
           if (accuracy !== null) {
             this.zoo.db.prepare('UPDATE jobs SET accuracy = ? WHERE id = ?').run(accuracy, jobId);
           }

@@ -30,7 +30,7 @@ import {
   seed,
   tag,
 } from '../../src-shared/api/limits.ts';
-import type { ExperimentSpec, PruningScheme } from '../../src-shared/api/dto.ts';
+import type { ExperimentSpec, PruningScheme, TrainerName } from '../../src-shared/api/dto.ts';
 import {
   networkToModelJson,
   parseModelJson,
@@ -57,6 +57,8 @@ export interface ModelMetadata {
   datasetId: string;
   /** What trained it: a tfjs backend, or 'js' (the fused path's kernels). */
   backend: 'tensorflow' | 'wasm' | 'cpu' | 'js' | null;
+  /** The training path that trained it (absent in bundles written before there were two). */
+  trainer?: TrainerName | null;
   iterations: number;
   notes: string;
   tags: string[];
@@ -126,6 +128,13 @@ const nullable = <T>(inner: Schema<T>): Schema<T | null> => ({
   parse: (value, path) => (value === null || value === undefined ? null : inner.parse(value, path)),
 });
 
+/** Like nullable, but an absent field stays absent (a bundle older than the field). */
+const absentOrNullable = <T>(inner: Schema<T>): Schema<T | null | undefined> => ({
+  optional: true,
+  parse: (value, path) =>
+    value === undefined ? undefined : value === null ? null : inner.parse(value, path),
+});
+
 // The api's limits and pruning schema (limits.ts): a bundle holds what the api allows.
 const metadataSchema = object({
   name: name(),
@@ -140,6 +149,7 @@ const metadataSchema = object({
   pruning: pruningSchema,
   datasetId: datasetId(),
   backend: nullable(oneOf(['tensorflow', 'wasm', 'cpu', 'js'] as const)),
+  trainer: absentOrNullable(oneOf(['tfjs', 'fused'] as const)),
   iterations: integer({ min: 0, max: LIMITS.iterations }),
   notes: notes(),
   tags: array(tag(), { max: LIMITS.tagsPerModel, unique: true }),
@@ -253,6 +263,15 @@ function modelNetwork(zoo: Zoo, model: StoredModel, iteration: number): Network 
   return unpackNetwork([model.inputDim, ...model.hidden, model.classCount], checkpoint);
 }
 
+/**
+ * The path of a model from a bundle without one: its backend tells ('js' is the fused
+ * path's kernels; a tfjs backend, TensorFlow.js — the only path before there were two).
+ */
+function trainerOfBackend(backend: ModelMetadata['backend']): TrainerName | null {
+  if (backend === null) return null;
+  return backend === 'js' ? 'fused' : 'tfjs';
+}
+
 export function modelMetadata(model: StoredModel): ModelMetadata {
   return {
     name: model.name,
@@ -267,6 +286,7 @@ export function modelMetadata(model: StoredModel): ModelMetadata {
     pruning: model.pruning,
     datasetId: model.datasetId,
     backend: model.backend,
+    trainer: model.trainer,
     iterations: model.iterations,
     notes: model.notes,
     tags: model.tags,
@@ -362,6 +382,7 @@ export function storeModelBundle(
     pruning: metadata.pruning,
     datasetId: metadata.datasetId,
     backend: metadata.backend,
+    trainer: metadata.trainer === undefined ? trainerOfBackend(metadata.backend) : metadata.trainer,
     iterations: metadata.iterations,
     notes: metadata.notes,
     createdAt: metadata.createdAt,

@@ -40,6 +40,23 @@ export function loadPreset(id: string): ExperimentPreset {
   };
 }
 
+/**
+ * The spec in a spec file, which may hold a bare spec or a whole preset (`{label,
+ * description, spec}`, as in resources/presets, so a preset can be copied and edited).
+ * A preset's label and description are checked like a preset's; the spec itself is left
+ * to the caller's validation. Errors name the field below `where`.
+ */
+export function specOfFile(value: unknown, where: string): unknown {
+  const isPreset =
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    'spec' in value &&
+    !('hiddenNeurons' in value);
+  if (!isPreset) return value;
+  return presetFile.parse(value, where).spec;
+}
+
 export function listPresets(): ExperimentPreset[] {
   return presetNames().map(loadPreset);
 }

@@ -38,11 +38,7 @@ import type {
 import { quote, ValidationError } from '../../src-shared/api/validate.ts';
 import { architectureName, validateArchitecture } from '../../src-shared/model/architecture.ts';
 import { parseModelJson } from '../../src-shared/model/format.ts';
-import {
-  checkDensityKeepsWeights,
-  hnpCount,
-  keptParameterCount,
-} from '../../src-shared/model/hnp.ts';
+import { checkDensityKeepsWeights, hnpCount } from '../../src-shared/model/hnp.ts';
 import { DatasetRegistry, userDatasetId, type DatasetEntry } from '../data/registry.ts';
 import type { ImportRequest } from '../workers/import-protocol.ts';
 import { datasetExists, importInWorker } from './import-dataset.ts';
@@ -86,6 +82,8 @@ import {
 } from './bundles.ts';
 import { compareRow } from './compare.ts';
 import { LruCache } from './lru.ts';
+import { planEstimate, sweepProgress, type EstimateContext } from './plans.ts';
+import { speedSample, TrainingCosts } from './training-costs.ts';
 import { planSetups, setupKey, type PlannedSetup } from './setups.ts';
 
 export interface LabOptions {
@@ -118,19 +116,6 @@ const VERSION = ((): string => {
 
 /** Bytes of recent partitions kept in memory for the plane viewer. */
 const PARTITION_CACHE_BYTES = 256 * 1024 * 1024;
-/** Measure cost per plane before any has been measured on this machine (ms). */
-const DEFAULT_MS_PER_PLANE = 2_000;
-const SPEED_SAMPLES = 20;
-
-interface SpeedModel {
-  overheadMs: number;
-  msPerParameter: number;
-}
-
-interface SpeedSample {
-  parameters: number;
-  msPerIteration: number;
-}
 
 function partitionBytes(view: PartitionView): number {
   return (
@@ -157,7 +142,8 @@ export class LabService implements LabApi {
   private readonly pool: InteractivePool;
   private readonly interactive: InteractivePartitions;
   private backendProbe: Promise<{ backend: Backend; note: string }> | null = null;
-  private calibration: Promise<SpeedModel> | null = null;
+  /** Training and measuring costs on this machine: plans, 'auto' trainers, ETAs. */
+  private readonly costs: TrainingCosts;
   private closed = false;
   /** Ids of user datasets whose import is running (a second one of the same id is refused). */
   private readonly importing = new Set<string>();
@@ -178,14 +164,16 @@ export class LabService implements LabApi {
     this.interactive = new InteractivePartitions(this.pool, this.partitions, (progress) =>
       this.emit('partition', progress),
     );
+    this.costs = new TrainingCosts(zoo, paths.home);
     const train = new TrainRunner(zoo, {
       home: paths.home,
       ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
       onTrained: (spec, jobId) => this.queueFollowUp(spec, jobId),
+      chooseTrainer: (shape) => this.costs.model(this.costBackend()).choose(shape, 'auto'),
       onBackend: (backend, skipped) =>
         this.zoo.settings.set('backend', { backend, note: backendNote(backend, skipped) }),
-      onSpeed: (backend, parameters, msPerIteration) =>
-        this.recordSpeed(backend, parameters, msPerIteration),
+      onSpeed: (run) =>
+        this.costs.record(this.costBackend(), speedSample(run.shape, run.trainer, run)),
     });
     this.measure = new MeasureRunner(zoo, paths.home);
     this.scheduler = new Scheduler(zoo, {
@@ -503,85 +491,67 @@ export class LabService implements LabApi {
     const p = this.check('planExperiment', params);
     const setups = this.setups(p.spec);
     const models = setups.length * p.spec.seeds.length;
-    const phases = phaseCount(p.spec.pruning);
-    const msPerIteration = await this.speedModel();
-    let trainMs = 0;
-    for (const setup of setups) {
-      // A step costs what the dense network costs: masked weights are multiplied too.
-      const parameters = keptParameterCount(
-        validateArchitecture({
-          family: setup.family,
-          hidden: setup.hidden,
-          inputDim: setup.inputDim,
-          outputDim: setup.classCount,
-        }),
-        1,
-      );
-      trainMs += p.spec.seeds.length * phases * p.spec.iterations * msPerIteration(parameters);
-    }
-    const checkpointsMeasured =
-      p.spec.checkpoints === 'all'
-        ? Math.max(2, Math.ceil(Math.log(p.spec.iterations) / Math.log(1.5)) + 2)
-        : 1;
-    const measureMs = models * checkpointsMeasured * p.spec.planeCount * this.msPerPlane();
-    const workers = this.scheduler.workers;
+    const { backend } = await this.backend();
+    // Calibrated once per machine (quiet short runs of both paths), on the spec's data.
+    await this.costs.ensureCalibrated(
+      backend,
+      this.datasetEntry(p.spec.datasets[0], 'params.spec.datasets[0]'),
+    );
+    const context = this.estimateContext(backend);
+    const estimate = planEstimate(p.spec, setups, context);
     return {
-      setups: setups.map(({ family, hidden, density, hnps, hnpLevel, datasetId }) => ({
-        family,
-        hidden,
-        density,
-        hnps,
-        datasetId,
-        ...(hnpLevel !== undefined ? { hnpLevel } : {}),
-      })),
+      setups: estimate.setups,
       jobCount: models * 2,
       trainJobs: models,
       measureJobs: models,
-      estimatedSeconds: (trainMs + measureMs) / 1000 / Math.min(workers, Math.max(1, models)),
+      estimatedSeconds: estimate.estimatedSeconds,
+      trainSeconds: estimate.trainSeconds,
+      measureSeconds: estimate.measureSeconds,
+      workers: context.workers,
+      calibrated: this.costs.calibrated(backend),
     };
   }
 
-  /**
-   * Training speed on this machine's backend: a line `overhead + perParameter × p` (ms
-   * per iteration for p parameters), measured once per backend by two short runs and cached in the zoo; finished jobs then scale it to what real
-   * runs took.
-   */
-  private async speedModel(): Promise<(parameters: number) => number> {
-    const { backend } = await this.backend();
-    const key = `speed-model:${backend}`;
-    let model = this.zoo.settings.get<SpeedModel>(key);
-    if (!model) {
-      this.calibration ??= calibrate(this.paths.home).finally(() => {
-        this.calibration = null;
-      });
-      model = await this.calibration;
-      if (!this.closed) this.zoo.settings.set(key, model);
-    }
-    const line = model;
-    const samples = this.zoo.settings.get<SpeedSample[]>(`speed:${backend}`) ?? [];
-    const ratios = samples
-      .map(
-        (sample) =>
-          sample.msPerIteration / (line.overheadMs + line.msPerParameter * sample.parameters),
-      )
-      .filter((ratio) => Number.isFinite(ratio) && ratio > 0)
-      .sort((a, b) => a - b);
-    const scale = ratios.length > 0 ? ratios[Math.floor(ratios.length / 2)] : 1;
-    return (parameters) => scale * (line.overheadMs + line.msPerParameter * parameters);
+  /** Progress and ETA of all jobs or one experiment's, from the cost model (plans.ts). */
+  async sweepProgress(params: Params<'sweepProgress'>): Promise<Results['sweepProgress']> {
+    const p = this.check('sweepProgress', params);
+    const filter = p.experimentId !== undefined ? { experimentId: p.experimentId } : {};
+    const models = new Map(this.zoo.models.list(filter).map((model) => [model.id, model]));
+    const jobs = this.zoo.jobs.list(filter).map((job) => {
+      const model = job.modelId === null ? undefined : models.get(job.modelId);
+      return { job: jobSummary(job), spec: job.spec, model: model ?? null };
+    });
+    return sweepProgress(jobs, this.estimateContext(this.costBackend()));
   }
 
-  private recordSpeed(backend: Backend, parameters: number, msPerIteration: number): void {
-    const key = `speed:${backend}`;
-    const samples = this.zoo.settings.get<SpeedSample[]>(key) ?? [];
-    samples.push({ parameters, msPerIteration });
-    this.zoo.settings.set(key, samples.slice(-SPEED_SAMPLES));
+  /** The tfjs backend this machine's costs are filed under (as last seen, else wasm's). */
+  private costBackend(): Backend {
+    return this.zoo.settings.get<{ backend: Backend }>('backend')?.backend ?? 'wasm';
   }
 
-  private msPerPlane(): number {
-    const row = this.zoo.db.prepare('SELECT avg(ms) AS ms FROM region_counts').get() as {
-      ms: number | null;
+  /** What the estimates read, with per-call memos (a sweep asks the same things often). */
+  private estimateContext(backend: Backend): EstimateContext {
+    const entries = new Map(this.datasetEntries().map((entry) => [entry.id, entry]));
+    const perUnit = new Map<string, number>();
+    const planes = new Map<number, number>();
+    return {
+      model: this.costs.model(backend),
+      // The default split's size when a dataset is gone (its jobs fail anyway).
+      testCount: (id) => entries.get(id)?.testCount ?? 10_000,
+      measureMsPerUnit: (shape) => {
+        const key = `${shape.inputDim}:${shape.hidden.join(',')}:${shape.density}`;
+        let ms = perUnit.get(key);
+        if (ms === undefined) perUnit.set(key, (ms = this.costs.measureMsPerUnit(shape)));
+        return ms;
+      },
+      planeCount: (id) => {
+        let count = planes.get(id);
+        if (count === undefined) planes.set(id, (count = this.zoo.planeSets.get(id).planes.length));
+        return count;
+      },
+      workers: this.scheduler.workers,
+      cores: availableParallelism(),
     };
-    return row.ms ?? DEFAULT_MS_PER_PLANE;
   }
 
   /** The plane set of (dataset, count, seed, clip), drawn in a worker the first time. */
@@ -663,6 +633,7 @@ export class LabService implements LabApi {
             checkpoints: spec.checkpoints === 'all' ? 'all' : 'ends',
             pruning: spec.pruning,
             measure: follow(setup.datasetId),
+            trainer: spec.trainer ?? 'auto',
           };
           const jobId = this.zoo.jobs.create({
             kind: 'train',
@@ -962,6 +933,7 @@ export class LabService implements LabApi {
         checkpoints: p.checkpoints === 'all' ? 'all' : 'ends',
         pruning: p.pruning,
         measure: null,
+        trainer: p.trainer ?? 'auto',
       };
       const jobId = this.zoo.jobs.create({
         kind: 'train',
@@ -1363,45 +1335,6 @@ async function probeBackend(home: string): Promise<{ backend: Backend; note: str
       note: `no training backend could be loaded: ${(error as Error).message}`,
     };
   }
-}
-
-/** All parameters of a layer list, pruned or not: what a training step multiplies. */
-function parameterCount(layers: readonly { weights: Float32Array; bias: Float32Array }[]) {
-  return layers.reduce((sum, layer) => sum + layer.weights.length + layer.bias.length, 0);
-}
-
-/**
- * Two short runs, a small and a large network, give the speed line of this machine. They
- * train on the XOR toy (no dataset to load, a cheap evaluation); cost per step is linear
- * in the parameters, whatever the data.
- */
-async function calibrate(home: string): Promise<SpeedModel> {
-  const sizes = [
-    { hidden: [8], iterations: 40 },
-    { hidden: [512, 256], iterations: 30 },
-  ];
-  // Both runs at once: worker start-up dominates such short runs.
-  const points = await Promise.all(
-    sizes.map(async ({ hidden, iterations }) => {
-      const run = startTraining(
-        {
-          type: 'start',
-          spec: { hidden, seed: 0, dataset: 'xor', iterations, checkpoints: [] },
-          dataDirectory: home,
-          snapshotEvery: 0,
-        },
-        () => {},
-      );
-      const done = await run.done;
-      return { parameters: parameterCount(done.layers), ms: done.msPerIteration };
-    }),
-  );
-  const [small, large] = points;
-  const msPerParameter = Math.max(
-    0,
-    (large.ms - small.ms) / Math.max(1, large.parameters - small.parameters),
-  );
-  return { overheadMs: Math.max(0, small.ms - msPerParameter * small.parameters), msPerParameter };
 }
 
 function partitionMessageOf(partition: PartitionView): PartitionMessage {

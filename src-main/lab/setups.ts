@@ -14,7 +14,8 @@ export interface DatasetShape {
   classCount: number;
 }
 
-export interface PlannedSetup extends SetupPlan {
+/** A setup before the cost model has chosen its trainer (plans.ts adds that). */
+export interface PlannedSetup extends Omit<SetupPlan, 'trainer' | 'msPerIteration'> {
   datasetId: string;
   inputDim: number;
   classCount: number;

@@ -8,12 +8,13 @@ import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../workers/spawn.ts';
 import type { FromWorker, StartMessage } from '../workers/train-protocol.ts';
 import type { BackendChoice, BackendPreference } from './backend.ts';
+import type { TrainerName } from './trainers.ts';
 import type { EvaluationPoint, LayerParameters, ResumeState, TrainSpec } from './spec.ts';
 
 export type WorkerDone = Extract<FromWorker, { type: 'done' }>;
 
 export interface TrainingHandlers {
-  onReady?(backend: BackendChoice, datasetMs: number): void;
+  onReady?(backend: BackendChoice, datasetMs: number, trainer: TrainerName): void;
   onProgress?(iteration: number, iterations: number, loss: number, msPerIteration: number): void;
   onEvaluation?(point: EvaluationPoint): void;
   onCheckpoint?(iteration: number, layers: LayerParameters[]): void;
@@ -25,6 +26,8 @@ export interface WorkerRunOptions {
   readonly dataDirectory: string;
   readonly resume?: ResumeState;
   readonly backend?: BackendPreference;
+  /** The training path (default 'tfjs'); a job resolves 'auto' before it starts a worker. */
+  readonly trainer?: TrainerName;
   readonly snapshotEvery?: number;
   readonly progressEveryMs?: number;
 }
@@ -68,7 +71,7 @@ export function runTrainingInWorker(
       try {
         switch (message.type) {
           case 'ready':
-            handlers.onReady?.(message.backend, message.datasetMs);
+            handlers.onReady?.(message.backend, message.datasetMs, message.trainer);
             break;
           case 'progress':
             handlers.onProgress?.(
@@ -93,6 +96,9 @@ export function runTrainingInWorker(
           case 'error':
             finish(new TrainingWorkerError(message.name, message.message, message.stack));
             break;
+          case 'calibrated':
+            finish(new Error('the training worker answered a calibration it was not asked for'));
+            break;
         }
       } catch (error) {
         // A failing handler (e.g. a database write) ends the run: nothing is silently lost.
@@ -111,6 +117,7 @@ export function runTrainingInWorker(
     dataDirectory: options.dataDirectory,
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
     ...(options.backend !== undefined ? { backend: options.backend } : {}),
+    ...(options.trainer !== undefined ? { trainer: options.trainer } : {}),
     ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}),
     ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
   };

@@ -3,8 +3,12 @@
  * runs one job: the runner sends `start`, may send `pause` or `cancel`, and the worker
  * answers with a stream of events ending in exactly one `done` or `error`, then exits.
  * Typed arrays in `checkpoint`, `snapshot` and `done` are transferred, not copied.
+ *
+ * A worker may instead get one `calibrate`: it trains the listed networks one after the
+ * other, quietly, and answers with one `calibrated` (the cost model's calibration runs).
  */
 import type { BackendChoice, BackendPreference } from '../train/backend.ts';
+import type { TrainerName } from '../train/trainers.ts';
 import type { EvaluationPoint, LayerParameters, ResumeState, TrainSpec } from '../train/spec.ts';
 
 export interface StartMessage {
@@ -14,23 +18,56 @@ export interface StartMessage {
   readonly dataDirectory: string;
   readonly resume?: ResumeState;
   readonly backend?: BackendPreference;
+  /** The training path; default 'tfjs'. (A job chooses between them before it starts.) */
+  readonly trainer?: TrainerName;
   /** Snapshot cadence in steps (see TrainOptions.snapshotEvery). */
   readonly snapshotEvery?: number;
   /** Minimum milliseconds between progress messages (default 200). */
   readonly progressEveryMs?: number;
 }
 
-export type ToWorker = StartMessage | { readonly type: 'pause' } | { readonly type: 'cancel' };
+/** Short runs to time: each network trains `warmup + iterations` steps on the dataset. */
+export interface CalibrateMessage {
+  readonly type: 'calibrate';
+  readonly dataDirectory: string;
+  readonly dataset: string;
+  readonly trainer: TrainerName;
+  readonly networks: readonly { readonly hidden: readonly number[]; readonly density: number }[];
+  /** Steps timed per network, after `warmup` untimed ones. */
+  readonly iterations: number;
+  readonly warmup: number;
+}
+
+export interface CalibrationRun {
+  readonly hidden: readonly number[];
+  readonly density: number;
+  /** Mean ms of the timed optimiser steps. */
+  readonly msPerIteration: number;
+  /** Mean ms of one validation pass over `testCount` rows. */
+  readonly msPerEvaluation: number;
+  readonly testCount: number;
+}
+
+export type ToWorker =
+  StartMessage | CalibrateMessage | { readonly type: 'pause' } | { readonly type: 'cancel' };
 
 export type FromWorker =
   /** The dataset is loaded and the backend chosen; training starts. */
-  | { readonly type: 'ready'; readonly backend: BackendChoice; readonly datasetMs: number }
+  | {
+      readonly type: 'ready';
+      readonly backend: BackendChoice;
+      readonly trainer: TrainerName;
+      readonly datasetMs: number;
+    }
   | {
       readonly type: 'progress';
       readonly iteration: number;
       readonly iterations: number;
       readonly loss: number;
+      /** Mean ms of the steps since the previous progress message (steps only). */
       readonly msPerIteration: number;
+      /** Mean ms of this run's validation passes so far; NaN before the first. */
+      readonly msPerEvaluation: number;
     }
   | { readonly type: 'evaluation'; readonly point: EvaluationPoint }
   | { readonly type: 'checkpoint'; readonly iteration: number; readonly layers: LayerParameters[] }
@@ -44,6 +81,19 @@ export type FromWorker =
       readonly resume: ResumeState | null;
       readonly msPerIteration: number;
       readonly backend: BackendChoice;
+      readonly trainer: TrainerName;
+      /** Wall time of the validation passes this run made, and how many (of how many rows). */
+      readonly evaluationMs: number;
+      readonly evaluationCount: number;
+      readonly testCount: number;
+      /** Wall time from the worker's first message to this one. */
+      readonly wallMs: number;
+    }
+  | {
+      readonly type: 'calibrated';
+      readonly trainer: TrainerName;
+      readonly backend: BackendChoice;
+      readonly runs: readonly CalibrationRun[];
     }
   | {
       readonly type: 'error';
@@ -78,6 +128,7 @@ export function validateToWorker(message: unknown): ToWorker {
     throw new TypeError('worker message must be an object');
   const type = (message as { type?: unknown }).type;
   if (type === 'pause' || type === 'cancel') return { type };
+  if (type === 'calibrate') return validateCalibrate(message as CalibrateMessage);
   if (type !== 'start') throw new TypeError(`unknown worker message type '${String(type)}'`);
   const start = message as StartMessage;
   if (typeof start.dataDirectory !== 'string' || start.dataDirectory === '') {
@@ -85,5 +136,29 @@ export function validateToWorker(message: unknown): ToWorker {
   }
   if (typeof start.spec !== 'object' || start.spec === null)
     throw new TypeError('start.spec must be a train spec');
+  if (start.trainer !== undefined && start.trainer !== 'tfjs' && start.trainer !== 'fused')
+    throw new RangeError(`start.trainer must be 'tfjs' or 'fused', got ${String(start.trainer)}`);
   return start;
+}
+
+function validateCalibrate(message: CalibrateMessage): CalibrateMessage {
+  if (typeof message.dataDirectory !== 'string' || message.dataDirectory === '')
+    throw new TypeError('calibrate.dataDirectory must be a non-empty path');
+  if (typeof message.dataset !== 'string' || message.dataset === '')
+    throw new TypeError('calibrate.dataset must be a dataset id');
+  if (message.trainer !== 'tfjs' && message.trainer !== 'fused')
+    throw new RangeError(
+      `calibrate.trainer must be 'tfjs' or 'fused', got ${String(message.trainer)}`,
+    );
+  if (!Array.isArray(message.networks) || message.networks.length === 0)
+    throw new TypeError('calibrate.networks must be a non-empty array');
+  for (const [name, value] of [
+    ['iterations', message.iterations],
+    ['warmup', message.warmup],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0 || value > 100_000)
+      throw new RangeError(`calibrate.${name} must be an integer in [0, 100000], got ${value}`);
+  }
+  if (message.iterations < 1) throw new RangeError('calibrate.iterations must be at least 1');
+  return message;
 }

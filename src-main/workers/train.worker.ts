@@ -1,15 +1,26 @@
 /**
  * Worker-thread entry for one training job (protocol in train-protocol.ts). Loads the
- * dataset from the lab's data folder, trains, streams events, and closes its port when
- * done so the thread exits.
+ * dataset from the lab's data folder, trains on the path the job chose (TensorFlow.js or
+ * fused), streams events, and closes its port when done so the thread exits. Or, for the
+ * cost model, times short runs of a few networks one after the other (`calibrate`).
+ *
+ * Times it reports: a progress message's ms per step counts the steps only (not the
+ * validation passes, checkpoints or snapshots between them, nor the set-up before the
+ * first step), so a job's first ETA is not inflated by its start; the validation passes
+ * are timed on their own.
  */
 import { parentPort } from 'node:worker_threads';
+import type { Dataset } from '../data/dataset.ts';
 import { DatasetRegistry } from '../data/registry.ts';
-import { train, type StopRequest } from '../train/train.ts';
+import { trainFused } from '../train/fused/train-fused.ts';
+import { train, type StopRequest, type TrainHooks } from '../train/train.ts';
+import type { TrainerName } from '../train/trainers.ts';
 import {
   layerBuffers,
   resumeBuffers,
   validateToWorker,
+  type CalibrateMessage,
+  type CalibrationRun,
   type FromWorker,
   type StartMessage,
 } from './train-protocol.ts';
@@ -20,22 +31,63 @@ const port = parentPort;
 let request: StopRequest = 'continue';
 let started = false;
 
+const TRAINERS = { tfjs: train, fused: trainFused } as const;
+
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
+/**
+ * Splits a run's wall time into steps and validation passes from the hook calls: every
+ * hook marks the time it returns, so the time up to the next `onProgress` is one step
+ * (plus the stop check) and the time up to an `onEvaluation` is one validation pass.
+ */
+class RunClock {
+  private mark = performance.now();
+  stepMs = 0;
+  steps = 0;
+  evaluationMs = 0;
+  evaluations = 0;
+
+  /** A step ended now; returns its ms. */
+  step(): number {
+    const now = performance.now();
+    const ms = now - this.mark;
+    this.stepMs += ms;
+    this.steps++;
+    this.mark = now;
+    return ms;
+  }
+
+  evaluation(): void {
+    const now = performance.now();
+    this.evaluationMs += now - this.mark;
+    this.evaluations++;
+    this.mark = now;
+  }
+
+  /** Work that is neither (a checkpoint copy, a snapshot, a message) ended now. */
+  other(): void {
+    this.mark = performance.now();
+  }
+}
+
 async function run(start: StartMessage): Promise<void> {
+  const begun = performance.now();
   const registry = new DatasetRegistry(start.dataDirectory);
   const loaded = registry.loadTimed(start.spec.dataset);
+  const trainer: TrainerName = start.trainer ?? 'tfjs';
   const progressEveryMs = start.progressEveryMs ?? 200;
+  const clock = new RunClock();
   let lastProgress = 0;
   let stepsSince = 0;
-  let since = performance.now();
-  const outcome = await train(
+  let stepMsSince = 0;
+  const outcome = await TRAINERS[trainer](
     start.spec,
     loaded.dataset,
     {
       onProgress(iteration, loss) {
+        stepMsSince += clock.step();
         stepsSince++;
         const now = performance.now();
         if (now - lastProgress >= progressEveryMs || iteration === start.spec.iterations) {
@@ -44,24 +96,32 @@ async function run(start: StartMessage): Promise<void> {
             iteration,
             iterations: start.spec.iterations,
             loss,
-            msPerIteration: (now - since) / stepsSince,
+            msPerIteration: stepMsSince / stepsSince,
+            msPerEvaluation:
+              clock.evaluations > 0 ? clock.evaluationMs / clock.evaluations : Number.NaN,
           });
           lastProgress = now;
-          since = now;
           stepsSince = 0;
+          stepMsSince = 0;
         }
+        clock.other();
       },
       onStart(backend) {
-        send({ type: 'ready', backend, datasetMs: loaded.milliseconds });
+        send({ type: 'ready', backend, trainer, datasetMs: loaded.milliseconds });
+        clock.other();
       },
       onEvaluation(point) {
+        clock.evaluation();
         send({ type: 'evaluation', point });
+        clock.other();
       },
       onCheckpoint(iteration, layers) {
         send({ type: 'checkpoint', iteration, layers }, layerBuffers(layers));
+        clock.other();
       },
       onSnapshot(state) {
         send({ type: 'snapshot', state }, resumeBuffers(state));
+        clock.other();
       },
       shouldStop: () => request,
     },
@@ -83,9 +143,81 @@ async function run(start: StartMessage): Promise<void> {
       resume: outcome.resume,
       msPerIteration: outcome.msPerIteration,
       backend: outcome.backend,
+      trainer: outcome.trainer,
+      evaluationMs: clock.evaluationMs,
+      evaluationCount: clock.evaluations,
+      testCount: loaded.dataset.test.count,
+      wallMs: performance.now() - begun,
     },
     transfer,
   );
+}
+
+/** The first `count` rows of a split: calibration evaluates on a few rows only. */
+function headOf(dataset: Dataset, count: number): Dataset {
+  const { test, inputDim } = dataset;
+  const rows = Math.min(count, test.count);
+  return {
+    ...dataset,
+    test: {
+      count: rows,
+      x: test.x.length > 0 ? test.x.subarray(0, rows * inputDim) : test.x,
+      y: test.y.subarray(0, rows),
+      ...(test.pixels !== undefined ? { pixels: test.pixels.subarray(0, rows * inputDim) } : {}),
+    },
+  };
+}
+
+/** Rows of the validation split a calibration run evaluates (a full split would dominate it). */
+const CALIBRATION_TEST_ROWS = 1_000;
+
+async function calibrate(message: CalibrateMessage): Promise<void> {
+  const registry = new DatasetRegistry(message.dataDirectory);
+  const dataset = headOf(registry.loadTimed(message.dataset).dataset, CALIBRATION_TEST_ROWS);
+  const trainNetwork = TRAINERS[message.trainer];
+  const runs: CalibrationRun[] = [];
+  let backend: Extract<FromWorker, { type: 'calibrated' }>['backend'] | null = null;
+  for (const network of message.networks) {
+    const clock = new RunClock();
+    let timedMs = 0;
+    const hooks: TrainHooks = {
+      onStart: () => clock.other(),
+      onProgress(iteration) {
+        const ms = clock.step();
+        if (iteration > message.warmup) timedMs += ms;
+        clock.other();
+      },
+      onEvaluation: () => {
+        clock.evaluation();
+        clock.other();
+      },
+      shouldStop: () => (request === 'cancel' ? 'cancel' : 'continue'),
+    };
+    const outcome = await trainNetwork(
+      {
+        hidden: network.hidden,
+        density: network.density,
+        seed: 0,
+        dataset: message.dataset,
+        iterations: message.warmup + message.iterations,
+        checkpoints: [],
+      },
+      dataset,
+      hooks,
+      undefined,
+      { snapshotEvery: 0 },
+    );
+    if (outcome.status !== 'completed') throw new Error('calibration cancelled');
+    backend = outcome.backend;
+    runs.push({
+      hidden: network.hidden,
+      density: network.density,
+      msPerIteration: timedMs / message.iterations,
+      msPerEvaluation: clock.evaluations > 0 ? clock.evaluationMs / clock.evaluations : Number.NaN,
+      testCount: dataset.test.count,
+    });
+  }
+  send({ type: 'calibrated', trainer: message.trainer, backend: backend!, runs });
 }
 
 port.on('message', (raw: unknown) => {
@@ -110,7 +242,7 @@ port.on('message', (raw: unknown) => {
     return;
   }
   started = true;
-  run(message)
+  (message.type === 'calibrate' ? calibrate(message) : run(message))
     .catch((error: unknown) => {
       const failure = error instanceof Error ? error : new Error(String(error));
       send({

@@ -2,7 +2,13 @@
  * The persistent job queue. A job row is the whole truth about a job: its spec, its state,
  * its progress and, for a paused or interrupted training, the state to resume from.
  */
-import type { Backend, JobKind, JobState, JobSummary } from '../../src-shared/api/dto.ts';
+import type {
+  Backend,
+  JobKind,
+  JobState,
+  JobSummary,
+  TrainerName,
+} from '../../src-shared/api/dto.ts';
 import type { Db } from './database.ts';
 import { NotFoundError } from './errors.ts';
 
@@ -21,6 +27,8 @@ interface JobRow {
   accuracy: number | null;
   eta_seconds: number | null;
   backend: Backend | null;
+  trainer: TrainerName | null;
+  ms_per_iteration: number | null;
   error: string | null;
   attempts: number;
   created_at: number;
@@ -41,6 +49,15 @@ export interface NewJob {
   iterations: number;
 }
 
+/** A finished job's wall time and its model's network (JobRepository.recentDurations). */
+export interface FinishedDuration {
+  iterations: number;
+  ms: number;
+  hidden: number[];
+  density: number;
+  inputDim: number;
+}
+
 export interface JobProgress {
   progress: number;
   iteration: number;
@@ -48,11 +65,12 @@ export interface JobProgress {
   accuracy: number | null;
   etaSeconds: number | null;
   backend?: Backend | null;
+  trainer?: TrainerName | null;
 }
 
 const COLUMNS = `id, kind, state, experiment_id, model_id, label, spec, progress, iteration,
-  iterations, loss, accuracy, eta_seconds, backend, error, attempts, created_at, started_at,
-  finished_at`;
+  iterations, loss, accuracy, eta_seconds, backend, trainer, ms_per_iteration, error, attempts,
+  created_at, started_at, finished_at`;
 
 function toJob(row: JobRow): StoredJob {
   return {
@@ -69,6 +87,8 @@ function toJob(row: JobRow): StoredJob {
     accuracy: row.accuracy,
     etaSeconds: row.eta_seconds,
     backend: row.backend,
+    trainer: row.trainer,
+    msPerIteration: row.ms_per_iteration,
     error: row.error,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -172,7 +192,8 @@ export class JobRepository {
     this.db
       .prepare(
         `UPDATE jobs SET progress = ?, iteration = ?, loss = coalesce(?, loss),
-           accuracy = coalesce(?, accuracy), eta_seconds = ?, backend = coalesce(?, backend)
+           accuracy = coalesce(?, accuracy), eta_seconds = ?, backend = coalesce(?, backend),
+           trainer = coalesce(?, trainer)
          WHERE id = ?`,
       )
       .run(
@@ -182,8 +203,41 @@ export class JobRepository {
         progress.accuracy,
         progress.etaSeconds,
         progress.backend ?? null,
+        progress.trainer ?? null,
         id,
       );
+  }
+
+  /**
+   * Wall times of recent jobs of `kind` that finished in one attempt (a paused or
+   * restarted job's times mean nothing), newest first, with their model's network: what
+   * plans and ETAs learn measure costs from.
+   */
+  recentDurations(kind: JobKind, limit: number): FinishedDuration[] {
+    const rows = this.db
+      .prepare(
+        `SELECT j.iterations, j.finished_at - j.started_at AS ms, m.hidden, m.density,
+           m.input_dim AS inputDim
+         FROM jobs j JOIN models m ON m.id = j.model_id
+         WHERE j.kind = ? AND j.state = 'done' AND j.attempts = 1 AND j.iterations > 0
+           AND j.started_at IS NOT NULL AND j.finished_at IS NOT NULL
+         ORDER BY j.id DESC LIMIT ?`,
+      )
+      .all(kind, limit) as {
+      iterations: number;
+      ms: number;
+      hidden: string;
+      density: number;
+      inputDim: number;
+    }[];
+    return rows.map((row) => ({ ...row, hidden: JSON.parse(row.hidden) as number[] }));
+  }
+
+  /** A finished training's path and measured ms per optimiser step (its last phase's). */
+  setTrained(id: number, trainer: TrainerName, msPerIteration: number | null): void {
+    this.db
+      .prepare('UPDATE jobs SET trainer = ?, ms_per_iteration = ? WHERE id = ?')
+      .run(trainer, msPerIteration, id);
   }
 
   setResumeState(id: number, state: Buffer | null): void {

@@ -186,4 +186,20 @@ CREATE TABLE settings (
 );
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: initial }];
+/**
+ * Which training path trained a model or ran a job: 'tfjs' (TensorFlow.js) or 'fused'
+ * (src-main/train/fused). Everything trained before this migration was TensorFlow.js.
+ * A finished training job also keeps its measured ms per optimiser step.
+ */
+const trainer = /* sql */ `
+ALTER TABLE models ADD COLUMN trainer TEXT CHECK (trainer IN ('tfjs', 'fused'));
+ALTER TABLE jobs ADD COLUMN trainer TEXT CHECK (trainer IN ('tfjs', 'fused'));
+ALTER TABLE jobs ADD COLUMN ms_per_iteration REAL;
+UPDATE models SET trainer = 'tfjs' WHERE backend IS NOT NULL;
+UPDATE jobs SET trainer = 'tfjs' WHERE kind = 'train' AND backend IS NOT NULL;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: initial },
+  { version: 2, sql: trainer },
+];

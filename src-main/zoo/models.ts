@@ -3,6 +3,7 @@ import type {
   Backend,
   ModelSummary,
   PruningScheme,
+  TrainerName,
 } from '../../src-shared/api/dto.ts';
 import type { Db } from './database.ts';
 import { NotFoundError } from './errors.ts';
@@ -23,6 +24,8 @@ export interface ModelRecord {
   pruning: PruningScheme;
   datasetId: string;
   backend: Backend | null;
+  /** The training path that trained it; null for an untrained or imported-untrained model. */
+  trainer?: TrainerName | null;
   iterations: number;
   notes: string;
   createdAt: number;
@@ -44,6 +47,7 @@ interface ModelRow {
   pruning: string;
   dataset_id: string;
   backend: Backend | null;
+  trainer: TrainerName | null;
   iterations: number;
   notes: string;
   created_at: number;
@@ -91,6 +95,7 @@ function toModel(row: ModelRow): StoredModel {
     datasetId: row.dataset_id,
     pruning: JSON.parse(row.pruning) as PruningScheme,
     backend: row.backend,
+    trainer: row.trainer,
     tags: row.tags ? row.tags.split('\u001f').sort() : [],
     notes: row.notes,
     createdAt: row.created_at,
@@ -119,8 +124,8 @@ export class ModelRepository {
         .prepare(
           `INSERT INTO models (project_id, experiment_id, name, family, hidden, input_dim,
             class_count, density, hnps, hnp_level, seed, pruning, dataset_id, backend,
-            iterations, notes, created_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            trainer, iterations, notes, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           record.projectId,
@@ -137,6 +142,7 @@ export class ModelRepository {
           JSON.stringify(record.pruning),
           record.datasetId,
           record.backend,
+          record.trainer ?? null,
           record.iterations,
           record.notes,
           record.createdAt,
@@ -191,6 +197,11 @@ export class ModelRepository {
 
   setBackend(id: number, backend: Backend): void {
     this.changeOne('UPDATE models SET backend = ? WHERE id = ?', id, backend);
+  }
+
+  /** Records the path and backend that are training (then trained) the model. */
+  setTrainer(id: number, trainer: TrainerName, backend: Backend): void {
+    this.changeOne('UPDATE models SET trainer = ?, backend = ? WHERE id = ?', id, trainer, backend);
   }
 
   /** Replaces the model's tags; unused tags are dropped. Call inside a transaction. */

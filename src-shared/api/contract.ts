@@ -21,6 +21,7 @@ import type {
   PlaneSetSummary,
   ProjectSummary,
   SpanningImages,
+  SweepProgress,
 } from './dto.ts';
 import type { CallContext } from './call.ts';
 import { MAX_REGION_BUDGET } from '../mbh/budget.ts';
@@ -52,6 +53,9 @@ const scope = () =>
     'last',
   ) as Schema<'last' | 'all' | `layer:${number}`>;
 
+/** 'auto' (the faster path per network, by the lab's cost model), 'fused' or 'tfjs'. */
+const trainer = () => optional(oneOf(['auto', 'fused', 'tfjs'] as const));
+
 export const phenomenonSchema = object({
   name: name(),
   labels: array(integer({ min: 0, max: 1_000 }), { min: 1, unique: true }),
@@ -79,6 +83,7 @@ export const experimentSpecSchema = object({
   ),
   phenomena: optional(array(phenomenonSchema, { max: 1_000 })),
   scope: scope(),
+  trainer: trainer(),
 });
 
 const none = object({});
@@ -154,6 +159,7 @@ export const methods = {
     checkpoints: withDefault(oneOf(['default', 'all'] as const), 'default'),
     pruning: withDefault(pruningSchema, { kind: 'random' }),
     name: optional(name()),
+    trainer: trainer(),
   }),
 
   listPlaneSets: object({ datasetId: optional(string({ min: 1 })) }),
@@ -210,6 +216,8 @@ export const methods = {
   resumeJob: object({ id: id() }),
   cancelJob: object({ id: id() }),
   retryJob: object({ id: id() }),
+  /** Progress and ETA of all jobs, or of one experiment's (the dashboard's sweep line). */
+  sweepProgress: object({ experimentId: optional(id()) }),
 
   compare: object({
     projectId: optional(id()),
@@ -269,6 +277,7 @@ export interface Results {
   resumeJob: JobSummary;
   cancelJob: JobSummary;
   retryJob: JobSummary;
+  sweepProgress: SweepProgress;
   compare: CompareRow[];
 }
 

@@ -8,6 +8,10 @@ export type Shell = 'electron' | 'browser' | 'cli';
 /** A tfjs backend, or 'js': the fused training path's own TypeScript kernels (no tfjs). */
 export type Backend = 'tensorflow' | 'wasm' | 'cpu' | 'js';
 export type ArchitectureFamily = 'lenet' | 'deepfc' | 'custom';
+/** A training path: TensorFlow.js, or the fused sparse-aware one (src-main/train/fused). */
+export type TrainerName = 'tfjs' | 'fused';
+/** 'auto' picks the path the lab's measured cost model predicts to be faster per network. */
+export type TrainerChoice = 'auto' | TrainerName;
 export type JobKind = 'train' | 'measure';
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 export type ScopeName = 'last' | 'all' | `layer:${number}`;
@@ -78,6 +82,8 @@ export interface ExperimentSpec {
   cps: number[];
   phenomena?: PhenomenonSpec[];
   scope: ScopeName;
+  /** Which training path trains the models; default 'auto'. */
+  trainer?: TrainerChoice;
 }
 
 /** A ready-made spec: the thesis' experiments and a smoke sweep. */
@@ -97,6 +103,10 @@ export interface SetupPlan {
   density: number;
   hnps: number;
   hnpLevel?: number;
+  /** The path that would train it (the spec's, or the cost model's choice for 'auto'). */
+  trainer: TrainerName;
+  /** Predicted ms per optimiser step on that path. */
+  msPerIteration: number;
 }
 
 export interface ExperimentPlan {
@@ -104,8 +114,29 @@ export interface ExperimentPlan {
   jobCount: number;
   trainJobs: number;
   measureJobs: number;
-  /** Seconds, from the measured speed of this machine's backend. */
+  /**
+   * Seconds until the whole sweep is done on this machine: trainings (steps, evaluation
+   * passes, worker start), measurements, spread over `workers` worker threads.
+   */
   estimatedSeconds: number;
+  /** Of it: summed job seconds of the trainings and of the measurements (before spreading). */
+  trainSeconds: number;
+  measureSeconds: number;
+  /** Worker threads the estimate assumes. */
+  workers: number;
+  /** Whether the speeds come from this machine's calibration runs (else from defaults). */
+  calibrated: boolean;
+}
+
+/** The sweep-level view of a set of jobs (all, or one experiment's): for the dashboard. */
+export interface SweepProgress {
+  /** Share of the estimated work done, in [0, 1]. */
+  progress: number;
+  /** Seconds until every job (and the measurements that follow trainings) is done; null when nothing is left. */
+  etaSeconds: number | null;
+  /** Jobs not yet finished (running, queued or paused), measurements still to be queued included. */
+  remainingJobs: number;
+  workers: number;
 }
 
 export interface ExperimentSummary {
@@ -132,6 +163,8 @@ export interface ModelSummary {
   datasetId: string;
   pruning: PruningScheme;
   backend: Backend | null;
+  /** The training path that trained it; null when untrained or imported without one. */
+  trainer: TrainerName | null;
   tags: string[];
   notes: string;
   createdAt: number;
@@ -299,6 +332,10 @@ export interface JobSummary {
   accuracy: number | null;
   etaSeconds: number | null;
   backend: Backend | null;
+  /** The training path of a train job, once chosen; null for measure jobs. */
+  trainer: TrainerName | null;
+  /** A finished training's measured ms per optimiser step (steps only; last phase). */
+  msPerIteration: number | null;
   error: string | null;
   createdAt: number;
   startedAt: number | null;

@@ -53,11 +53,24 @@ describe('mbh-lab zoo commands', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const out = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(Object.keys(out).sort()).toEqual(['accuracy', 'backend', 'checkpoints', 'model']);
+    expect(Object.keys(out).sort()).toEqual([
+      'accuracy',
+      'backend',
+      'checkpoints',
+      'model',
+      'msPerIteration',
+      'trainer',
+    ]);
     expect(out.model).toBe(1);
     expect(out.accuracy).toBeGreaterThan(0);
     expect(out.accuracy).toBeLessThanOrEqual(1);
-    expect(['tensorflow', 'wasm', 'cpu']).toContain(out.backend);
+    // The fused path runs its own kernels ('js'); TensorFlow.js one of its backends.
+    if (out.trainer === 'fused') expect(out.backend).toBe('js');
+    else {
+      expect(out.trainer).toBe('tfjs');
+      expect(['tensorflow', 'wasm', 'cpu']).toContain(out.backend);
+    }
+    expect(out.msPerIteration).toBeGreaterThan(0);
     expect(out.checkpoints).toEqual([0, 1, 2, 3, 5, 7, 11, 17, 25, 38, 57, 86, 129, 150]);
   });
 

@@ -48,6 +48,9 @@ describe('crash safety', () => {
         'all',
         '--seed',
         '3',
+        // TensorFlow.js: slow enough per step that the kill lands mid-run.
+        '--trainer',
+        'tfjs',
         '--zoo',
         zooFile,
         '--json',

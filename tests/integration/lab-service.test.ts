@@ -66,8 +66,18 @@ describe('LabService', () => {
   it('plans an experiment', async () => {
     const plan = await lab.planExperiment({ spec } as never);
     expect(plan.setups).toEqual([
-      { family: 'custom', hidden: [4, 2], density: 1, hnps: 4 * 2 + 2 * 4 + 6, datasetId: 'xor' },
+      {
+        family: 'custom',
+        hidden: [4, 2],
+        density: 1,
+        hnps: 4 * 2 + 2 * 4 + 6,
+        datasetId: 'xor',
+        trainer: expect.stringMatching(/^(fused|tfjs)$/),
+        msPerIteration: expect.any(Number),
+      },
     ]);
+    expect(plan.setups[0].msPerIteration).toBeGreaterThan(0);
+    expect(plan.calibrated).toBe(true);
     expect(plan).toMatchObject({ trainJobs: 2, measureJobs: 2, jobCount: 4 });
     expect(plan.estimatedSeconds).toBeGreaterThan(0);
     await expect(
@@ -193,6 +203,8 @@ describe('LabService', () => {
       iterations: 1500,
       checkpoints: 'default',
       pruning: { kind: 'random' },
+      // TensorFlow.js: slow enough per step that the pause lands mid-run.
+      trainer: 'tfjs',
     });
     await waitFor(job.id, ['running'], (j) => j.iteration >= 300);
     // The row says 'paused' at once; the worker stops at its next step and then frees its slot.
@@ -229,6 +241,8 @@ describe('LabService', () => {
       iterations: 1200,
       checkpoints: 'default',
       pruning: { kind: 'random' },
+      // TensorFlow.js: slow enough per step that the pause lands mid-run.
+      trainer: 'tfjs',
     });
     await waitFor(job.id, ['running'], (j) => j.iteration >= 200);
     await lab.close({ pauseRunning: true });

@@ -21,6 +21,8 @@ const job: JobSummary = {
   accuracy: 0.97,
   etaSeconds: null,
   backend: 'cpu',
+  trainer: 'tfjs',
+  msPerIteration: 2.5,
   error: null,
   createdAt: 0,
   startedAt: 0,

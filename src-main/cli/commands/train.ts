@@ -1,6 +1,6 @@
 /**
  * `mbh-lab train`: trains one model into the zoo and waits for it. With --json prints
- * {"model", "accuracy", "backend", "checkpoints"}.
+ * {"model", "accuracy", "backend", "trainer", "msPerIteration", "checkpoints"}.
  */
 import type { PruningScheme } from '../../../src-shared/api/dto.ts';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
@@ -19,15 +19,21 @@ import {
 export const usage = `mbh-lab train --arch lenet|deepfc|custom --hidden 300,100 --dataset fashion
               [--density 0.0342] [--iterations 50000] [--seed 1] [--checkpoints all]
               [--pruning random|one-shot:RATE|iterative:RATE:ROUNDS] [--name NAME]
-              [--project NAME] [--zoo PATH] [--json]
+              [--trainer auto|fused|tfjs] [--project NAME] [--zoo PATH] [--json]
 
 Trains one model (Adam, lr 1.2e-3, batch 60; thesis appendix A.1) in a worker thread and
 stores its checkpoints and metrics in the zoo. Checkpoints: 0 and the last iteration, or
 with --checkpoints all every point of the evaluation schedule. Ctrl-C pauses the job;
 \`mbh-lab jobs resume\` continues it.
 
+--trainer picks the training path: fused (sparse-aware TypeScript kernels), tfjs
+(TensorFlow.js, forced even where fused would be faster, e.g. to compare the two) or
+auto (default: the path this machine's measured cost model predicts to be faster).
+
 --json prints {"model": id, "accuracy": final validation accuracy in [0, 1],
-"backend": "tensorflow"|"wasm"|"cpu", "checkpoints": [stored iterations]}.
+"backend": "tensorflow"|"wasm"|"cpu"|"js", "trainer": "fused"|"tfjs",
+"msPerIteration": ms per optimiser step (steps only, no evaluations),
+"checkpoints": [stored iterations]}.
 
 ${COMMON_HELP}`;
 
@@ -74,6 +80,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     pruning: { type: 'string' },
     name: { type: 'string' },
     project: { type: 'string' },
+    trainer: { type: 'string', default: 'auto' },
   });
   if (values.help) {
     io.stdout(`${usage}\n`);
@@ -87,7 +94,12 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (values.checkpoints !== 'default' && values.checkpoints !== 'all') {
     throw new UsageError(`--checkpoints: must be "all" (or left out), got "${values.checkpoints}"`);
   }
+  const trainer = values.trainer;
+  if (trainer !== 'auto' && trainer !== 'fused' && trainer !== 'tfjs') {
+    throw new UsageError(`--trainer: must be auto, fused or tfjs, got "${trainer}"`);
+  }
   const request = {
+    trainer: trainer as 'auto' | 'fused' | 'tfjs',
     family: family as 'lenet' | 'deepfc' | 'custom',
     hidden: parseHidden(values.hidden),
     density: parseDensity(values.density),
@@ -131,12 +143,16 @@ export async function run(args: string[], io: Io): Promise<number> {
       model: model.id,
       accuracy: model.accuracy,
       backend: model.backend,
+      trainer: model.trainer,
+      msPerIteration: job.msPerIteration,
       checkpoints: model.checkpoints.map((checkpoint) => checkpoint.iteration),
     };
     if (values.json) io.stdout(`${JSON.stringify(result)}\n`);
     else {
+      const speed =
+        job.msPerIteration !== null ? `, ${job.msPerIteration.toFixed(2)} ms per step` : '';
       io.stdout(
-        `model ${model.id} trained: validation accuracy ${((model.accuracy ?? 0) * 100).toFixed(2)}% on ${model.backend}; checkpoints at ${result.checkpoints.join(', ')}\n`,
+        `model ${model.id} trained: validation accuracy ${((model.accuracy ?? 0) * 100).toFixed(2)}% on ${model.trainer ?? 'tfjs'} (${model.backend}${speed}); checkpoints at ${result.checkpoints.join(', ')}\n`,
       );
     }
     return 0;

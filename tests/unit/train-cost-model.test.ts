@@ -1,0 +1,245 @@
+/**
+ * The training cost model (src-main/train/cost-model.ts): its features per path, the
+ * non-negative fit, the refinement from finished runs and the 'auto' choice.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  CostModel,
+  evaluationShare,
+  fitCoefficients,
+  PRIOR_COEFFICIENTS,
+  predictMs,
+  shapeKey,
+  stepFeatures,
+  validateTrainerChoice,
+  withSample,
+  SPEED_SAMPLE_LIMIT,
+  type NetworkShape,
+  type SpeedSample,
+} from '../../src-main/train/cost-model.ts';
+import type { TrainerName } from '../../src-main/train/trainers.ts';
+
+const lenet = (density: number): NetworkShape => ({
+  inputDim: 784,
+  hidden: [300, 100],
+  classCount: 10,
+  density,
+  batchSize: 60,
+});
+const small: NetworkShape = { ...lenet(1), hidden: [12, 4] };
+
+function sample(shape: NetworkShape, trainer: TrainerName, ms: number): SpeedSample {
+  return {
+    trainer,
+    key: shapeKey(shape),
+    features: stepFeatures(shape, trainer),
+    msPerIteration: ms,
+    msPerEvaluation: null,
+    testCount: 10_000,
+    overheadMs: null,
+  };
+}
+
+describe('step features', () => {
+  it('count every weight as dense on the TensorFlow.js path (masks are multiplied)', () => {
+    // 784·300 + 300·100 + 100·10 = 266,200 weights, × 60 rows, in millions.
+    expect(stepFeatures(lenet(1), 'tfjs')).toEqual([1, 3, 15.972, 0]);
+    expect(stepFeatures(lenet(0.0164), 'tfjs')).toEqual([1, 3, 15.972, 0]);
+  });
+
+  it('count kept weights of masked layers as sparse on the fused path', () => {
+    // Kept: floor(0.0164·235,200 + ½) = 3,857 and floor(0.0164·30,000 + ½) = 492; the
+    // output layer (1,000 weights) stays dense.
+    const [constant, layers, dense, sparse] = stepFeatures(lenet(0.0164), 'fused');
+    expect([constant, layers]).toEqual([1, 3]);
+    expect(dense).toBeCloseTo((1_000 * 60) / 1e6, 12);
+    expect(sparse).toBeCloseTo((4_349 * 60) / 1e6, 12);
+    expect(stepFeatures(lenet(1), 'fused')).toEqual([1, 3, 15.972, 0]);
+  });
+
+  it('follow the batch size', () => {
+    expect(stepFeatures({ ...small, batchSize: 120 }, 'tfjs')[2]).toBeCloseTo(
+      2 * stepFeatures(small, 'tfjs')[2],
+      12,
+    );
+  });
+});
+
+describe('fitCoefficients', () => {
+  it('recovers the coefficients that generated exact points', () => {
+    const truth = [0.5, 0.2, 0.3, 1.7];
+    const shapes = [
+      small,
+      { ...small, hidden: [4, 4, 4, 4, 4, 4] },
+      lenet(1),
+      lenet(0.03),
+      { ...lenet(0.01), hidden: [1000, 300] },
+    ];
+    const points = shapes.map((shape) => {
+      const features = stepFeatures(shape, 'fused');
+      return { features, ms: predictMs(truth, features) };
+    });
+    const fitted = fitCoefficients(points);
+    fitted.forEach((value, index) => expect(value).toBeCloseTo(truth[index], 9));
+  });
+
+  it('never returns a negative cost, and fits best among non-negative ones', () => {
+    // Ordinary least squares would give the per-layer term a negative cost here.
+    const points = [
+      { features: [1, 2, 0, 0], ms: 3 },
+      { features: [1, 4, 0, 0], ms: 2 },
+      { features: [1, 3, 1, 0], ms: 4 },
+    ];
+    const fitted = fitCoefficients(points);
+    expect(fitted.every((value) => value >= 0)).toBe(true);
+    expect(fitted[1]).toBe(0);
+    const residual = (coefficients: readonly number[]) =>
+      points.reduce((sum, p) => sum + (predictMs(coefficients, p.features) - p.ms) ** 2, 0);
+    // With the layer term at 0, the best constant is the mean of the first two (2.5) and
+    // the dense term takes the rest of the third point.
+    expect(fitted[0]).toBeCloseTo(2.5, 12);
+    expect(fitted[2]).toBeCloseTo(1.5, 12);
+    for (const other of [
+      [2.5, 0.01, 1.5, 0],
+      [2.4, 0, 1.6, 0],
+      [3, 0, 1, 0],
+    ])
+      expect(residual(fitted)).toBeLessThanOrEqual(residual(other));
+  });
+
+  it('gives features that are zero everywhere no cost', () => {
+    const points = [small, lenet(1), lenet(0.1)].map((shape) => {
+      const features = stepFeatures(shape, 'tfjs');
+      return { features, ms: 2 + 0.25 * features[2] };
+    });
+    expect(fitCoefficients(points)[3]).toBe(0);
+  });
+
+  it('refuses an empty calibration', () => {
+    expect(() => fitCoefficients([])).toThrow('fitCoefficients: no calibration points');
+  });
+});
+
+describe('CostModel', () => {
+  const calibration = { tfjs: [1, 0.5, 0.25, 0], fused: [0.1, 0.05, 0.5, 2] };
+
+  it('predicts from the calibrated line before any run is measured', () => {
+    const model = new CostModel({ calibration, samples: [] });
+    // 1 + 3·0.5 + 15.972·0.25 = 6.493
+    expect(model.msPerStep(lenet(1), 'tfjs')).toBeCloseTo(6.493, 12);
+    expect(model.calibrated('tfjs')).toBe(true);
+    const prior = new CostModel({ calibration: {}, samples: [] });
+    expect(prior.calibrated('fused')).toBe(false);
+    expect(prior.msPerStep(lenet(1), 'tfjs')).toBeCloseTo(
+      predictMs(PRIOR_COEFFICIENTS.tfjs, stepFeatures(lenet(1), 'tfjs')),
+      12,
+    );
+  });
+
+  it('predicts a network measured before by the median of its runs', () => {
+    const model = new CostModel({
+      calibration,
+      samples: [
+        sample(lenet(1), 'tfjs', 9),
+        sample(lenet(1), 'tfjs', 7),
+        sample(lenet(1), 'tfjs', 8),
+        sample(lenet(1), 'fused', 100),
+      ],
+    });
+    expect(model.msPerStep(lenet(1), 'tfjs')).toBe(8);
+    expect(model.msPerStep(lenet(1), 'fused')).toBe(100);
+  });
+
+  it('scales the line for other networks by the median measured/predicted ratio of the path', () => {
+    const line = new CostModel({ calibration, samples: [] });
+    const slow = [small, lenet(0.5), lenet(0.25)].map((shape, index) =>
+      sample(shape, 'tfjs', line.lineMs(shape, 'tfjs') * [2, 3, 10][index]),
+    );
+    const model = new CostModel({ calibration, samples: slow });
+    expect(model.msPerStep(lenet(1), 'tfjs')).toBeCloseTo(3 * line.lineMs(lenet(1), 'tfjs'), 9);
+    // The other path's runs do not scale this one.
+    expect(model.msPerStep(lenet(1), 'fused')).toBeCloseTo(line.lineMs(lenet(1), 'fused'), 12);
+  });
+
+  it("chooses the faster path for 'auto' and the asked one otherwise", () => {
+    const model = new CostModel({ calibration, samples: [] });
+    // Dense LeNet: tfjs 6.49 ms, fused 0.1 + 0.15 + 7.986 = 8.24 ms.
+    expect(model.choose(lenet(1), 'auto')).toBe('tfjs');
+    // Sparse LeNet at 1.64 %: fused 0.25 + 0.03 + 0.52 = 0.80 ms.
+    expect(model.choose(lenet(0.0164), 'auto')).toBe('fused');
+    expect(model.choose(lenet(0.0164), 'tfjs')).toBe('tfjs');
+    expect(model.choose(lenet(1), 'fused')).toBe('fused');
+  });
+
+  it('prices a validation pass per row relative to a step, measured or calibrated', () => {
+    const measured: SpeedSample = {
+      ...sample(lenet(1), 'tfjs', 6),
+      msPerEvaluation: 500,
+      testCount: 10_000,
+    };
+    const model = new CostModel({ calibration, samples: [measured] });
+    // Same network: 500 ms per 10,000 rows → 100 ms for 2,000 rows.
+    expect(model.msPerEvaluation(lenet(1), 'tfjs', 2_000)).toBeCloseTo(100, 9);
+    // Another network: share = (500 / 10,000) / (6 / 60) = 0.5 of a step's per-row cost.
+    const other = model.msPerStep(small, 'tfjs');
+    expect(model.msPerEvaluation(small, 'tfjs', 1_000)).toBeCloseTo(0.5 * (other / 60) * 1_000, 9);
+    const calibrated = new CostModel({ calibration, samples: [], evaluationShare: { fused: 0.2 } });
+    expect(calibrated.msPerEvaluation(small, 'fused', 600)).toBeCloseTo(
+      0.2 * (calibrated.msPerStep(small, 'fused') / 60) * 600,
+      9,
+    );
+  });
+
+  it('takes run overhead from finished runs, else a default', () => {
+    const withOverhead = (ms: number): SpeedSample => ({
+      ...sample(small, 'fused', 1),
+      overheadMs: ms,
+    });
+    expect(
+      new CostModel({
+        calibration,
+        samples: [withOverhead(900), withOverhead(1_100), withOverhead(5_000)],
+      }).overheadMs(),
+    ).toBe(1_100);
+    expect(new CostModel({ calibration, samples: [] }).overheadMs()).toBe(1_500);
+  });
+
+  it('keeps the most recent samples only', () => {
+    let samples: SpeedSample[] = [];
+    for (let i = 0; i < SPEED_SAMPLE_LIMIT + 5; i++)
+      samples = withSample(samples, sample(small, 'fused', i));
+    expect(samples).toHaveLength(SPEED_SAMPLE_LIMIT);
+    expect(samples[0].msPerIteration).toBe(5);
+  });
+});
+
+describe('evaluationShare', () => {
+  it('is the median per-row cost of a pass over a step', () => {
+    expect(
+      evaluationShare(
+        [
+          { msPerIteration: 6, msPerEvaluation: 50, testCount: 1_000 }, // 0.5
+          { msPerIteration: 3, msPerEvaluation: 10, testCount: 1_000 }, // 0.2
+          { msPerIteration: 6, msPerEvaluation: 90, testCount: 1_000 }, // 0.9
+        ],
+        60,
+      ),
+    ).toBeCloseTo(0.5, 12);
+    expect(evaluationShare([], 60)).toBeNull();
+  });
+});
+
+describe('validateTrainerChoice', () => {
+  it('accepts the three choices and defaults to auto', () => {
+    expect(validateTrainerChoice('fused')).toBe('fused');
+    expect(validateTrainerChoice('tfjs')).toBe('tfjs');
+    expect(validateTrainerChoice('auto')).toBe('auto');
+    expect(validateTrainerChoice(undefined)).toBe('auto');
+  });
+
+  it('names the field of a bad value', () => {
+    expect(() => validateTrainerChoice('tensorflow', 'spec.trainer')).toThrow(
+      `spec.trainer must be 'auto', 'fused' or 'tfjs', got "tensorflow"`,
+    );
+  });
+});
