@@ -4,7 +4,6 @@
  * each read, parsed and validated with errors that start with the file's name. Other
  * commands (zoo-based forms) reuse these.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { FormatError, parseDataJson, parsePlaneJson } from '../../src-shared/model/format.ts';
 import type { ImportedModel, ImportOptions } from '../../src-shared/model/formats/linear-stack.ts';
@@ -17,16 +16,19 @@ import {
 } from '../../src-shared/mbh/plane.ts';
 import { parseCsv } from '../data/csv.ts';
 import { readFileBytes, readModelBytes, shardsBeside } from '../model-files/read.ts';
+import { FileSizeError, readTextBounded } from '../data/read-bounded.ts';
 
 /** A user-facing input problem: the CLI prints its message as one line and exits 2. */
 export class InputError extends Error {
   override name = 'InputError';
 }
 
+/** A file's text, size-checked (devices such as /dev/zero included), without a BOM. */
 function readText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readTextBounded(path);
   } catch (error) {
+    if (error instanceof FileSizeError) throw new InputError(error.message);
     const code = (error as { code?: string }).code;
     const reason = code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new InputError(`${path}: cannot read: ${reason}`);

@@ -3,9 +3,9 @@
  * trained model on one shared plane set per dataset; or plans one (setups, job counts,
  * estimated time). A spec is a JSON file or the name of a preset in resources/presets.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { loadPreset, presetNames, specOfFile } from '../../lab/presets.ts';
+import { existsSync } from 'node:fs';
+import { readTextBounded } from '../../data/read-bounded.ts';
+import { loadPreset, presetNames } from '../../lab/presets.ts';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import type { CompareRow } from '../../../src-shared/api/dto.ts';
 import { duration } from '../../../src-shared/format/duration.ts';
@@ -16,22 +16,15 @@ export const usage = `mbh-lab experiment run SPEC.json|PRESET [--workers N] [--p
 mbh-lab experiment plan SPEC.json|PRESET [--json]
 mbh-lab experiment presets
 
-\`run\` trains every setup × seed × dataset of the spec in worker threads, one network
-per thread and by default one thread per core, then measures each trained model on the
-spec's shared plane set. Progress goes to stderr, with --json too: a bar per job and the
-sweep's progress and ETA on a terminal, plain lines otherwise. --json prints
-{"experiment", "planeSetId", "models": [compare rows], "failedJobs"}. \`plan\` prints the
-setups, the training path and predicted ms per step of each, job counts and the
-estimated time on this machine for the same pool (it calibrates both training paths
-once, with short quiet runs). A spec file holds a bare spec or a preset
-({"label", "description", "spec"}). Presets: ${presetNames().join(', ')}.
+\`run\` trains every setup × seed × dataset of the spec in worker threads, then measures
+each trained model on the spec's shared plane set, with a progress bar per job (plain
+lines when stderr is not a terminal). --json prints {"experiment", "planeSetId",
+"models": [compare rows]}. \`plan\` prints the setups, job counts and the estimated
+time on this machine. Presets: ${presetNames().join(', ')}.
 
 ${COMMON_HELP}`;
 
-/**
- * A spec from a file path or a preset name; the spec itself is validated by the lab. A
- * file holds a bare spec or a preset (`{label, description, spec}`).
- */
+/** A spec from a file path or a preset name; the spec itself is validated by the lab. */
 export function loadSpec(source: string): { spec: unknown; label: string } {
   if (!existsSync(source)) {
     if (!presetNames().includes(source)) {
@@ -41,17 +34,16 @@ export function loadSpec(source: string): { spec: unknown; label: string } {
     }
     return { spec: loadPreset(source).spec, label: `preset ${source}` };
   }
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(source, 'utf8')) as unknown;
+    text = readTextBounded(source);
   } catch (error) {
-    throw new UsageError(`${source}: not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`${source}: cannot read: ${(error as Error).message}`);
   }
   try {
-    return { spec: specOfFile(parsed, 'preset'), label: source };
+    return { spec: JSON.parse(text) as unknown, label: source };
   } catch (error) {
-    if (error instanceof ValidationError) throw new UsageError(`${source}: ${error.message}`);
-    throw error;
+    throw new UsageError(`${source}: not valid JSON: ${(error as Error).message}`);
   }
 }
 
@@ -108,12 +100,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (source === undefined)
     throw new UsageError(`experiment ${action}: give a spec file or a preset name`);
   const { spec, label } = loadSpec(source);
-  // A sweep uses every core: one training per worker thread (the desktop keeps one for its UI).
-  // The plan assumes the pool `run` would have.
-  const lab = await openLab({
-    ...values,
-    workers: values.workers ?? String(availableParallelism()),
-  });
+  const lab = await openLab(values);
   let closed = false;
   try {
     if (action === 'plan') {
@@ -121,11 +108,11 @@ export async function run(args: string[], io: Io): Promise<number> {
       if (values.json) io.stdout(`${JSON.stringify(plan)}\n`);
       else {
         io.stdout(
-          `${plan.setups.length} setups, ${plan.trainJobs} trainings + ${plan.measureJobs} measurements; about ${duration(plan.estimatedSeconds)} on this machine with ${plan.workers} worker${plan.workers === 1 ? '' : 's'} (training ${duration(plan.trainSeconds)}, measuring ${duration(plan.measureSeconds)} of work)\n` +
+          `${plan.setups.length} setups, ${plan.trainJobs} trainings + ${plan.measureJobs} measurements; about ${duration(plan.estimatedSeconds)} on this machine\n` +
             plan.setups
               .map(
                 (setup) =>
-                  `  ${setup.family}(${setup.hidden.join(',')}) density ${setup.density} · ${setup.hnps} HNPs · ${setup.datasetId} · ${setup.trainer} ${setup.msPerIteration.toFixed(2)} ms/step`,
+                  `  ${setup.family}(${setup.hidden.join(',')}) density ${setup.density} · ${setup.hnps} HNPs · ${setup.datasetId}`,
               )
               .join('\n') +
             '\n',
@@ -144,8 +131,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         `experiment ${experimentId}: ${created.jobs.length} trainings, then a measurement of each model\n`,
       );
     }
-    // Progress goes to stderr even with --json (stdout keeps the result): a sweep is long.
-    const completed = await runJobs(lab, io, false, undefined, { experimentId });
+    const completed = await runJobs(lab, io, values.json);
     if (!completed) {
       closed = true;
       return 130;

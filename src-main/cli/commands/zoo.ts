@@ -2,8 +2,9 @@
  * `mbh-lab zoo`: the models in the zoo. ls, show, export (one checkpoint's model JSON, the
  * last or --iteration's; a bundle with every checkpoint with --bundle), import (either), rm.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
+import { FileSizeError, readTextBounded } from '../../data/read-bounded.ts';
 import type { Io } from '../engine-io.ts';
 import {
   inCliProject,
@@ -167,8 +168,9 @@ export async function run(args: string[], io: Io): Promise<number> {
         if (target === undefined) throw new UsageError('zoo import: give the FILE to import');
         let json: string;
         try {
-          json = readFileSync(target, 'utf8');
+          json = readTextBounded(target);
         } catch (error) {
+          if (error instanceof FileSizeError) throw new UsageError(`zoo import: ${error.message}`);
           throw new UsageError(`zoo import: cannot read ${target}: ${(error as Error).message}`);
         }
         const model = await inCliProject(lab, values.project, (projectId) =>
