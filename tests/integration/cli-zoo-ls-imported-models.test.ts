@@ -39,5 +39,5 @@ describe('zoo ls', () => {
     expect(lines[0]).toMatch(/^\s+1 .* imported {2}1 checkpoint$/);
     expect(lines[1]).toMatch(/^\s+2 .* \d+\.\d\d% {2}\d+ checkpoints$/);
     expect(ls.stdout).not.toMatch(/untrained/);
-  }, 60_000);
+  });
 });

@@ -38,7 +38,7 @@ beforeAll(async () => {
   checkpointId = detail.checkpoints.at(-1)!.id;
   planeSetId = detail.measurements[0].planeSetId;
   classes = (await lab.listDatasets({})).find((d) => d.id === 'xor')!.classNames;
-}, 120_000);
+});
 
 afterAll(async () => {
   await lab.close({ pauseRunning: true });
@@ -107,7 +107,7 @@ describe('getBlankets', () => {
       scope: 'last',
     });
     expect(some.blankets[3].regions).toEqual(single.regions);
-  }, 60_000);
+  });
 
   it('refuses bad params naming the field', async () => {
     const base = { checkpointId, planeSetId, plane: 0, cps: [0.8], scope: 'last' };
