@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { MAX_MODEL_FILE_BYTES } from '../../src-shared/api/model-files.ts';
 import { FormatError, parseModelJson } from '../../src-shared/model/format.ts';
 import { detectModelFile } from '../../src-shared/model/formats/detect.ts';
 import {
@@ -21,8 +22,8 @@ import { isTfjsModelJson, readTfjs } from '../../src-shared/model/formats/tfjs.t
 import type { Network } from '../../src-shared/model/network.ts';
 import { openZip } from './zip.ts';
 
-/** The largest model file (or weight shard) the lab reads: 2 GiB, far above any MLP it can partition. */
-export const MAX_MODEL_FILE_BYTES = 2 * 1024 ** 3;
+/** The largest model file (or weight shard) the lab reads: 1 GiB (src-shared/api/model-files.ts). */
+export { MAX_MODEL_FILE_BYTES };
 
 export interface ReadModelOptions extends ImportOptions {
   /** The bytes of a tfjs weight shard named in model.json (relative to it). */

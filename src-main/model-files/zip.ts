@@ -82,6 +82,7 @@ export function openZip(bytes: Uint8Array): ArchiveEntries {
     while (extra + 4 <= extraEnd) {
       const id = view.getUint16(extra, true);
       const size64 = view.getUint16(extra + 2, true);
+      if (extra + 4 + size64 > extraEnd) fail(`the extra fields of ${name} are damaged`);
       if (id === 0x0001) {
         let field = extra + 4;
         const next = (): number => {

@@ -35,6 +35,12 @@ describe('ONNX reader (graphs built by the onnx package)', () => {
     expectMatches(model.network, expected('onnx-gemm-column-layout'));
   });
 
+  it('passes a Dropout through (inference) when its mask is unused', () => {
+    const model = readOnnx(fixture('onnx-dropout-passes-through.onnx'));
+    expectMatches(model.network, expected('onnx-dropout-passes-through'));
+    expect(model.notes).toEqual(['node 2 (Dropout) passes through (inference)']);
+  });
+
   it('refuses a Sigmoid naming the node', () => {
     expect(formatError(() => readOnnx(fixture('onnx-sigmoid-refused.onnx')))).toBe(
       'node 1 (Sigmoid): only Relu activations are supported',

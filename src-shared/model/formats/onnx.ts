@@ -484,6 +484,17 @@ export function readOnnx(bytes: Uint8Array, options: ImportOptions = {}): Import
       }
       case 'Identity':
         break;
+      case 'Dropout': {
+        // At inference a Dropout passes its input through; its optional mask must be unused.
+        const [output, mask] = node.output ?? [];
+        if (!output) throw new FormatError(`${place}: expected an output`);
+        if (mask && (consumers.get(mask)?.length ?? 0) > 0) {
+          throw new FormatError(`${place}: its dropout mask is used by another node`);
+        }
+        notes.push(`${place} passes through (inference)`);
+        current = output;
+        continue;
+      }
       case 'Flatten': {
         const axis = intAttribute(node, 'axis', 1);
         if (axis !== 1 || walk.orientation !== 'row') {

@@ -423,10 +423,13 @@ class Reader {
         case 0x89: // NEWFALSE
           this.stack.push(false);
           break;
-        case 0x4a: // BININT
-          this.stack.push(this.view.getInt32(this.position, true));
+        case 0x4a: {
+          // BININT
+          const start = this.position;
           this.take(4);
+          this.stack.push(this.view.getInt32(start, true));
           break;
+        }
         case 0x4b: // BININT1
           this.stack.push(this.uint(1));
           break;
@@ -447,10 +450,13 @@ class Reader {
           this.stack.push(Number(value));
           break;
         }
-        case 0x47: // BINFLOAT (big-endian)
-          this.stack.push(this.view.getFloat64(this.position, false));
+        case 0x47: {
+          // BINFLOAT (big-endian)
+          const start = this.position;
           this.take(8);
+          this.stack.push(this.view.getFloat64(start, false));
           break;
+        }
         case 0x58: // BINUNICODE
           this.stack.push(this.text(this.uint(4)));
           break;
