@@ -4,7 +4,9 @@ import { rendererConfig } from './vite.renderer.config.ts';
 
 // The Electron build: main process (with the worker entries bundled beside it), the
 // sandboxed preload (CommonJS, as sandboxed preloads must be) and the renderer, which is
-// the same Vite build that browser mode serves.
+// the same Vite build that browser mode serves. electron-vite 6 reads Electron's major from
+// node_modules/electron (or ELECTRON_MAJOR_VER) to pick the node/chrome targets; for 45,
+// newer than its table, it targets 44's (Node 24.18, Chrome 152), which Electron 45 runs.
 export default defineConfig({
   main: {
     build: {
