@@ -25,6 +25,34 @@ export interface E2eContext {
 }
 
 type TestFn = (context: E2eContext) => Promise<void>;
+
+/**
+ * Options for a wait on work whose duration is the machine's (training, a worker's
+ * partition or blankets, a cold dataset): no time limit of its own, since a loaded machine
+ * is slow, not wrong. A test that never reaches its state is ended by the hang guard.
+ */
+export const untilDone = { timeout: 0 } as const;
+
+/**
+ * Ends a test that hangs (a state that never comes). Not a speed check: far above what
+ * the slowest machine needs; what a test waits for is a state, never a duration.
+ */
+const HANG_GUARD_MS = 15 * 60_000;
+
+async function guarded(run: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`hung: no progress for ${HANG_GUARD_MS / 60_000} min`)),
+      HANG_GUARD_MS,
+    );
+  });
+  try {
+    await Promise.race([run, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const registered: { name: string; fn: TestFn }[] = [];
 
 /** Declares a test; tests run in declaration order and share the page. */
@@ -64,6 +92,8 @@ export async function runSuite(options: SuiteOptions): Promise<{ passed: number;
       });
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
+      // The page answering a click (a route, a dialog, a row) is quick on any machine; work
+      // whose time is the machine's is awaited with `untilDone`.
       page.setDefaultTimeout(20_000);
       const base = new URL(options.url).origin;
       let step = 0;
@@ -80,7 +110,7 @@ export async function runSuite(options: SuiteOptions): Promise<{ passed: number;
         step++;
         const started = Date.now();
         try {
-          await fn(context);
+          await guarded(fn(context));
           if (errors.length > 0)
             throw new Error(`uncaught error in the page: ${errors.splice(0).join('; ')}`);
           passed++;
