@@ -12,6 +12,7 @@ import {
 import type { CallContext } from '../../src-shared/api/call.ts';
 import type { LabEvents } from '../../src-shared/api/dto.ts';
 import { toErrorData, type ResultMessage } from '../../src-shared/api/wire.ts';
+import { quote } from '../../src-shared/api/validate.ts';
 
 /** What a transport needs of the lab service: the api and its events. */
 export type LabEndpoint = LabApi & {
@@ -31,7 +32,7 @@ export async function dispatch(
 ): Promise<ResultMessage> {
   try {
     if (!isMethodName(method)) {
-      throw Object.assign(new Error(`unknown method ${JSON.stringify(method)}`), {
+      throw Object.assign(new Error(`unknown method ${quote(method)}`), {
         name: 'UnknownMethod',
       });
     }
