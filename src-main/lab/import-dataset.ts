@@ -6,7 +6,7 @@
  * cache is removed on failure only when it is provably this import's (it shares the
  * staging file's inode). An earlier dataset of the same id is never touched.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { quote } from '../../src-shared/api/validate.ts';
 import { ownsPublished } from '../data/cache.ts';
@@ -87,4 +87,34 @@ function runWorker(request: ImportRequest, id: string): Promise<DatasetEntry> {
 /** The refusal of an import whose name gives the id of a dataset the lab has. */
 export function datasetExists(name: string, id: string): string {
   return `a dataset with id '${id}' exists already (from the name ${quote(name)}); remove it first (mbh-lab data rm ${id}) or choose another name`;
+}
+
+/**
+ * Removes the staging files of imports whose process is gone (killed mid-import); they
+ * are named `<id>.bin.<pid>.<random>.staging`. Runs when a lab opens, under the zoo lock.
+ */
+export function removeStaleStaging(datasetsDirectory: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(datasetsDirectory);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = /\.bin\.(\d+)\.[a-z0-9]+\.staging$/.exec(name);
+    if (!match || processAlive(Number(match[1]))) continue;
+    rmSync(join(datasetsDirectory, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -41,7 +41,7 @@ import { parseModelJson } from '../../src-shared/model/format.ts';
 import { checkDensityKeepsWeights, hnpCount } from '../../src-shared/model/hnp.ts';
 import { DatasetRegistry, userDatasetId, type DatasetEntry } from '../data/registry.ts';
 import type { ImportRequest } from '../workers/import-protocol.ts';
-import { datasetExists, importInWorker } from './import-dataset.ts';
+import { datasetExists, importInWorker, removeStaleStaging } from './import-dataset.ts';
 import { removeUserDataset } from './datasets.ts';
 import { InteractivePool } from '../jobs/interactive-pool.ts';
 import { DEFAULT_WORKER_MEMORY_MB } from '../jobs/measure-client.ts';
@@ -158,6 +158,7 @@ export class LabService implements LabApi {
   ) {
     this.events.setMaxListeners(0);
     this.registry = new DatasetRegistry(paths.home);
+    removeStaleStaging(this.registry.directory);
     this.pool = new InteractivePool(paths.home, {
       memoryMb: zoo.settings.get<number>('workerMemoryMb') ?? DEFAULT_WORKER_MEMORY_MB,
     });
