@@ -196,6 +196,36 @@ describe('PyTorch reader (torch.save zip layout, safe pickle)', () => {
     );
   });
 
+  it('refuses a deflated entry that claims more than deflate can give (a zip bomb) before inflating', () => {
+    const bytes = Uint8Array.from(fixture('pytorch-float64-parameters-deflated.pth'));
+    const view = new DataView(bytes.buffer);
+    // Central directory entries start with PK\x01\x02; their uncompressed size is at +24.
+    let patched = 0;
+    for (let at = 0; at + 46 <= bytes.length; at++) {
+      if (view.getUint32(at, true) === 0x02014b50 && view.getUint16(at + 10, true) === 8) {
+        view.setUint32(at + 24, 0xfffffff0, true);
+        patched++;
+      }
+    }
+    expect(patched).toBeGreaterThan(0);
+    expect(formatError(() => readPytorch(openZip(bytes)))).toMatch(
+      /^zip: model\/(data\.pkl|byteorder) claims 4294967280 bytes from \d+ compressed$/,
+    );
+  });
+
+  it('refuses a pickle string that declares more bytes than the file has', () => {
+    const archive = openZip(fixture('pytorch-state-dict-stored.pt'));
+    // PROTO 2, BINUNICODE of 0xffffffff bytes.
+    const hostile = Uint8Array.of(0x80, 0x02, 0x58, 0xff, 0xff, 0xff, 0xff, 0x41);
+    const patched = {
+      names: archive.names,
+      read: (name: string) => (name.endsWith('data.pkl') ? hostile : archive.read(name)),
+    };
+    expect(formatError(() => readPytorch(patched))).toBe(
+      'pickle: truncated at byte 7 (wants 4294967295 more bytes)',
+    );
+  });
+
   it('refuses opcodes a state_dict never needs', () => {
     const archive = openZip(fixture('pytorch-state-dict-stored.pt'));
     // PROTO 2, EMPTY_DICT, NEWOBJ (0x81), STOP
