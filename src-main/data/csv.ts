@@ -59,6 +59,11 @@ function splitLine(line: string, label: string, lineNumber: number): string[] {
   return fields;
 }
 
+/** A cell or column name as an error quotes it: at most 80 characters, the length said. */
+function cut(text: string): string {
+  return text.length <= 80 ? text : `${text.slice(0, 80)}… (${text.length} characters)`;
+}
+
 /** A cell parsed as a finite number, or NaN (Number('') is 0, so blanks are caught here). */
 function parseNumber(cell: string): number {
   const text = cell.trim();
@@ -79,7 +84,7 @@ export function parseCsv(text: string, label: string, classCount?: number): CsvS
   const labelColumns = header.flatMap((name, index) => (name === 'label' ? [index] : []));
   if (labelColumns.length === 0) {
     throw new DataFileError(
-      `${label}: the header has no 'label' column (columns: ${header.slice(0, 8).join(', ')}${header.length > 8 ? ', …' : ''})`,
+      `${label}: the header has no 'label' column (columns: ${header.slice(0, 8).map(cut).join(', ')}${header.length > 8 ? ', …' : ''})`,
     );
   }
   if (labelColumns.length > 1)
@@ -113,7 +118,7 @@ export function parseCsv(text: string, label: string, classCount?: number): CsvS
       if (column === labelColumn) {
         if (!Number.isInteger(value) || value < 0) {
           throw new DataFileError(
-            `${label}: row ${lineNumber}, column 'label': '${cells[column]}' is not a non-negative integer`,
+            `${label}: row ${lineNumber}, column 'label': '${cut(cells[column])}' is not a non-negative integer`,
           );
         }
         if (value >= limit) {
@@ -125,13 +130,13 @@ export function parseCsv(text: string, label: string, classCount?: number): CsvS
       } else {
         if (Number.isNaN(value)) {
           throw new DataFileError(
-            `${label}: row ${lineNumber}, column '${header[column]}': '${cells[column]}' is not a number`,
+            `${label}: row ${lineNumber}, column '${cut(header[column])}': '${cut(cells[column])}' is not a number`,
           );
         }
         const single = Math.fround(value);
         if (!Number.isFinite(single)) {
           throw new DataFileError(
-            `${label}: row ${lineNumber}, column '${header[column]}': ${value} does not fit a 32-bit float`,
+            `${label}: row ${lineNumber}, column '${cut(header[column])}': ${value} does not fit a 32-bit float`,
           );
         }
         x[row * inputDim + feature++] = single;

@@ -14,6 +14,7 @@ import { parseParams } from '../../src-shared/api/contract.ts';
 import { LIMITS } from '../../src-shared/api/limits.ts';
 import { QUOTE_LIMIT, ValidationError } from '../../src-shared/api/validate.ts';
 import { normaliseConvexPolygon, planeFromPoints } from '../../src-shared/mbh/plane.ts';
+import { parseCsv } from '../../src-main/data/csv.ts';
 import { combineIdx, parseIdx } from '../../src-main/data/idx.ts';
 import {
   FileSizeError,
@@ -65,6 +66,16 @@ describe('error messages quote at most ~80 characters', () => {
     );
     expect(error.message).toBe(
       `params.phenomena[1]: repeats "${'y'.repeat(QUOTE_LIMIT - 1)}… (152 characters)`,
+    );
+  });
+});
+
+describe('CSV errors quote at most 80 characters of a cell or a column name', () => {
+  it('cuts a huge cell and a huge column name', () => {
+    const column = 'c'.repeat(500);
+    const cell = 'v'.repeat(5_000);
+    expect(() => parseCsv(`${column},label\n1,0\n${cell},1\n`, 'wide.csv')).toThrow(
+      `wide.csv: row 3, column '${'c'.repeat(80)}… (500 characters)': '${'v'.repeat(80)}… (5000 characters)' is not a number`,
     );
   });
 });
