@@ -29,10 +29,11 @@ import type { BinarySolver } from '../../../src-shared/mbh/exact-pattern.ts';
 import { measureExact, planExact, type ExactCell } from '../../../src-shared/mbh/exact-measure.ts';
 import { loadBinarySolver } from '../../analyses/highs-solver.ts';
 import { parseTimeLimit } from '../../analyses/exact-flags.ts';
+import { parseMaxRegions } from './partition.ts';
 
 export const usage = `mbh-lab measure --model M.json --plane P.json [--plane P2.json …] --data D.json|D.csv
                 [--classes all|0,3|5+7+9] [--cp 0.75,0.8,…] [--scope last|all|<layer>]
-                [--clip [--box LOW,HIGH]] [--exact [--exact-time-limit 5]] [--json]
+                [--clip [--box LOW,HIGH]] [--exact [--exact-time-limit 5]] [--max-regions N] [--json]
 
 Specialization s = 1 − area(minimal blanket) / area(domain) per plane, phenomenon and
 minimum coverage cP, and the mean over phenomena and planes per cP. --classes "0,3" makes
@@ -60,6 +61,8 @@ export interface MeasureSettings {
   scope: Scope;
   /** Also the exact maximal patterns, with this solver and time limit (seconds per pass). */
   exact?: { solve: BinarySolver; timeLimit: number };
+  /** The region budget of each plane (default: the engine's). */
+  maxRegions?: number;
 }
 
 function exactSummary(cell: ExactCell): ExactSummary {
@@ -101,7 +104,10 @@ export function measureNetwork(
   // Each partition is dropped after measuring, so the next one reuses its memory.
   let previous: Partition | undefined;
   planes.forEach((plane, index) => {
-    const partition = partitionPlane(network, plane, { recycle: previous });
+    const partition = partitionPlane(network, plane, {
+      recycle: previous,
+      ...(settings.maxRegions === undefined ? {} : { maxRegions: settings.maxRegions }),
+    });
     previous = partition;
     regions.push(partition.regionCount);
     const rows: MeasureReport['results'] = measureWithPlan(partition, plan, index);
@@ -130,6 +136,7 @@ export interface MeasureFileArgs {
   clip?: boolean;
   box?: string;
   exact?: { solve: BinarySolver; timeLimit: number };
+  maxRegions?: number | undefined;
 }
 
 /** The file-based form: reads and validates every input, then measures. */
@@ -147,6 +154,7 @@ export function measureFiles(args: MeasureFileArgs): MeasureReport {
     cps: args.cp === undefined ? DEFAULT_CPS : parseCps(args.cp),
     scope: parseScope(args.scope ?? 'last'),
     exact: args.exact,
+    ...(args.maxRegions === undefined ? {} : { maxRegions: args.maxRegions }),
   };
   // A phenomenon without samples has no pattern (s = 0, coverage 0): refuse it rather than
   // average a meaningless 0 into the summary.
@@ -204,6 +212,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         box: { type: 'string' },
         exact: { type: 'boolean', default: false },
         'exact-time-limit': { type: 'string' },
+        'max-regions': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -231,6 +240,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       clip: values.clip,
       box: values.box,
       exact: values.exact ? { solve: await loadBinarySolver(), timeLimit } : undefined,
+      maxRegions: parseMaxRegions(values['max-regions']),
     });
     io.stdout(values.json ? `${JSON.stringify(report)}\n` : table(report));
     return 0;
