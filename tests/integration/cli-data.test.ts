@@ -4,7 +4,7 @@
  * use a dataset (naming them) and never removes a built-in one; every refusal is one line
  * and leaves the zoo and the data folder as they were.
  */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mbh, tempLabHome } from '../unit/cli-support.ts';
@@ -79,6 +79,27 @@ describe('mbh-lab data', () => {
       train: 16,
       test: 4,
     });
+  });
+
+  it("names the user's files in every part of an IDX error, also for swapped files", async () => {
+    const original = idxFiles(20);
+    const images = join(files, 'digits-images.idx');
+    const labels = join(files, 'digits-labels.idx');
+    writeFileSync(images, readFileSync(original.images));
+    writeFileSync(labels, readFileSync(original.labels));
+    const short = join(files, 'short-labels.idx');
+    writeFileSync(
+      short,
+      Buffer.concat([Buffer.from([0, 0, 8, 1, 0, 0, 0, 3]), Buffer.from([0, 1, 0])]),
+    );
+    expect((await mbh('data', 'import', images, '--labels', short, '--name', 'Short')).stderr).toBe(
+      'mbh-lab data: count mismatch: digits-images.idx holds 20 images but short-labels.idx holds 3 labels\n',
+    );
+    expect(
+      (await mbh('data', 'import', labels, '--labels', images, '--name', 'Swapped')).stderr,
+    ).toBe(
+      'mbh-lab data: digits-images.idx and digits-labels.idx look swapped: digits-images.idx has the magic of an images file (00 00 08 03, 3-D) and digits-labels.idx that of a labels file (00 00 08 01, 1-D)\n',
+    );
   });
 
   it('lists built-in and imported datasets with sizes, classes, box and bytes on disk', async () => {

@@ -231,10 +231,10 @@ function cliImportError(error: unknown, options: { file: string; labels?: string
     return new UsageError(`${named}: ${error.problem}`);
   }
   if (error instanceof DataFileError) {
-    const message = error.message
-      .replace(/^data\.csv:/, `${basename(options.file)}:`)
-      .replace(/^images\.idx:/, `${basename(options.file)}:`)
-      .replace(/^labels\.idx:/, `${basename(options.labels ?? 'labels')}:`);
+    // Every mention, not only the leading one: "count mismatch: images.idx holds …".
+    const message = error.message.replace(/\b(data\.csv|images\.idx|labels\.idx)\b/g, (name) =>
+      name === 'labels.idx' ? basename(options.labels ?? name) : basename(options.file),
+    );
     return new UsageError(message);
   }
   return error instanceof Error ? error : new Error(String(error));
