@@ -4,7 +4,7 @@
  * use a dataset (naming them) and never removes a built-in one; every refusal is one line
  * and leaves the zoo and the data folder as they were.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mbh, tempLabHome } from '../unit/cli-support.ts';
@@ -239,5 +239,43 @@ describe('mbh-lab data', () => {
       '--json',
     );
     expect(JSON.parse(again.stdout)).toMatchObject({ id: 'user-three-blobs', train: 24, test: 6 });
+  });
+  it('lists an imported dataset whose data file is gone as missing, and takes it back on re-import', async () => {
+    rmSync(join(home.dir, 'datasets', 'user-tiny-idx.bin'));
+    const listed = JSON.parse((await mbh('data', 'ls', '--json')).stdout) as {
+      id: string;
+      missing: boolean;
+      bytes: number;
+    }[];
+    expect(listed.find((row) => row.id === 'user-tiny-idx')).toMatchObject({
+      missing: true,
+      bytes: 0,
+    });
+    expect((await mbh('data', 'ls')).stdout).toMatch(
+      /^user-tiny-idx .* missing: import it again under its name, or data rm it$/m,
+    );
+    const { images, labels } = idxFiles(20);
+    const again = await mbh(
+      'data',
+      'import',
+      images,
+      '--labels',
+      labels,
+      '--name',
+      'Tiny IDX',
+      '--json',
+    );
+    expect(JSON.parse(again.stdout)).toEqual({
+      id: 'user-tiny-idx',
+      name: 'Tiny IDX',
+      classes: 2,
+      train: 16,
+      test: 4,
+    });
+    const after = JSON.parse((await mbh('data', 'ls', '--json')).stdout) as {
+      id: string;
+      missing: boolean;
+    }[];
+    expect(after.filter((row) => row.id === 'user-tiny-idx')).toMatchObject([{ missing: false }]);
   });
 });

@@ -19,7 +19,8 @@ mbh-lab data import FILE --name NAME [--format csv|idx] [--labels FILE] [--test-
 mbh-lab data rm ID [--json]
 
 ls lists the built-in and imported datasets: id, name, train and test sizes, classes,
-input box and bytes on disk.
+input box and bytes on disk; an imported dataset whose data file is missing is listed as
+such (import it again under its name, or remove it).
 import reads a CSV file (a header row with a 'label' column; every other column is a
 feature) or IDX files (FILE the images, --labels the labels); the format follows from
 --labels unless --format says it. --test-share F holds out that share of the samples for
@@ -138,7 +139,14 @@ export async function run(args: string[], io: Io): Promise<number> {
         const rows = datasets.map((entry) => ({
           ...entry,
           bytes: datasetBytes(registry, entry.id),
+          missing: false,
         }));
+        // An imported dataset whose data file is gone (lost before imports kept earlier
+        // files) still has its zoo row: list it, so it can be imported again or removed.
+        for (const row of lab.zoo.datasets.list()) {
+          if (!rows.some((entry) => entry.id === row.id))
+            rows.push({ ...row, bytes: 0, missing: true });
+        }
         if (values.json) {
           io.stdout(`${JSON.stringify(rows)}\n`);
           return 0;
@@ -154,7 +162,11 @@ export async function run(args: string[], io: Io): Promise<number> {
               String(row.classCount),
               String(row.inputDim),
               box(row),
-              row.bytes === 0 ? '–' : formatBytes(row.bytes),
+              row.missing
+                ? 'missing: import it again under its name, or data rm it'
+                : row.bytes === 0
+                  ? '–'
+                  : formatBytes(row.bytes),
             ]),
           ])}\n`,
         );
