@@ -95,6 +95,8 @@ try {
   const { runSuite } = await import('../tests/e2e/harness.ts');
   const files = readdirSync(join(root, 'tests/e2e'))
     .filter((f) => f.endsWith('.e2e.ts'))
+    // MBH_E2E_ONLY=compare.e2e.ts[,other.e2e.ts] runs only those files (while developing one).
+    .filter((f) => !process.env.MBH_E2E_ONLY || process.env.MBH_E2E_ONLY.split(',').includes(f))
     .sort();
   const result = await runSuite({
     url: started.url,

@@ -8,7 +8,7 @@
  * resume from what is stored (checkpoints, resume state, measured planes) and write
  * results with upserts, so nothing is duplicated.
  */
-import type { JobKind, JobSummary } from '../../src-shared/api/dto.ts';
+import type { JobKind, JobState, JobSummary } from '../../src-shared/api/dto.ts';
 import { jobSummary, type JobProgress, type StoredJob } from '../zoo/jobs.ts';
 import type { Zoo } from '../zoo/zoo.ts';
 
@@ -55,6 +55,16 @@ interface Running {
   lastEmit: number;
   pending: JobProgress | null;
 }
+
+export type BulkAction = 'pause' | 'resume' | 'cancel' | 'retry';
+
+/** The state each action moves a job to, from the states it applies to (as the one-job methods). */
+const BULK_TRANSITIONS: Record<BulkAction, Partial<Record<JobState, JobState>>> = {
+  pause: { queued: 'paused', running: 'paused' },
+  resume: { paused: 'queued' },
+  cancel: { queued: 'cancelled', running: 'cancelled', paused: 'cancelled' },
+  retry: { failed: 'queued', cancelled: 'queued' },
+};
 
 export class JobError extends Error {
   constructor(message: string) {
@@ -149,6 +159,30 @@ export class Scheduler {
     const summary = this.changed(id);
     this.pump();
     return summary;
+  }
+
+  /**
+   * One action on many jobs (the dashboard's "pause shown" and so on): every state change
+   * in one transaction, so that a concurrent call sees all of them or none; then the
+   * running ones are told to stop and the queue is pumped once. Jobs the action does not
+   * apply to (a done job for "pause") are skipped and counted; an unknown id fails the
+   * whole call, naming it, with nothing changed.
+   */
+  bulk(action: BulkAction, ids: readonly number[]): { applied: JobSummary[]; skipped: number } {
+    const changed: number[] = [];
+    this.zoo.transaction(() => {
+      for (const id of ids) {
+        const next = BULK_TRANSITIONS[action][this.zoo.jobs.get(id).state];
+        if (next === undefined) continue;
+        this.zoo.jobs.setState(id, next);
+        changed.push(id);
+      }
+    });
+    if (action === 'pause' || action === 'cancel')
+      for (const id of changed) this.requestStop(id, action);
+    const applied = changed.map((id) => this.changed(id));
+    if (action === 'resume' || action === 'retry') this.pump();
+    return { applied, skipped: ids.length - changed.length };
   }
 
   /** Cancels the running jobs among `ids` and waits until they have stopped. */

@@ -58,15 +58,48 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => number): Map<number, T[
   return out;
 }
 
+/**
+ * What one compare call looks up once for all its models: each experiment's scope and
+ * plane set, and each plane set's dataset (one query per experiment, not per model).
+ */
+export class CompareLookups {
+  private readonly experiments = new Map<number, { scope: string; planeSetId: number | null }>();
+  private readonly datasets = new Map<number, string>();
+
+  constructor(private readonly zoo: Zoo) {}
+
+  experiment(id: number): { scope: string; planeSetId: number | null } {
+    let found = this.experiments.get(id);
+    if (!found) {
+      const experiment = this.zoo.experiments.get(id);
+      found = { scope: experiment.spec.scope, planeSetId: experiment.planeSetId };
+      this.experiments.set(id, found);
+    }
+    return found;
+  }
+
+  planeSetDataset(id: number): string {
+    let found = this.datasets.get(id);
+    if (found === undefined) {
+      found = this.zoo.planeSets.get(id).datasetId;
+      this.datasets.set(id, found);
+    }
+    return found;
+  }
+}
+
 /** The plane set a model is compared on: the given one, its experiment's, or its most measured. */
-function planeSetFor(zoo: Zoo, model: StoredModel, requested?: number): number | undefined {
+function planeSetFor(
+  zoo: Zoo,
+  lookups: CompareLookups,
+  model: StoredModel,
+  requested?: number,
+): number | undefined {
   if (requested !== undefined) return requested;
   if (model.experimentId !== null) {
-    const experiment = zoo.experiments.get(model.experimentId);
-    if (experiment.planeSetId !== null) {
-      const set = zoo.planeSets.get(experiment.planeSetId);
-      if (set.datasetId === model.datasetId) return set.id;
-    }
+    const { planeSetId } = lookups.experiment(model.experimentId);
+    if (planeSetId !== null && lookups.planeSetDataset(planeSetId) === model.datasetId)
+      return planeSetId;
   }
   const counts = groupBy(zoo.measurements.regionCountsForModel(model.id), (row) => row.planeSetId);
   let best: number | undefined;
@@ -75,10 +108,14 @@ function planeSetFor(zoo: Zoo, model: StoredModel, requested?: number): number |
   return best;
 }
 
-export function compareRow(zoo: Zoo, model: StoredModel, planeSetId?: number): CompareRow {
-  const setId = planeSetFor(zoo, model, planeSetId);
-  const scope =
-    model.experimentId !== null ? zoo.experiments.get(model.experimentId).spec.scope : 'last';
+export function compareRow(
+  zoo: Zoo,
+  model: StoredModel,
+  planeSetId?: number,
+  lookups = new CompareLookups(zoo),
+): CompareRow {
+  const setId = planeSetFor(zoo, lookups, model, planeSetId);
+  const scope = model.experimentId !== null ? lookups.experiment(model.experimentId).scope : 'last';
   const measurements = setId === undefined ? [] : zoo.measurements.forModel(model.id, setId, scope);
   const regionCounts: RegionCountRow[] =
     setId === undefined ? [] : zoo.measurements.regionCountsForModel(model.id, setId);
@@ -96,15 +133,20 @@ export function compareRow(zoo: Zoo, model: StoredModel, planeSetId?: number): C
     ...byIteration.keys(),
     ...regionsByIteration.keys(),
   ]);
-  const accuracyAt = new Map(metrics.map((point) => [point.iteration, point.accuracy]));
+  const metricAt = new Map(metrics.map((point) => [point.iteration, point]));
   const training = [...iterations]
     .sort((a, b) => a - b)
-    .map((iteration) => ({
-      iteration,
-      accuracy: accuracyAt.get(iteration) ?? null,
-      s: headline(sByCp(byIteration.get(iteration) ?? [])),
-      regions: mean((regionsByIteration.get(iteration) ?? []).map((row) => row.regions)),
-    }));
+    .map((iteration) => {
+      const sValues = sByCp(byIteration.get(iteration) ?? []);
+      return {
+        iteration,
+        accuracy: metricAt.get(iteration)?.accuracy ?? null,
+        loss: metricAt.get(iteration)?.loss ?? null,
+        s: headline(sValues),
+        sByCp: sValues,
+        regions: mean((regionsByIteration.get(iteration) ?? []).map((row) => row.regions)),
+      };
+    });
 
   return {
     modelId: model.id,
@@ -117,6 +159,8 @@ export function compareRow(zoo: Zoo, model: StoredModel, planeSetId?: number): C
     hnps: model.hnps,
     seed: model.seed,
     datasetId: model.datasetId,
+    hnpLevel: model.hnpLevel,
+    pruning: model.pruning,
     setup: setupKey(model),
     accuracy: model.accuracy,
     loss: model.loss,

@@ -81,7 +81,9 @@ import {
   storeModelBundle,
   storeProjectBundle,
 } from './bundles.ts';
-import { compareRow } from './compare.ts';
+import { CompareLookups, compareRow } from './compare.ts';
+import { readDemoBundle } from './demo.ts';
+import { deleteView, listViews, saveView, setDefaultView } from './views.ts';
 import { LruCache } from './lru.ts';
 import { planEstimate, sweepProgress, type EstimateContext } from './plans.ts';
 import { speedSample, TrainingCosts } from './training-costs.ts';
@@ -1266,6 +1268,11 @@ export class LabService implements LabApi {
     return this.scheduler.retry(p.id);
   }
 
+  async bulkJobs(params: Params<'bulkJobs'>): Promise<Results['bulkJobs']> {
+    const p = this.check('bulkJobs', params);
+    return { action: p.action, ...this.scheduler.bulk(p.action, p.ids) };
+  }
+
   // ── compare ──────────────────────────────────────────────────────────────────────
 
   async compare(params: Params<'compare'>): Promise<Results['compare']> {
@@ -1283,7 +1290,39 @@ export class LabService implements LabApi {
     for (const experimentId of p.experimentIds ?? []) add(this.zoo.models.list({ experimentId }));
     for (const modelId of p.modelIds ?? []) add([this.zoo.models.get(modelId)]);
     if (p.projectId === undefined && !p.experimentIds && !p.modelIds) add(this.zoo.models.list());
-    return models.map((model) => compareRow(this.zoo, model, p.planeSetId));
+    const lookups = new CompareLookups(this.zoo);
+    return models.map((model) => compareRow(this.zoo, model, p.planeSetId, lookups));
+  }
+
+  // ── saved compare views (src-main/lab/views.ts) and the demo project ─────────────
+
+  async listCompareViews(params: Params<'listCompareViews'>): Promise<Results['listCompareViews']> {
+    return listViews(this.zoo, this.check('listCompareViews', params).projectId);
+  }
+
+  async saveCompareView(params: Params<'saveCompareView'>): Promise<Results['saveCompareView']> {
+    const p = this.check('saveCompareView', params);
+    const view = saveView(this.zoo, p.projectId, p.name, p.state, p.makeDefault);
+    this.changed('project', p.projectId, 'updated');
+    return view;
+  }
+
+  async setDefaultCompareView(
+    params: Params<'setDefaultCompareView'>,
+  ): Promise<Results['setDefaultCompareView']> {
+    const p = this.check('setDefaultCompareView', params);
+    return setDefaultView(this.zoo, p.projectId, p.id);
+  }
+
+  async deleteCompareView(
+    params: Params<'deleteCompareView'>,
+  ): Promise<Results['deleteCompareView']> {
+    return deleteView(this.zoo, this.check('deleteCompareView', params).id);
+  }
+
+  async openDemoProject(params: Params<'openDemoProject'>): Promise<Results['openDemoProject']> {
+    this.check('openDemoProject', params);
+    return this.importProject({ json: readDemoBundle() });
   }
 
   /** Models grouped by setup, for callers that summarise (the CLI). */

@@ -92,7 +92,10 @@ export class MeasurementRepository {
     }
     return this.db
       .prepare(
-        `SELECT ${MEASUREMENT_COLUMNS} FROM measurements m JOIN checkpoints c ON c.id = m.checkpoint_id
+        // CROSS JOIN keeps this join order: the model's few checkpoints, then their rows by
+        // primary key. Left to choose, SQLite walks every row of the plane set (shared by all
+        // models of an experiment), which made Compare quadratic in the number of models.
+        `SELECT ${MEASUREMENT_COLUMNS} FROM checkpoints c CROSS JOIN measurements m ON c.id = m.checkpoint_id
          WHERE ${where.join(' AND ')} ORDER BY c.iteration, m.plane_set_id, m.plane, m.phenomenon, m.cp`,
       )
       .all(...values) as MeasurementRow[];
@@ -103,7 +106,8 @@ export class MeasurementRepository {
     const values = planeSetId === undefined ? [modelId] : [modelId, planeSetId];
     return this.db
       .prepare(
-        `SELECT ${REGION_COLUMNS} FROM region_counts r JOIN checkpoints c ON c.id = r.checkpoint_id
+        // CROSS JOIN: the model's checkpoints first (see forModel).
+        `SELECT ${REGION_COLUMNS} FROM checkpoints c CROSS JOIN region_counts r ON c.id = r.checkpoint_id
          WHERE c.model_id = ?${extra} ORDER BY c.iteration, r.plane_set_id, r.plane`,
       )
       .all(...values) as RegionCountRow[];

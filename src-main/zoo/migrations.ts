@@ -199,7 +199,23 @@ UPDATE models SET trainer = 'tfjs' WHERE backend IS NOT NULL;
 UPDATE jobs SET trainer = 'tfjs' WHERE kind = 'train' AND backend IS NOT NULL;
 `;
 
+/** Saved compare views (src-main/zoo/views.ts): named per project, at most one default. */
+const compareViews = /* sql */ `
+CREATE TABLE compare_views (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (project_id, name)
+);
+CREATE UNIQUE INDEX compare_views_default ON compare_views(project_id) WHERE is_default = 1;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: initial },
   { version: 2, sql: trainer },
+  { version: 3, sql: compareViews },
 ];

@@ -11,6 +11,7 @@ import { MeasurementRepository } from './measurements.ts';
 import { ModelRepository } from './models.ts';
 import { PlaneSetRepository } from './planes.ts';
 import { ProjectRepository } from './projects.ts';
+import { CompareViewRepository } from './views.ts';
 
 export class Zoo {
   readonly projects: ProjectRepository;
@@ -22,6 +23,7 @@ export class Zoo {
   readonly jobs: JobRepository;
   readonly datasets: DatasetRepository;
   readonly settings: SettingsRepository;
+  readonly views: CompareViewRepository;
 
   private constructor(
     readonly db: Db,
@@ -36,6 +38,7 @@ export class Zoo {
     this.jobs = new JobRepository(db);
     this.datasets = new DatasetRepository(db);
     this.settings = new SettingsRepository(db);
+    this.views = new CompareViewRepository(db);
   }
 
   static open(file: string, options: OpenOptions = {}): Zoo {

@@ -23,6 +23,7 @@ import type {
   SpanningImages,
   SweepProgress,
 } from './dto.ts';
+import { compareViewStateSchema, type CompareViewSummary } from './compare-view.ts';
 import type { CallContext } from './call.ts';
 import { MAX_REGION_BUDGET } from '../mbh/budget.ts';
 import {
@@ -216,6 +217,11 @@ export const methods = {
   resumeJob: object({ id: id() }),
   cancelJob: object({ id: id() }),
   retryJob: object({ id: id() }),
+  /** One action on many jobs in one transaction; jobs it does not apply to are skipped. */
+  bulkJobs: object({
+    action: oneOf(['pause', 'resume', 'cancel', 'retry'] as const),
+    ids: array(id(), { min: 1, max: 100_000, unique: true }),
+  }),
   /** Progress and ETA of all jobs, or of one experiment's (the dashboard's sweep line). */
   sweepProgress: object({ experimentId: optional(id()) }),
 
@@ -225,6 +231,19 @@ export const methods = {
     modelIds: optional(array(id(), { max: 100_000 })),
     planeSetId: optional(id()),
   }),
+
+  listCompareViews: object({ projectId: id() }),
+  saveCompareView: object({
+    projectId: id(),
+    name: name(),
+    state: compareViewStateSchema,
+    makeDefault: withDefault(boolean(), false),
+  }),
+  /** Without `id`, the project has no default view. */
+  setDefaultCompareView: object({ projectId: id(), id: optional(id()) }),
+  deleteCompareView: object({ id: id() }),
+  /** Imports the demo project shipped with the lab (a new copy each time). */
+  openDemoProject: none,
 } satisfies Record<string, Schema<unknown>>;
 
 export type MethodName = keyof typeof methods;
@@ -277,8 +296,18 @@ export interface Results {
   resumeJob: JobSummary;
   cancelJob: JobSummary;
   retryJob: JobSummary;
+  bulkJobs: {
+    action: 'pause' | 'resume' | 'cancel' | 'retry';
+    applied: JobSummary[];
+    skipped: number;
+  };
   sweepProgress: SweepProgress;
   compare: CompareRow[];
+  listCompareViews: CompareViewSummary[];
+  saveCompareView: CompareViewSummary;
+  setDefaultCompareView: CompareViewSummary[];
+  deleteCompareView: CompareViewSummary;
+  openDemoProject: ProjectSummary;
 }
 
 /**

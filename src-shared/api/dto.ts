@@ -355,8 +355,12 @@ export interface CompareRow {
   hnps: number;
   seed: number;
   datasetId: string;
+  /** The HNP level the setup was made for (equal-HNP designs), null otherwise. */
+  hnpLevel: number | null;
+  pruning: PruningScheme;
   /** Setup key: models of one setup are grouped (mean with min/max bands). */
   setup: string;
+  /** Validation accuracy and validation loss at the last evaluation. */
   accuracy: number | null;
   loss: number | null;
   /** Mean regions per plane and regions per unit area, last checkpoint. */
@@ -367,8 +371,13 @@ export interface CompareRow {
   /** Over training: every checkpoint that has measurements or metrics. */
   training: {
     iteration: number;
+    /** Validation accuracy and validation loss at this iteration. */
     accuracy: number | null;
+    loss: number | null;
+    /** s at the headline cP (0.8, else the nearest measured). */
     s: number | null;
+    /** s at every measured cP at this iteration. */
+    sByCp: { cp: number; s: number }[];
     regions: number | null;
   }[];
 }

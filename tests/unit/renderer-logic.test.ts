@@ -53,6 +53,8 @@ function row(partial: Partial<CompareRow> & { modelId: number }): CompareRow {
     hnps: 265_600,
     seed: 0,
     datasetId: 'fashion',
+    hnpLevel: null,
+    pruning: { kind: 'random' },
     setup: 'lenet|300,100|1|fashion',
     accuracy: 0.8,
     loss: 0.5,
@@ -113,15 +115,15 @@ describe('setup grouping', () => {
       row({
         modelId: 1,
         training: [
-          { iteration: 0, accuracy: 0.1, s: 0.2, regions: 10 },
-          { iteration: 10, accuracy: 0.5, s: 0.4, regions: 20 },
+          { iteration: 0, accuracy: 0.1, loss: null, s: 0.2, sByCp: [], regions: 10 },
+          { iteration: 10, accuracy: 0.5, loss: null, s: 0.4, sByCp: [], regions: 20 },
         ],
       }),
       row({
         modelId: 2,
         training: [
-          { iteration: 0, accuracy: 0.3, s: 0.4, regions: 30 },
-          { iteration: 10, accuracy: null, s: 0.6, regions: 40 },
+          { iteration: 0, accuracy: 0.3, loss: null, s: 0.4, sByCp: [], regions: 30 },
+          { iteration: 10, accuracy: null, loss: null, s: 0.6, sByCp: [], regions: 40 },
         ],
       }),
     ];
@@ -368,9 +370,14 @@ describe('routes, formats and run tables', () => {
     expect(sortRows(rows, 'accuracy', false, 0.8).map((r) => r.modelId)).toEqual([1, 3, 2]);
     expect(filterRows(rows, 'seed:4 lenet').map((r) => r.modelId)).toEqual([3]);
     const table = sideBySide([rows[0], rows[2]]);
-    const accuracy = table.find((r) => r.label === 'accuracy')!;
+    const accuracy = table.find((r) => r.label === 'validation accuracy')!;
     expect(accuracy.same).toBe(false);
-    expect(accuracy.deltas[1]).toBeCloseTo(0.2, 12);
+    expect(accuracy.cells.map((c) => c.text)).toEqual(['70.00 %', '90.00 %']);
+    expect(accuracy.cells[1].delta).toBe('+20.0 pp');
+    expect(accuracy.cells[1].verdict).toBe(1);
+    const seed = table.find((r) => r.label === 'seed')!;
+    expect(seed.same).toBe(false);
+    expect(seed.cells[1]).toEqual({ text: '4', delta: null, verdict: 0 });
     expect(table.find((r) => r.label === 'density')!.same).toBe(true);
   });
 });

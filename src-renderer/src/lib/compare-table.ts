@@ -5,7 +5,9 @@
 import type { CompareRow } from '../../../src-shared/api/dto.ts';
 import { toCsv, type CsvValue } from './csv.ts';
 import { architecture } from './format.ts';
+import { formatDelta, formatValue, rowDecimals, type ValueKind } from './deltas.ts';
 import { measuredCps, sAt } from './groups.ts';
+import { pruningText } from './run-groups.ts';
 
 export type SortKey =
   | 'name'
@@ -121,40 +123,61 @@ export function compareCsv(rows: readonly CompareRow[]): string {
   return toCsv(header, lines);
 }
 
+export interface SideBySideCell {
+  text: string;
+  /** The difference to the baseline in the row's unit, null where there is none. */
+  delta: string | null;
+  /** Whether the difference is an improvement (1), a loss (−1) or neither (0). */
+  verdict: 1 | -1 | 0;
+}
+
 export interface SideBySideRow {
   label: string;
+  kind: ValueKind;
   values: (string | number | null)[];
-  /** Numeric difference to the baseline (first column), null where not numeric. */
-  deltas: (number | null)[];
+  cells: SideBySideCell[];
   same: boolean;
 }
+
+type Attribute = [
+  label: string,
+  kind: ValueKind,
+  get: (row: CompareRow) => string | number | null,
+  better?: 'max' | 'min',
+];
 
 /** Attribute rows × model columns; the baseline model is the first column. */
 export function sideBySide(models: readonly CompareRow[]): SideBySideRow[] {
   const cps = measuredCps(models);
-  const attributes: [string, (row: CompareRow) => string | number | null][] = [
-    ['architecture', (r) => architecture(r.family, r.hidden)],
-    ['hidden neurons', (r) => r.hiddenNeurons],
-    ['density', (r) => r.density],
-    ['HNPs', (r) => r.hnps],
-    ['seed', (r) => r.seed],
-    ['dataset', (r) => r.datasetId],
-    ['accuracy', (r) => r.accuracy],
-    ['loss', (r) => r.loss],
-    ['regions / plane', (r) => r.regions],
-    ['regions / area', (r) => r.regionDensity],
-    ...cps.map((cp): [string, (row: CompareRow) => number | null] => [
-      `s @ cP ${cp}`,
-      (r) => sAt(r, cp),
-    ]),
+  const attributes: Attribute[] = [
+    ['architecture', 'text', (r) => architecture(r.family, r.hidden)],
+    ['hidden neurons', 'count', (r) => r.hiddenNeurons],
+    ['density', 'fraction', (r) => r.density],
+    ['HNPs', 'count', (r) => r.hnps],
+    ['seed', 'identifier', (r) => r.seed],
+    ['dataset', 'text', (r) => r.datasetId],
+    ['pruning', 'text', (r) => pruningText(r.pruning)],
+    ['validation accuracy', 'percent', (r) => r.accuracy, 'max'],
+    ['validation loss', 'number', (r) => r.loss, 'min'],
+    ['regions / plane', 'number', (r) => r.regions],
+    ['regions / area', 'number', (r) => r.regionDensity],
+    ...cps.map((cp): Attribute => [`s @ cP ${cp}`, 'fraction', (r) => sAt(r, cp)]),
   ];
-  return attributes.map(([label, get]) => {
+  return attributes.map(([label, kind, get, better]) => {
     const values = models.map(get);
     const base = values[0];
-    const deltas = values.map((v) =>
-      typeof v === 'number' && typeof base === 'number' ? v - base : null,
+    const decimals = rowDecimals(
+      kind,
+      values.map((v) => (typeof v === 'number' ? v : null)),
     );
+    const cells = values.map((value, index): SideBySideCell => {
+      const delta = index === 0 ? null : formatDelta(value, base, kind, decimals);
+      let verdict: 1 | -1 | 0 = 0;
+      if (delta !== null && better && typeof value === 'number' && typeof base === 'number')
+        verdict = value > base === (better === 'max') ? 1 : -1;
+      return { text: formatValue(value, kind, decimals), delta, verdict };
+    });
     const same = values.every((v) => v === base);
-    return { label, values, deltas, same };
+    return { label, kind, values, cells, same };
   });
 }

@@ -1,10 +1,11 @@
 /** ECharts with only what the lab draws, and exports of a chart as PNG or SVG. */
-import { CustomChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
+import { CustomChart, HeatmapChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts';
 import {
   DataZoomComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
+  ParallelComponent,
   TitleComponent,
   TooltipComponent,
   VisualMapComponent,
@@ -16,6 +17,7 @@ import { downloadDataUrl, downloadText } from './download.ts';
 
 echarts.use([
   LineChart,
+  ParallelChart,
   ScatterChart,
   CustomChart,
   HeatmapChart,
@@ -25,6 +27,7 @@ echarts.use([
   TitleComponent,
   DataZoomComponent,
   MarkLineComponent,
+  ParallelComponent,
   VisualMapComponent,
   CanvasRenderer,
   SVGRenderer,

@@ -526,7 +526,9 @@ function sOverCp(
     );
   });
   const option = baseOption(title, 'minimum coverage cP', 's', false);
-  (option.yAxis as { min?: number }).min = 0;
+  // cP and s are shares: both axes stay within [0, 1] (scale: true would pad past 1).
+  Object.assign(option.xAxis as object, { min: 0, max: 1 });
+  Object.assign(option.yAxis as object, { min: 0, max: 1 });
   option.series = series;
   return option;
 }

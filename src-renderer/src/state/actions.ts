@@ -93,6 +93,16 @@ export async function importProject(file: File): Promise<void> {
   }
 }
 
+/** Imports the demo project (small trained networks shipped with the lab) and opens Compare. */
+export async function openDemoProject(): Promise<void> {
+  const project = await run('Opening the demo project failed', () => api.openDemoProject({}));
+  if (project) {
+    zoo.currentProjectId = project.id;
+    lab.toast(`Opened “${project.name}”: ${project.modelCount} trained models`, 'success');
+    router.go('compare', null, { project: project.id });
+  }
+}
+
 export async function importModel(file: File, projectId: number): Promise<void> {
   const json = await file.text();
   const model = await run(`Import of ${file.name} failed`, () =>
