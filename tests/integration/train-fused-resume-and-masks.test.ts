@@ -17,6 +17,7 @@ import type {
   ResumeState,
   TrainSpec,
 } from '../../src-main/train/spec.ts';
+import { oneShotWinningTicket } from '../../src-main/train/pruning.ts';
 import { train } from '../../src-main/train/train.ts';
 
 const bits = (array: Float32Array): Uint32Array =>
@@ -187,6 +188,32 @@ describe('fused training: pause/resume, masks, hooks, shared resume format', () 
     expect(continued.evaluations.map((p) => p.iteration)).toEqual(
       uninterrupted.evaluations.map((p) => p.iteration),
     );
+  }, 120_000);
+
+  it('trains a rewound winning ticket (spec.initial) with its masks exact', async () => {
+    const dense: TrainSpec = {
+      hidden: [30, 10],
+      seed: 4,
+      dataset: 'mnist',
+      iterations: 200,
+      checkpoints: [0, 200],
+    };
+    let initial: LayerParameters[] | null = null;
+    const trained = await trainFused(dense, dataset(), {
+      onCheckpoint: (iteration, layers) => {
+        if (iteration === 0) initial = layers;
+      },
+    });
+    const ticket = oneShotWinningTicket(trained.layers, initial!, 0.2);
+    const { density: _density, ...rest } = dense;
+    const retrained = await trainFused({ ...rest, initial: ticket.layers }, dataset());
+    expect(retrained.layers[0].mask).toEqual(ticket.layers[0].mask);
+    expect(expectMasksExact(retrained.layers)).toBe(
+      ticket.layers.slice(0, -1).reduce((sum, layer) => sum + layer.mask!.length, 0) -
+        ticket.keptPerLayer.reduce((sum, kept) => sum + kept, 0),
+    );
+    const last = retrained.evaluations[retrained.evaluations.length - 1];
+    expect(last.validationAccuracy).toBeGreaterThan(0.6);
   }, 120_000);
 
   it('refuses a resume state whose pruned weights are not 0, naming the place', async () => {
