@@ -81,10 +81,15 @@ export function serveApiSocket(client: WebSocket, service: LabEndpoint): void {
       if (typeof decoded !== 'object' || decoded === null) throw new Error('not a message object');
       message = decoded;
     } catch (error) {
+      // A stack overflow means nesting too deep for the decoder; say so, not the engine's words.
       refuse(
         peeked?.seq ?? 0,
         'BadMessage',
-        error instanceof Error ? error.message : String(error),
+        error instanceof RangeError
+          ? 'the message is nested too deeply to read'
+          : error instanceof Error
+            ? error.message.slice(0, 200)
+            : String(error).slice(0, 200),
       );
       return;
     }
