@@ -1,8 +1,8 @@
 /**
  * Reading a user's file with a size limit: the size is checked before anything is read
- * (fstat), and the read itself stops past the limit, because devices and pipes
- * (`/dev/zero`, a FIFO) report size 0 and never end. A file over the limit is refused at
- * once, naming its size.
+ * (fstat), a device (`/dev/zero`) is refused at once, and the read itself stops past the
+ * limit, because a pipe (a FIFO, a process substitution) reports size 0 and may never
+ * end. A file over the limit is refused at once, naming its size.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
@@ -39,6 +39,9 @@ export function readFileBounded(path: string, limit = MAX_INPUT_FILE_BYTES): Buf
     const stat = fstatSync(descriptor);
     if (stat.isDirectory())
       throw Object.assign(new Error(`${path} is a folder`), { code: 'EISDIR' });
+    // A device (/dev/zero, /dev/urandom) says size 0 and never ends: no file to read.
+    if (stat.isCharacterDevice() || stat.isBlockDevice())
+      throw new FileSizeError(`${path} is a device, not a file (its size is unbounded)`);
     if (stat.size > limit) {
       throw new FileSizeError(
         `${path} is ${formatBytes(stat.size)} (${stat.size} bytes), over the limit of ${formatBytes(limit)}`,

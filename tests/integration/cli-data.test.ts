@@ -154,7 +154,7 @@ describe('mbh-lab data', () => {
       ],
       [
         ['data', 'import', '/dev/zero', '--name', 'Zero'],
-        'mbh-lab data: FILE: /dev/zero is over the limit of 256 MiB (256 MiB read and it has not ended)\n',
+        'mbh-lab data: FILE: /dev/zero is a device, not a file (its size is unbounded)\n',
       ],
       [
         ['data', 'import', bad, '--name', 'Bad', '--format', 'idx'],
