@@ -49,6 +49,10 @@ const commands: Record<string, Command> = {
     summary: 'version, training backend, zoo path',
     load: () => import('./commands/info.ts'),
   },
+  limits: {
+    summary: 'the region budget and worker heap limit (lab settings)',
+    load: () => import('./commands/limits.ts'),
+  },
   serve: {
     summary: 'serve the lab UI to a browser on 127.0.0.1',
     load: () => import('./commands/serve.ts'),

@@ -15,8 +15,10 @@ type Body<T> = T extends unknown ? Omit<T, 'id' | 'cancel'> : never;
 /** Interactive workers at most: two heavy partitions (both sides of the viewer) and a light call. */
 export const DEFAULT_INTERACTIVE_WORKERS = 3;
 
-export interface InteractivePoolOptions extends MeasureWorkerOptions {
+export interface InteractivePoolOptions extends Omit<MeasureWorkerOptions, 'memoryMb'> {
   size?: number;
+  /** Heap limit of each worker (MB), read when a worker starts (a lab setting may change). */
+  memoryMb?: number | (() => number);
 }
 
 interface Slot {
@@ -110,11 +112,13 @@ export class InteractivePool {
       return slot;
     }
     if (this.slots.length >= this.size) return null;
+    const limit = this.options.memoryMb;
+    const memoryMb = typeof limit === 'function' ? limit() : limit;
     const fresh: Slot = {
       // The slot frees when the worker has really finished (a cancelled partition stops at
       // its next check) or died, not when a caller gave up on its request.
       worker: new MeasureWorker(this.home, {
-        ...(this.options.memoryMb !== undefined ? { memoryMb: this.options.memoryMb } : {}),
+        ...(memoryMb !== undefined ? { memoryMb } : {}),
         ...(this.options.entry ? { entry: this.options.entry } : {}),
         onIdle: () => queueMicrotask(() => this.release()),
       }),

@@ -6,6 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { signalError, type CallSignal } from '../../src-shared/api/call.ts';
+import { DEFAULT_WORKER_MEMORY_MB } from '../../src-shared/api/lab-limits.ts';
 import { workerEntry } from '../workers/entries.ts';
 import { spawnWorker } from '../workers/spawn.ts';
 import type {
@@ -17,15 +18,12 @@ import type {
 
 type Body<T> = T extends unknown ? Omit<T, 'id' | 'cancel'> : never;
 
-/**
- * The V8 heap limit of a measure worker (MB). The engine keeps geometry in typed arrays
- * outside the heap (bounded by the region budget); the heap holds datasets' decision
- * patterns and messages, so a worker past this has run away and is stopped alone.
- */
-export const DEFAULT_WORKER_MEMORY_MB = 2048;
-
 export interface MeasureWorkerOptions {
-  /** Heap limit (maxOldGenerationSizeMb); default DEFAULT_WORKER_MEMORY_MB. */
+  /**
+   * Heap limit (maxOldGenerationSizeMb); default DEFAULT_WORKER_MEMORY_MB. The engine keeps
+   * geometry in typed arrays outside the heap (bounded by the region budget); the heap
+   * holds decision patterns and messages, so a worker past this has run away.
+   */
   memoryMb?: number;
   /** Another entry speaking the measure protocol (tests). */
   entry?: URL;

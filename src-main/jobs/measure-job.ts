@@ -9,6 +9,7 @@ import type { StoredCheckpoint } from '../zoo/checkpoints.ts';
 import { planeMessage } from '../workers/measure-protocol.ts';
 import type { Zoo } from '../zoo/zoo.ts';
 import { MeasureWorker } from './measure-client.ts';
+import { readLimits } from '../lab/lab-limits.ts';
 import type { JobControl, JobOutcome, JobRunner } from './scheduler.ts';
 
 export interface MeasureJobSpec {
@@ -61,7 +62,8 @@ export class MeasureRunner implements JobRunner {
       clearTimeout(entry.timer);
       if (entry.worker.alive) return entry.worker;
     }
-    return new MeasureWorker(this.home);
+    // The lab's settings at the time the worker starts: its heap limit.
+    return new MeasureWorker(this.home, { memoryMb: readLimits(this.zoo).workerMemoryMb });
   }
 
   private release(worker: MeasureWorker): void {
@@ -131,6 +133,7 @@ export class MeasureRunner implements JobRunner {
             network: networkMessage(widths, checkpoint),
             datasetId: model.datasetId,
             planes: todo.map(planeMessage),
+            maxRegions: readLimits(this.zoo).regionBudget,
             phenomena: spec.phenomena,
             cps: spec.cps,
             scope: spec.scope,

@@ -44,11 +44,10 @@ import type { ImportRequest } from '../workers/import-protocol.ts';
 import { datasetExists, importInWorker, removeStaleStaging } from './import-dataset.ts';
 import { removeUserDataset } from './datasets.ts';
 import { InteractivePool } from '../jobs/interactive-pool.ts';
-import { DEFAULT_WORKER_MEMORY_MB } from '../jobs/measure-client.ts';
 import type { CallContext } from '../../src-shared/api/call.ts';
-import { DEFAULT_REGION_BUDGET } from '../../src-shared/mbh/budget.ts';
 import { InteractivePartitions } from './interactive.ts';
 import { checkExperimentSize } from './experiment-size.ts';
+import { readLimits, writeLimits } from './lab-limits.ts';
 import {
   checkpointKey,
   MeasureRunner,
@@ -163,7 +162,7 @@ export class LabService implements LabApi {
     this.registry = new DatasetRegistry(paths.home);
     removeStaleStaging(this.registry.directory);
     this.pool = new InteractivePool(paths.home, {
-      memoryMb: zoo.settings.get<number>('workerMemoryMb') ?? DEFAULT_WORKER_MEMORY_MB,
+      memoryMb: () => readLimits(zoo).workerMemoryMb,
     });
     this.interactive = new InteractivePartitions(this.pool, this.partitions, (progress) =>
       this.emit('partition', progress),
@@ -261,9 +260,18 @@ export class LabService implements LabApi {
     return this.pool;
   }
 
-  /** The region budget of a call: its own, else the lab's setting, else the default. */
+  /** The region budget of a call: its own, else the lab's setting (default 200,000). */
   private regionBudget(own: number | undefined): number {
-    return own ?? this.zoo.settings.get<number>('regionBudget') ?? DEFAULT_REGION_BUDGET;
+    return own ?? readLimits(this.zoo).regionBudget;
+  }
+
+  async getLimits(params: Params<'getLimits'>): Promise<Results['getLimits']> {
+    this.check('getLimits', params);
+    return readLimits(this.zoo);
+  }
+
+  async setLimits(params: Params<'setLimits'>): Promise<Results['setLimits']> {
+    return writeLimits(this.zoo, this.check('setLimits', params));
   }
 
   // ── info and datasets ────────────────────────────────────────────────────────────

@@ -46,6 +46,8 @@ export type MeasureRequest = (
       phenomena: Phenomenon[] | null;
       cps: number[];
       scope: ScopeName;
+      /** The region budget of each plane (default: the engine's). */
+      maxRegions?: number;
       /** Exact patterns of every phenomenon × cP (phenomenon-major) to measure as well. */
       exact?: ExactPatternMessage[] | null;
     }

@@ -123,7 +123,10 @@ function measure(request: Extract<MeasureRequest, { type: 'measure' }>): void {
   const cells = plan.phenomena.length * plan.cps.length;
   for (const planeMessage of request.planes) {
     const started = performance.now();
-    const partition = partitionPlane(network, toPlane(planeMessage), control(request));
+    const partition = partitionPlane(network, toPlane(planeMessage), {
+      ...control(request),
+      ...(request.maxRegions !== undefined ? { maxRegions: request.maxRegions } : {}),
+    });
     const results = measureWithPlan(partition, plan, planeMessage.index);
     const out: PlaneResult = {
       type: 'plane',

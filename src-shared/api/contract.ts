@@ -25,6 +25,7 @@ import type {
 } from './dto.ts';
 import { compareViewStateSchema, type CompareViewSummary } from './compare-view.ts';
 import type { CallContext } from './call.ts';
+import { setLimitsSchema, type LabLimits } from './lab-limits.ts';
 import { MAX_REGION_BUDGET } from '../mbh/budget.ts';
 import {
   array,
@@ -105,6 +106,11 @@ export const methods = {
   }),
   /** Removes an imported dataset that no model uses (its plane sets go with it). */
   deleteDataset: object({ id: string({ min: 1, max: 100 }) }),
+
+  /** The lab's limits: region budget, worker heap, experiment size. */
+  getLimits: none,
+  /** Changes the region budget and/or the measure workers' heap limit (lab settings). */
+  setLimits: setLimitsSchema,
 
   listProjects: none,
   createProject: object({ name: name(), description: withDefault(string({ max: 10_000 }), '') }),
@@ -261,6 +267,8 @@ export interface Results {
   listDatasets: DatasetSummary[];
   importDataset: DatasetSummary;
   deleteDataset: { deleted: true };
+  getLimits: LabLimits;
+  setLimits: LabLimits;
   listProjects: ProjectSummary[];
   createProject: ProjectSummary;
   renameProject: ProjectSummary;
