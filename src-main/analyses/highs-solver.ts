@@ -49,7 +49,18 @@ function solveWith(highs: Highs, program: BinaryProgram): BinaryAnswer {
       mip_abs_gap: 0.5,
     });
     if (program.start) model.setSolution({ colValue: program.start });
-    model.run();
+    // HiGHS checks its time limit only between some phases (a long root LP or cut round
+    // can overrun it several times over): these callbacks stop it on the wall clock too.
+    const deadline = performance.now() + 1000 * program.timeLimit;
+    const stopAtDeadline = (event: { interrupt(): void }): undefined => {
+      if (performance.now() > deadline) event.interrupt();
+      return undefined;
+    };
+    model.run({
+      [highs.constants.callbackType.mipInterrupt]: stopAtDeadline,
+      [highs.constants.callbackType.simplexInterrupt]: stopAtDeadline,
+      [highs.constants.callbackType.ipmInterrupt]: stopAtDeadline,
+    });
     const status = model.getModelStatus();
     if (status === highs.constants.modelStatus.infeasible) {
       return { status: 'infeasible', values: null, bound: -Infinity };
