@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { JobSummary } from '../../src-shared/api/dto.ts';
 import { ValidationError } from '../../src-shared/api/validate.ts';
 import { LabService } from '../lab/service.ts';
+import { BUSY_MESSAGE, isBusyError, stopMessage } from './busy.ts';
 import type { Io } from './engine-io.ts';
 import { ProgressDisplay } from './progress.ts';
 
@@ -153,9 +154,27 @@ export async function runJobs(
       if (waiting.size === 0) finish(true);
     }
   };
+  // Ctrl-C: say what happens to which jobs (counted now), then stop the running ones at
+  // their last snapshot; the lab puts them back in the queue.
   const stop = () => {
-    io.stderr('\nstopping: running jobs are paused; `mbh-lab jobs resume` continues them\n');
-    void lab.close({ pauseRunning: true }).then(() => finish(false));
+    void lab
+      .listJobs({})
+      .then(
+        (jobs) =>
+          stopMessage(
+            jobs.filter((job) => job.state === 'running').length,
+            jobs.filter((job) => job.state === 'queued').length,
+          ),
+        () => 'stopping: running jobs go back to the queue at their last snapshot\n',
+      )
+      .then((message) => {
+        io.stderr(`\n${message}`);
+        return lab.close({ pauseRunning: true });
+      })
+      .catch((error: unknown) => {
+        io.stderr(`mbh-lab: ${isBusyError(error) ? BUSY_MESSAGE : String(error)}\n`);
+      })
+      .finally(() => finish(false));
   };
   lab.on('job', listener);
   process.once('SIGINT', stop);

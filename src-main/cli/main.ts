@@ -4,6 +4,7 @@
  * `commands`. Modules load lazily so one command's dependencies never slow another.
  */
 import { oneLine, type Io } from './engine-io.ts';
+import { BUSY_MESSAGE, isBusyError } from './busy.ts';
 
 type CommandModule = { run(args: string[], io: Io): Promise<number>; usage?: string };
 
@@ -101,9 +102,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const module = await (command.route?.(rest) ?? command.load());
     return await module.run(rest, io);
   } catch (error) {
-    io.stderr(
-      `mbh-lab ${name}: ${error instanceof Error ? oneLine(error.message) : String(error)}\n`,
-    );
+    const text = isBusyError(error)
+      ? BUSY_MESSAGE
+      : error instanceof Error
+        ? oneLine(error.message)
+        : String(error);
+    io.stderr(`mbh-lab ${name}: ${text}\n`);
     return 2;
   }
 }

@@ -7,7 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CompareRow } from '../../src-shared/api/dto.ts';
 import { compareViewStateSchema } from '../../src-shared/api/compare-view.ts';
+import { backendLabel } from '../../src-renderer/src/lib/backend-label.ts';
 import { parseCsv } from '../../src-renderer/src/lib/csv.ts';
+import { figureOption } from '../../src-renderer/src/lib/figures.ts';
+import { splitAtSeed } from '../../src-renderer/src/lib/names.ts';
 import {
   buildCurves,
   curvesCaption,
@@ -360,5 +363,56 @@ describe('export names and saved view state', () => {
     expect(() => compareViewStateSchema.parse({ sortKey: 'drop table' }, 'state')).toThrow(
       'must be a column of the run table',
     );
+  });
+});
+
+describe('numbers and words that cannot be misread', () => {
+  it('keeps the cP axis of s over cP within [0, 1]', () => {
+    const rows = [
+      run({
+        modelId: 1,
+        sByCp: [
+          { cp: 0.6, s: 0.7 },
+          { cp: 1, s: 0.2 },
+        ],
+      }),
+      run({
+        modelId: 2,
+        seed: 1,
+        sByCp: [
+          { cp: 0.6, s: 0.5 },
+          { cp: 1, s: 0.1 },
+        ],
+      }),
+    ];
+    const option = figureOption('s-cp', rows, {
+      cp: 0.8,
+      logX: false,
+      showAll: false,
+      trainingMetric: 's',
+    });
+    expect(option.xAxis).toMatchObject({ min: 0, max: 1, name: 'minimum coverage cP' });
+    expect(option.yAxis).toMatchObject({ min: 0, max: 1 });
+  });
+
+  it('says the training backend in words, the raw note only on hover', () => {
+    expect(
+      backendLabel('wasm', "using wasm; tensorflow: Cannot find package '@tensorflow/tfjs-node'"),
+    ).toBe('TensorFlow.js: WebAssembly backend (native TensorFlow not installed)');
+    expect(backendLabel('wasm', 'wasm is the best backend available')).toBe(
+      'TensorFlow.js: WebAssembly backend',
+    );
+    expect(backendLabel('tensorflow', 'tensorflow is the best backend available')).toBe(
+      'TensorFlow.js: native TensorFlow backend',
+    );
+    expect(backendLabel(undefined)).toBe('training backend: …');
+  });
+
+  it('cuts a long name in its stem, keeping the seed and what follows', () => {
+    expect(splitAtSeed('Lenet(300,100) d=0.0342 seed 3 fashion')).toEqual({
+      stem: 'Lenet(300,100) d=0.0342',
+      tail: ' seed 3 fashion',
+    });
+    expect(splitAtSeed('my model')).toEqual({ stem: 'my model', tail: '' });
   });
 });
