@@ -4,8 +4,15 @@
  * PyTorch's Adam, fixed exact masks, the evaluation schedule, checkpoints, snapshots in
  * the shared 'mbh-resume' v1 format, the same hooks and yielding), computed by the
  * TypeScript kernels of this folder instead of tfjs: masked layers stored and multiplied
- * as sparse, zero input pixels skipped, the whole step fused over flat Float32 buffers
- * (network.ts). The validation passes at the schedule's points use the same kernels.
+ * as sparse, a dense first layer skipping zero input pixels, the whole step fused over
+ * flat Float32 buffers (network.ts), no tfjs and no per-op dispatch. The validation passes
+ * at the schedule's points use the same kernels.
+ *
+ * Why TypeScript and not WebAssembly: no wasm toolchain is installed here, hand-written
+ * wasm would not be maintainable, and these kernels already make sparse and small networks
+ * several times faster than the tfjs wasm backend (`npm run bench -- train`). Large dense
+ * layers stay faster on tfjs (SIMD kernels, or native TensorFlow), and the lab trains
+ * those there (src-main/train/cost-model.ts).
  *
  * Resuming is bit-exact: the state holds the Float32 parameters and moments, and every
  * kernel runs in a fixed order, so a paused-and-resumed run equals an uninterrupted one.
