@@ -172,7 +172,8 @@ export class LabService implements LabApi {
       home: paths.home,
       ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
       onTrained: (spec, jobId) => this.queueFollowUp(spec, jobId),
-      chooseTrainer: (shape) => this.costs.model(this.costBackend()).choose(shape, 'auto'),
+      chooseTrainer: (shape) =>
+        this.costs.model(this.costBackend(), this.scheduler.workers).choose(shape, 'auto'),
       onBackend: (backend, skipped) =>
         this.zoo.settings.set('backend', { backend, note: backendNote(backend, skipped) }),
       onSpeed: (run) =>
@@ -508,6 +509,7 @@ export class LabService implements LabApi {
     await this.costs.ensureCalibrated(
       backend,
       this.datasetEntry(p.spec.datasets[0], 'params.spec.datasets[0]'),
+      this.scheduler.workers,
     );
     const context = this.estimateContext(backend);
     const estimate = planEstimate(p.spec, setups, context);
@@ -520,7 +522,7 @@ export class LabService implements LabApi {
       trainSeconds: estimate.trainSeconds,
       measureSeconds: estimate.measureSeconds,
       workers: context.workers,
-      calibrated: this.costs.calibrated(backend),
+      calibrated: this.costs.calibrated(backend, context.workers),
     };
   }
 
@@ -547,7 +549,7 @@ export class LabService implements LabApi {
     const perUnit = new Map<string, number>();
     const planes = new Map<number, number>();
     return {
-      model: this.costs.model(backend),
+      model: this.costs.model(backend, this.scheduler.workers),
       // The default split's size when a dataset is gone (its jobs fail anyway).
       testCount: (id) => entries.get(id)?.testCount ?? 10_000,
       measureMsPerUnit: (shape) => {

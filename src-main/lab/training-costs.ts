@@ -69,45 +69,58 @@ export class TrainingCosts {
     return this.zoo.settings.get<StoredCosts>(this.key(backend)) ?? EMPTY;
   }
 
-  /** The cost model as the zoo knows it now (calibrated or not). */
-  model(backend: Backend): CostModel {
-    return new CostModel(this.stored(backend));
+  /** The cost model as the zoo knows it now (calibrated or not), for a pool of `workers`. */
+  model(backend: Backend, workers = 1): CostModel {
+    return new CostModel(this.stored(backend), workers);
   }
 
-  /** Whether both paths have been calibrated on this machine's backend. */
-  calibrated(backend: Backend): boolean {
-    const { calibration } = this.stored(backend);
-    return TRAINER_NAMES.every((trainer) => calibration[trainer] !== undefined);
+  /** Whether both paths, and `workers` runs at once, have been calibrated on this backend. */
+  calibrated(backend: Backend, workers = 1): boolean {
+    const { calibration, slowdown } = this.stored(backend);
+    return (
+      TRAINER_NAMES.every((trainer) => calibration[trainer] !== undefined) &&
+      (workers === 1 || slowdown?.[String(workers)] !== undefined)
+    );
   }
 
   /**
-   * Calibrates the paths not yet calibrated: one worker per path, one after the other, so
-   * each runs as quietly as the machine allows. Concurrent callers share one calibration.
+   * Calibrates what is not yet: each path in one worker, one after the other, so each
+   * runs as quietly as the machine allows; then, for a pool of several workers, the
+   * slowdown of that many runs at once. Concurrent callers share one calibration.
    */
   async ensureCalibrated(
     backend: Backend,
     dataset: { id: string; inputDim: number; classCount: number },
+    workers = 1,
   ): Promise<void> {
-    if (this.calibrated(backend)) return;
-    this.calibrating ??= this.calibrate(backend, dataset).finally(() => {
-      this.calibrating = null;
-    });
-    await this.calibrating;
+    while (!this.calibrated(backend, workers)) {
+      this.calibrating ??= this.calibrate(backend, dataset, workers).finally(() => {
+        this.calibrating = null;
+      });
+      await this.calibrating;
+      if (!this.zoo.db.open) return;
+    }
   }
 
   private async calibrate(
     backend: Backend,
     dataset: { id: string; inputDim: number; classCount: number },
+    workers: number,
   ): Promise<void> {
-    const calibration: Partial<Record<TrainerName, Coefficients>> = {
-      ...this.stored(backend).calibration,
-    };
-    const shares: Partial<Record<TrainerName, number>> = {
-      ...this.stored(backend).evaluationShare,
-    };
+    const stored = this.stored(backend);
+    const calibration: Partial<Record<TrainerName, Coefficients>> = { ...stored.calibration };
+    const shares: Partial<Record<TrainerName, number>> = { ...stored.evaluationShare };
+    const slowdown: Record<string, number> = { ...stored.slowdown };
+    let startMs = stored.startMs;
     for (const trainer of TRAINER_NAMES) {
       if (calibration[trainer] !== undefined) continue;
-      const runs = await calibrationRuns(this.home, dataset.id, trainer);
+      const { runs, startMs: start } = await calibrationRuns(
+        this.home,
+        dataset.id,
+        trainer,
+        calibrationNetworks(trainer),
+      );
+      startMs = startMs === undefined ? start : Math.min(startMs, start);
       const share = evaluationShare(runs, TRAINING_DEFAULTS.batchSize);
       if (share !== null) shares[trainer] = share;
       calibration[trainer] = fitCoefficients(
@@ -126,11 +139,21 @@ export class TrainingCosts {
         })),
       );
     }
+    if (workers > 1 && slowdown[String(workers)] === undefined) {
+      slowdown[String(workers)] = await concurrentSlowdown(
+        this.home,
+        dataset.id,
+        workers,
+        startMs ?? 0,
+      );
+    }
     if (!this.zoo.db.open) return;
     this.zoo.settings.set(this.key(backend), {
       ...this.stored(backend),
       calibration,
       evaluationShare: shares,
+      slowdown,
+      ...(startMs !== undefined ? { startMs } : {}),
       calibratedOn: dataset.id,
     } satisfies StoredCosts);
   }
@@ -188,21 +211,71 @@ export function speedSample(
   };
 }
 
-/** Runs the calibration networks of one path in one worker thread. */
+/**
+ * The network whose step time, alone and with `workers` copies at once, gives the
+ * slowdown of a shared machine (the fused path's: its step is one long loop, as a
+ * training's is, and its calibration is the cheaper one).
+ */
+const SHARED_NETWORK = { hidden: [100], density: 1 } as const;
+
+/** Timed steps of the shared-machine runs: long enough to overlap for a second or more. */
+const SHARED_STEPS = 300;
+
+/**
+ * How much slower a step is when `workers` runs share the machine than when one runs.
+ * The workers load first and start their runs together (at twice a quiet worker start
+ * from now), so the runs do overlap.
+ */
+async function concurrentSlowdown(
+  home: string,
+  dataset: string,
+  workers: number,
+  startMs: number,
+): Promise<number> {
+  const alone = await calibrationRuns(home, dataset, 'fused', [SHARED_NETWORK], {
+    iterations: SHARED_STEPS,
+  });
+  const startAt = Date.now() + 2 * Math.max(startMs, 1_000);
+  const together = await Promise.all(
+    Array.from({ length: workers }, () =>
+      calibrationRuns(home, dataset, 'fused', [SHARED_NETWORK], {
+        iterations: SHARED_STEPS,
+        startAt,
+      }),
+    ),
+  );
+  const shared = median(together.map(({ runs }) => runs[0].msPerIteration)) ?? Number.NaN;
+  // Sharing cannot make a step faster: a ratio below 1 is noise.
+  const ratio = shared / alone.runs[0].msPerIteration;
+  return Number.isFinite(ratio) ? Math.max(1, ratio) : 1;
+}
+
+/**
+ * Runs calibration networks of one path in one worker thread. `startMs`: the wall time
+ * that was not the runs themselves — starting the thread, loading its modules and the
+ * dataset — which every training job pays too.
+ */
 function calibrationRuns(
   home: string,
   dataset: string,
   trainer: TrainerName,
-): Promise<readonly CalibrationRun[]> {
+  networks: CalibrateMessage['networks'],
+  options: { iterations?: number; startAt?: number } = {},
+): Promise<{ runs: readonly CalibrationRun[]; startMs: number }> {
+  const spawned = performance.now();
   const worker = spawnWorker(workerEntry('train'));
-  return new Promise<readonly CalibrationRun[]>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (error: Error | null, runs?: readonly CalibrationRun[]) => {
       if (settled) return;
       settled = true;
       void worker.terminate();
       if (error) reject(error);
-      else resolve(runs!);
+      else {
+        const wall = performance.now() - spawned;
+        const inRuns = runs!.reduce((sum, run) => sum + run.wallMs, 0);
+        resolve({ runs: runs!, startMs: Math.max(0, wall - inRuns) });
+      }
     };
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'calibrated') finish(null, message.runs);
@@ -218,9 +291,10 @@ function calibrationRuns(
       dataDirectory: home,
       dataset,
       trainer,
-      networks: calibrationNetworks(trainer),
-      iterations: CALIBRATION_STEPS,
+      networks,
+      iterations: options.iterations ?? CALIBRATION_STEPS,
       warmup: CALIBRATION_WARMUP,
+      ...(options.startAt !== undefined ? { startAt: options.startAt } : {}),
     } satisfies CalibrateMessage);
   });
 }

@@ -9,10 +9,13 @@
  *
  * The coefficients come from quiet short calibration runs of a few designed networks per
  * path (a non-negative least-squares fit: a negative cost would make a bigger network
- * cheaper). Finished jobs then refine it: a network measured before is predicted by what
- * it took (the median of its recent runs), any other by the calibrated line scaled by the
- * median measured/predicted ratio of that path's recent runs (the calibration runs on the
- * quietest machine the lab will see; real sweeps share it with other work).
+ * cheaper). Runs share the machine in a sweep, so the calibration also times one network
+ * in as many workers at once as the lab runs, and a worker's start (thread, modules,
+ * dataset): until real jobs have run, the line is scaled by that measured slowdown.
+ * Finished jobs then refine it: a network measured before is predicted by what it took
+ * (the median of its recent runs), any other by the calibrated line scaled by the median
+ * measured/predicted ratio of that path's recent runs (which carries whatever sharing the
+ * machine saw).
  *
  * Pure arithmetic: no I/O. The lab keeps calibrations and samples in the zoo's settings.
  */
@@ -197,12 +200,28 @@ export interface CostModelState {
   readonly calibration: Partial<Record<TrainerName, Coefficients>>;
   /** Per path: a validation pass's ms per row over a step's ms per row, from calibration. */
   readonly evaluationShare?: Partial<Record<TrainerName, number>>;
+  /**
+   * Per number of workers running at once (as a string key): how much slower a step is
+   * than in the quiet calibration, measured by running that many calibration workers.
+   */
+  readonly slowdown?: Readonly<Record<string, number>>;
+  /** Quiet ms from starting a training worker to its first step (modules, dataset). */
+  readonly startMs?: number;
   /** Oldest first. */
   readonly samples: readonly SpeedSample[];
 }
 
 export class CostModel {
-  constructor(readonly state: CostModelState) {}
+  /** `workers`: how many runs share the machine (the lab's pool). */
+  constructor(
+    readonly state: CostModelState,
+    readonly workers = 1,
+  ) {}
+
+  /** The measured slowdown of `workers` runs at once (1 when not measured). */
+  private shared(): number {
+    return this.state.slowdown?.[String(this.workers)] ?? 1;
+  }
 
   /** Whether `trainer` has calibrated coefficients (else the prior stands in). */
   calibrated(trainer: TrainerName): boolean {
@@ -231,7 +250,7 @@ export class CostModel {
       .slice(-PER_PATH)
       .map((sample) => sample.msPerIteration / predictMs(coefficients, sample.features))
       .filter((ratio) => Number.isFinite(ratio) && ratio > 0);
-    return (median(ratios) ?? 1) * this.lineMs(shape, trainer);
+    return (median(ratios) ?? this.shared()) * this.lineMs(shape, trainer);
   }
 
   /** The faster path for `shape`, or the one asked for. */
@@ -267,7 +286,10 @@ export class CostModel {
     const recent = this.state.samples
       .slice(-PER_PATH)
       .map((sample) => sample.overheadMs ?? Number.NaN);
-    return median(recent) ?? PRIOR_OVERHEAD_MS;
+    return (
+      median(recent) ??
+      (this.state.startMs !== undefined ? this.state.startMs * this.shared() : PRIOR_OVERHEAD_MS)
+    );
   }
 }
 

@@ -36,6 +36,11 @@ export interface CalibrateMessage {
   /** Steps timed per network, after `warmup` untimed ones. */
   readonly iterations: number;
   readonly warmup: number;
+  /**
+   * Epoch ms to start the first network at (once the dataset is loaded): workers started
+   * together to time a shared machine begin their runs at the same moment.
+   */
+  readonly startAt?: number;
 }
 
 export interface CalibrationRun {
@@ -46,6 +51,8 @@ export interface CalibrationRun {
   /** Mean ms of one validation pass over `testCount` rows. */
   readonly msPerEvaluation: number;
   readonly testCount: number;
+  /** Wall ms of the whole run (set-up, steps, passes). */
+  readonly wallMs: number;
 }
 
 export type ToWorker =
@@ -160,5 +167,7 @@ function validateCalibrate(message: CalibrateMessage): CalibrateMessage {
       throw new RangeError(`calibrate.${name} must be an integer in [0, 100000], got ${value}`);
   }
   if (message.iterations < 1) throw new RangeError('calibrate.iterations must be at least 1');
+  if (message.startAt !== undefined && !Number.isFinite(message.startAt))
+    throw new RangeError('calibrate.startAt must be a time in ms since the epoch');
   return message;
 }

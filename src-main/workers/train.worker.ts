@@ -175,9 +175,12 @@ async function calibrate(message: CalibrateMessage): Promise<void> {
   const registry = new DatasetRegistry(message.dataDirectory);
   const dataset = headOf(registry.loadTimed(message.dataset).dataset, CALIBRATION_TEST_ROWS);
   const trainNetwork = TRAINERS[message.trainer];
+  const wait = (message.startAt ?? 0) - Date.now();
+  if (wait > 0) await new Promise<void>((resolve) => setTimeout(resolve, wait));
   const runs: CalibrationRun[] = [];
   let backend: Extract<FromWorker, { type: 'calibrated' }>['backend'] | null = null;
   for (const network of message.networks) {
+    const began = performance.now();
     const clock = new RunClock();
     let timedMs = 0;
     const hooks: TrainHooks = {
@@ -215,6 +218,7 @@ async function calibrate(message: CalibrateMessage): Promise<void> {
       msPerIteration: timedMs / message.iterations,
       msPerEvaluation: clock.evaluations > 0 ? clock.evaluationMs / clock.evaluations : Number.NaN,
       testCount: dataset.test.count,
+      wallMs: performance.now() - began,
     });
   }
   send({ type: 'calibrated', trainer: message.trainer, backend: backend!, runs });

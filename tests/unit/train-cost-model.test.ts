@@ -204,6 +204,27 @@ describe('CostModel', () => {
     expect(new CostModel({ calibration, samples: [] }).overheadMs()).toBe(1_500);
   });
 
+  it('scales the quiet calibration by the measured slowdown of a shared machine', () => {
+    const state = { calibration, samples: [], slowdown: { '2': 1.8 }, startMs: 2_000 };
+    const alone = new CostModel(state, 1);
+    const shared = new CostModel(state, 2);
+    expect(shared.msPerStep(lenet(1), 'tfjs')).toBeCloseTo(
+      1.8 * alone.msPerStep(lenet(1), 'tfjs'),
+      12,
+    );
+    expect(alone.msPerStep(lenet(1), 'tfjs')).toBeCloseTo(6.493, 12);
+    // A worker's start slows down alike; a pool size never measured is taken as quiet.
+    expect(alone.overheadMs()).toBe(2_000);
+    expect(shared.overheadMs()).toBeCloseTo(3_600, 9);
+    expect(new CostModel(state, 3).msPerStep(lenet(1), 'tfjs')).toBeCloseTo(6.493, 12);
+    // Once jobs have run, their measured ratio replaces the calibrated slowdown.
+    const measured = new CostModel(
+      { ...state, samples: [sample(small, 'tfjs', 1.2 * alone.lineMs(small, 'tfjs'))] },
+      2,
+    );
+    expect(measured.msPerStep(lenet(1), 'tfjs')).toBeCloseTo(1.2 * 6.493, 9);
+  });
+
   it('keeps the most recent samples only', () => {
     let samples: SpeedSample[] = [];
     for (let i = 0; i < SPEED_SAMPLE_LIMIT + 5; i++)
