@@ -26,6 +26,22 @@ const commands: Record<string, Command> = {
     // `--model 12` names a zoo model; `--model M.json` a file (the engine's command).
     route: (args) => (zooModelId(args) ? import('./commands/zoo-measure.ts') : undefined),
   },
+  patterns: {
+    summary: 'unique activation and layer patterns of a model on a data split (appendix E)',
+    load: () => import('./commands/patterns.ts'),
+  },
+  tree: {
+    summary: 'decision tree on the patterns of a hidden layer (appendix D)',
+    load: () => import('./commands/tree.ts'),
+  },
+  stats: {
+    summary: 'bootstrap intervals of s and accuracy; paired comparison of two setups',
+    load: () => import('./commands/stats.ts'),
+  },
+  report: {
+    summary: "an experiment's reproducible report as one self-contained HTML file (and PDF)",
+    load: () => import('./commands/report.ts'),
+  },
   train: {
     summary: 'train one model into the zoo',
     load: () => import('./commands/train.ts'),

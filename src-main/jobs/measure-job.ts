@@ -9,6 +9,7 @@ import type { StoredCheckpoint } from '../zoo/checkpoints.ts';
 import { planeMessage } from '../workers/measure-protocol.ts';
 import type { Zoo } from '../zoo/zoo.ts';
 import { MeasureWorker } from './measure-client.ts';
+import type { ExactPatternMessage } from '../analyses/exact-protocol.ts';
 import { readLimits } from '../lab/lab-limits.ts';
 import type { JobControl, JobOutcome, JobRunner } from './scheduler.ts';
 
@@ -19,6 +20,8 @@ export interface MeasureJobSpec {
   cps: number[];
   phenomena: PhenomenonSpec[] | null;
   scope: ScopeName;
+  /** Also the exact maximal patterns (appendix C.1), solved with this time limit per pass. */
+  exact?: { timeLimit: number } | null;
 }
 
 /**
@@ -84,6 +87,39 @@ export class MeasureRunner implements JobRunner {
     await Promise.all(entries.map((entry) => entry.worker.terminate()));
   }
 
+  /**
+   * A checkpoint's exact patterns: stored ones when every cell is there, else solved in the
+   * worker (phenomenon-major, as the measure request wants them) and stored.
+   */
+  private async exactPatterns(
+    worker: MeasureWorker,
+    spec: MeasureJobSpec,
+    timeLimit: number,
+    checkpoint: ReturnType<Zoo['checkpoints']['get']>,
+    widths: number[],
+  ): Promise<ExactPatternMessage[]> {
+    const names = spec.phenomena?.map((phenomenon) => phenomenon.name);
+    const stored = names
+      ? this.zoo.exact.patterns(checkpoint.id, spec.scope, names, spec.cps, timeLimit)
+      : null;
+    if (stored) return stored;
+    const model = this.zoo.models.get(spec.modelId);
+    const solved = await worker.request<ExactPatternMessage[]>({
+      type: 'exactPatterns',
+      patternKey: checkpointKey(checkpoint),
+      network: networkMessage(widths, checkpoint),
+      datasetId: model.datasetId,
+      phenomena: spec.phenomena,
+      cps: spec.cps,
+      scope: spec.scope,
+      timeLimit,
+    });
+    this.zoo.transaction(() =>
+      this.zoo.exact.putPatterns(checkpoint.id, spec.scope, timeLimit, solved),
+    );
+    return solved;
+  }
+
   /** The checkpoints a measure job covers, oldest first. */
   checkpointsOf(spec: MeasureJobSpec) {
     const all = this.zoo.checkpoints.list(spec.modelId);
@@ -121,11 +157,22 @@ export class MeasureRunner implements JobRunner {
               plane.index,
               spec.scope,
               spec.cps,
-            ),
+            ) ||
+            (spec.exact &&
+              !this.zoo.exact.isPlaneMeasured(
+                summary.id,
+                planeSet.id,
+                plane.index,
+                spec.scope,
+                spec.cps,
+              )),
         );
         done += planeSet.planes.length - todo.length;
         if (todo.length === 0) continue;
         const checkpoint = this.zoo.checkpoints.get(summary.id);
+        const exact = spec.exact
+          ? await this.exactPatterns(worker, spec, spec.exact.timeLimit, checkpoint, widths)
+          : null;
         await worker.request<null>(
           {
             type: 'measure',
@@ -137,6 +184,7 @@ export class MeasureRunner implements JobRunner {
             phenomena: spec.phenomena,
             cps: spec.cps,
             scope: spec.scope,
+            exact,
           },
           {
             onPlane: (result) => {
@@ -162,6 +210,19 @@ export class MeasureRunner implements JobRunner {
                   }
                 }
                 this.zoo.measurements.put(rows);
+                const exactCells = result.exact;
+                if (exactCells) {
+                  this.zoo.exact.putMeasurements(
+                    rows.map((row, cell) => ({
+                      ...row,
+                      s: exactCells.s[cell],
+                      blanketArea: exactCells.blanketArea[cell],
+                      constraints: exactCells.constraints[cell],
+                      coverage: exactCells.coverage[cell],
+                      optimal: exactCells.optimal[cell] === 1,
+                    })),
+                  );
+                }
                 this.zoo.measurements.putRegionCounts([
                   {
                     checkpointId: checkpoint.id,

@@ -81,6 +81,9 @@ import {
   storeProjectBundle,
 } from './bundles.ts';
 import { CompareLookups, compareRow } from './compare.ts';
+import { LabAnalyses } from './analyses.ts';
+import { buildReport } from './report.ts';
+import { DEFAULT_EXACT_TIME_LIMIT } from '../../src-shared/mbh/exact-pattern.ts';
 import { readDemoBundle } from './demo.ts';
 import { deleteView, listViews, saveView, setDefaultView } from './views.ts';
 import { LruCache } from './lru.ts';
@@ -1193,6 +1196,16 @@ export class LabService implements LabApi {
       },
       { signal, affinity: checkpointKey(checkpoint) },
     );
+    if (p.exact) {
+      await this.analyses.addExactBlankets(
+        cells,
+        checkpoint.id,
+        partition,
+        phenomena,
+        p.cps,
+        p.scope,
+      );
+    }
     return {
       checkpointId: p.checkpointId,
       planeSetId: p.planeSetId,
@@ -1243,8 +1256,10 @@ export class LabService implements LabApi {
         planeSetId: set.id,
         checkpoints: p.allCheckpoints ? 'all' : 'last',
         cps: experiment?.spec.cps ?? [0.75, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 1],
-        phenomena: experiment?.spec.phenomena ?? null,
+        // Exact patterns are stored by phenomenon name: name them even for the default.
+        phenomena: experiment?.spec.phenomena ?? (p.exact ? this.modelPhenomena(model.id) : null),
         scope: experiment?.spec.scope ?? 'last',
+        exact: p.exact ? { timeLimit: p.exactTimeLimit ?? DEFAULT_EXACT_TIME_LIMIT } : null,
       }),
     );
     this.scheduler.pump();
@@ -1333,6 +1348,47 @@ export class LabService implements LabApi {
   async openDemoProject(params: Params<'openDemoProject'>): Promise<Results['openDemoProject']> {
     this.check('openDemoProject', params);
     return this.importProject({ json: readDemoBundle() });
+  }
+
+  // ── analyses (issue 11: src-main/lab/analyses.ts) ────────────────────────────────
+
+  private get analyses(): LabAnalyses {
+    return new LabAnalyses({
+      zoo: this.zoo,
+      request: (body) => this.worker().request(body),
+      phenomena: (modelId) => this.modelPhenomena(modelId),
+    });
+  }
+
+  async exactComparison(params: Params<'exactComparison'>): Promise<Results['exactComparison']> {
+    return this.analyses.exactComparison(this.check('exactComparison', params));
+  }
+
+  async analysePatterns(params: Params<'analysePatterns'>): Promise<Results['analysePatterns']> {
+    return this.analyses.patterns(this.check('analysePatterns', params));
+  }
+
+  async analyseTree(params: Params<'analyseTree'>): Promise<Results['analyseTree']> {
+    return this.analyses.tree(this.check('analyseTree', params));
+  }
+
+  async setupStatistics(params: Params<'setupStatistics'>): Promise<Results['setupStatistics']> {
+    return this.analyses.statistics(this.check('setupStatistics', params));
+  }
+
+  async buildReport(params: Params<'buildReport'>): Promise<Results['buildReport']> {
+    const p = this.check('buildReport', params);
+    return buildReport(
+      {
+        zoo: this.zoo,
+        analyses: this.analyses,
+        version: VERSION,
+        datasets: this.datasetEntries(),
+        datasetFile: (id) => this.registry.cachePath(id),
+      },
+      p.experimentId,
+      p.planeSetId,
+    );
   }
 
   /** Models grouped by setup, for callers that summarise (the CLI). */

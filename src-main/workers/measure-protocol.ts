@@ -14,6 +14,7 @@ import type {
   ExactPatternMessage,
   ExactPlaneCells,
 } from '../analyses/exact-protocol.ts';
+import type { AnalysisRequest } from '../analyses/analysis-protocol.ts';
 
 export interface NetworkMessage {
   /** [inputDim, ...hidden, outputs]. */
@@ -99,6 +100,7 @@ export type MeasureRequest = (
     }
   | { type: 'planes'; id: number; datasetId: string; count: number; seed: number; clip: boolean }
   | { type: 'images'; id: number; datasetId: string; samples: number[] }
+  | AnalysisRequest
 ) & {
   /** Shared Int32 flag: 1 = cancelled. */
   cancel?: Int32Array;

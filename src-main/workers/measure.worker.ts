@@ -24,6 +24,7 @@ import type { Dataset } from '../data/dataset.ts';
 import { drawPlanes } from '../lab/plane-sets.ts';
 import { unpackNetwork } from '../zoo/checkpoints.ts';
 import { exactBlankets, exactPlaneCells, solveExactPatterns } from '../analyses/exact-worker.ts';
+import { runAnalysis } from '../analyses/analysis-worker.ts';
 import type {
   BlanketResult,
   ImagesResult,
@@ -290,6 +291,32 @@ port.on('message', (request: MeasureRequest) => {
       case 'images':
         images(request);
         break;
+      case 'exactBlankets': {
+        const dataset = loadDataset(request.datasetId, request.network.widths[0]);
+        const patterns = samplePatterns(
+          request.patternKey,
+          request.network,
+          dataset,
+          request.scope,
+        );
+        const plan = planMeasure(patterns, dataset.test.y, {
+          phenomena: request.phenomena,
+          cps: request.cps,
+        });
+        const partition: Partition = {
+          ...request.partition,
+          timings: { perLayerMs: [], totalMs: request.partition.ms },
+        };
+        const value = exactBlankets(partition, request.exact, plan);
+        reply(request.id, value, buffers(...value.map((cell) => cell.regions)));
+        break;
+      }
+      case 'analysis': {
+        const dataset = loadDataset(request.datasetId, request.network.widths[0]);
+        const network = unpackNetwork(request.network.widths, request.network);
+        reply(request.id, runAnalysis(request, dataset, network, parseScope(request.scope)));
+        break;
+      }
       case 'exactPatterns': {
         // Asynchronous only while HiGHS loads (once per worker); the solves are synchronous.
         const dataset = loadDataset(request.datasetId, request.network.widths[0]);

@@ -214,8 +214,61 @@ CREATE TABLE compare_views (
 CREATE UNIQUE INDEX compare_views_default ON compare_views(project_id) WHERE is_default = 1;
 `;
 
+/**
+ * Stored analyses (issue 11): exact maximal patterns (appendix C.1) per checkpoint,
+ * phenomenon, cP and scope, and their s per plane beside the greedy measurements; results
+ * of the data analyses (unique patterns, decision trees) per checkpoint and split.
+ */
+const analyses = /* sql */ `
+CREATE TABLE exact_patterns (
+  checkpoint_id INTEGER NOT NULL REFERENCES checkpoints(id) ON DELETE CASCADE,
+  phenomenon TEXT NOT NULL,
+  cp REAL NOT NULL,
+  scope TEXT NOT NULL,
+  -- Int32 scope-local neuron indices in greedy order, and one Uint8 state (1 = on) each.
+  neurons BLOB NOT NULL,
+  states BLOB NOT NULL,
+  constraints INTEGER NOT NULL,
+  coverage REAL NOT NULL,
+  optimal INTEGER NOT NULL CHECK (optimal IN (0, 1)),
+  greedy_constraints INTEGER NOT NULL,
+  time_limit REAL NOT NULL,
+  ms REAL NOT NULL,
+  PRIMARY KEY (checkpoint_id, phenomenon, cp, scope)
+);
+
+CREATE TABLE exact_measurements (
+  checkpoint_id INTEGER NOT NULL REFERENCES checkpoints(id) ON DELETE CASCADE,
+  plane_set_id INTEGER NOT NULL REFERENCES plane_sets(id) ON DELETE CASCADE,
+  plane INTEGER NOT NULL,
+  phenomenon TEXT NOT NULL,
+  cp REAL NOT NULL,
+  scope TEXT NOT NULL,
+  s REAL NOT NULL,
+  blanket_area REAL NOT NULL,
+  constraints INTEGER NOT NULL,
+  coverage REAL NOT NULL,
+  optimal INTEGER NOT NULL CHECK (optimal IN (0, 1)),
+  PRIMARY KEY (checkpoint_id, plane_set_id, plane, phenomenon, cp, scope)
+);
+CREATE INDEX exact_measurements_plane_set ON exact_measurements(plane_set_id);
+
+CREATE TABLE analyses (
+  checkpoint_id INTEGER NOT NULL REFERENCES checkpoints(id) ON DELETE CASCADE,
+  dataset_id TEXT NOT NULL,
+  split TEXT NOT NULL CHECK (split IN ('train', 'test')),
+  kind TEXT NOT NULL CHECK (kind IN ('patterns', 'tree')),
+  -- The analysis' options as canonical JSON (e.g. the tree's scope), part of the key.
+  options TEXT NOT NULL,
+  result TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (checkpoint_id, dataset_id, split, kind, options)
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: initial },
   { version: 2, sql: trainer },
   { version: 3, sql: compareViews },
+  { version: 4, sql: analyses },
 ];

@@ -11,6 +11,8 @@ import { MeasurementRepository } from './measurements.ts';
 import { ModelRepository } from './models.ts';
 import { PlaneSetRepository } from './planes.ts';
 import { ProjectRepository } from './projects.ts';
+import { ExactRepository } from './exact.ts';
+import { AnalysisRepository } from './analyses.ts';
 import { CompareViewRepository } from './views.ts';
 
 export class Zoo {
@@ -23,6 +25,8 @@ export class Zoo {
   readonly jobs: JobRepository;
   readonly datasets: DatasetRepository;
   readonly settings: SettingsRepository;
+  readonly exact: ExactRepository;
+  readonly analyses: AnalysisRepository;
   readonly views: CompareViewRepository;
 
   private constructor(
@@ -38,6 +42,8 @@ export class Zoo {
     this.jobs = new JobRepository(db);
     this.datasets = new DatasetRepository(db);
     this.settings = new SettingsRepository(db);
+    this.exact = new ExactRepository(db);
+    this.analyses = new AnalysisRepository(db);
     this.views = new CompareViewRepository(db);
   }
 

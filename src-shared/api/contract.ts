@@ -23,6 +23,12 @@ import type {
   SpanningImages,
   SweepProgress,
 } from './dto.ts';
+import type {
+  ExactComparisonRow,
+  PatternCountsView,
+  SetupStatistics,
+  TreeView,
+} from './analyses-dto.ts';
 import { compareViewStateSchema, type CompareViewSummary } from './compare-view.ts';
 import type { CallContext } from './call.ts';
 import { setLimitsSchema, type LabLimits } from './lab-limits.ts';
@@ -206,6 +212,8 @@ export const methods = {
     /** Default: the model's phenomena (its experiment's, else one per class). */
     phenomena: optional(array(string({ min: 1, max: 200 }), { min: 1, max: 1_000, unique: true })),
     cps: array(cp(), { min: 1, max: 100, unique: true }),
+    /** Also the exact maximal patterns' blankets (solved once per checkpoint and stored). */
+    exact: optional(boolean()),
     scope: scope(),
     maxRegions: optional(regionBudget()),
   }),
@@ -213,6 +221,10 @@ export const methods = {
     modelId: id(),
     planeSetId: id(),
     allCheckpoints: withDefault(boolean(), false),
+    /** Also the exact maximal patterns (appendix C.1), each solved once and stored. */
+    exact: optional(boolean()),
+    /** Seconds per solver pass of each exact pattern (default 5). */
+    exactTimeLimit: optional(number({ above: 0, max: 3600 })),
   }),
 
   listJobs: object({
@@ -236,6 +248,42 @@ export const methods = {
     experimentIds: optional(array(id(), { max: 1_000 })),
     modelIds: optional(array(id(), { max: 100_000 })),
     planeSetId: optional(id()),
+  }),
+
+  /** Greedy against exact s over cP per model (last checkpoint). */
+  exactComparison: object({
+    modelIds: array(id(), { min: 1, max: 1_000 }),
+    planeSetId: optional(id()),
+  }),
+  /** Unique network and layer patterns of a checkpoint on a split (appendix E). */
+  analysePatterns: object({
+    modelId: id(),
+    /** Default: the last checkpoint; 0 is the initialisation. */
+    iteration: optional(integer({ min: 0 })),
+    split: withDefault(oneOf(['test', 'train'] as const), 'test'),
+  }),
+  /** A decision tree on one hidden layer's patterns (appendix D). */
+  analyseTree: object({
+    modelId: id(),
+    iteration: optional(integer({ min: 0 })),
+    split: withDefault(oneOf(['test', 'train'] as const), 'test'),
+    scope: withDefault(
+      string({
+        pattern: /^(last|layer:\d+)$/,
+        patternHint: 'must be "last" or "layer:<index>"',
+      }),
+      'last',
+    ),
+  }),
+  /** An experiment's report: one self-contained HTML file (spec, environment, figures, CIs). */
+  buildReport: object({ experimentId: id(), planeSetId: optional(id()) }),
+  /** Bootstrap intervals of setups (and a paired comparison of the first two). */
+  setupStatistics: object({
+    setups: array(array(id(), { min: 1, max: 10_000, unique: true }), { min: 1, max: 2 }),
+    planeSetId: optional(id()),
+    cp: withDefault(cp(), 0.8),
+    resamples: withDefault(integer({ min: 100, max: 1_000_000 }), 10_000),
+    seed: withDefault(integer({ min: 0, max: 2 ** 31 - 1 }), 0),
   }),
 
   listCompareViews: object({ projectId: id() }),
@@ -311,6 +359,11 @@ export interface Results {
   };
   sweepProgress: SweepProgress;
   compare: CompareRow[];
+  exactComparison: ExactComparisonRow[];
+  analysePatterns: PatternCountsView;
+  analyseTree: TreeView;
+  setupStatistics: SetupStatistics;
+  buildReport: ExportedFile;
   listCompareViews: CompareViewSummary[];
   saveCompareView: CompareViewSummary;
   setDefaultCompareView: CompareViewSummary[];

@@ -4,6 +4,8 @@
  * `codec.ts`). Ids are SQLite row ids. Times are milliseconds since the epoch.
  */
 
+import type { ExactBlanketView } from './analyses-dto.ts';
+
 export type Shell = 'electron' | 'browser' | 'cli';
 /** A tfjs backend, or 'js': the fused training path's own TypeScript kernels (no tfjs). */
 export type Backend = 'tensorflow' | 'wasm' | 'cpu' | 'js';
@@ -298,6 +300,8 @@ export interface BlanketView {
   domainArea: number;
   constraints: number;
   coverage: number;
+  /** The exact maximal pattern's blanket, when asked for (getBlankets with `exact`). */
+  exact?: ExactBlanketView;
 }
 
 /** One cell of a blanket grid: a BlanketView without the plane it belongs to. */

@@ -4,6 +4,7 @@
  */
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import type { Io } from '../engine-io.ts';
+import { parseTimeLimit } from '../../analyses/exact-flags.ts';
 import {
   COMMON_HELP,
   nonNegativeInteger,
@@ -15,12 +16,16 @@ import {
 } from '../lab-cli.ts';
 
 export const usage = `mbh-lab measure --model ID [--dataset ID] [--planes 10] [--plane-seed 0]
-                [--all-checkpoints] [--zoo PATH] [--json]
+                [--all-checkpoints] [--exact [--exact-time-limit 5]] [--zoo PATH] [--json]
 
 Measures a zoo model (its last checkpoint, or all with --all-checkpoints) on the plane
 set of --planes planes drawn with --plane-seed from the dataset's test images: every
 phenomenon (class) at every cP. --dataset defaults to the model's own. --json prints
 {"model", "planeSetId", "sByCp": [{"cp", "s"}], "regions", "training": [...]}.
+--exact also solves each phenomenon's exact maximal pattern at each cP (appendix C.1,
+HiGHS, at most --exact-time-limit seconds per solver pass; stored, so solved once per
+checkpoint) and adds to each sByCp row "exact": {"constraints", "coverage", "s",
+"optimal"}: means over phenomena (and planes for s); optimal when every one is proven.
 (With --model FILE.json this is the file-based engine command: see its --help.)
 
 ${COMMON_HELP}`;
@@ -37,6 +42,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     planes: { type: 'string', default: '10' },
     'plane-seed': { type: 'string', default: '0' },
     'all-checkpoints': { type: 'boolean', default: false },
+    exact: { type: 'boolean', default: false },
+    'exact-time-limit': { type: 'string' },
   });
   if (values.help) {
     io.stdout(`${usage}\n`);
@@ -46,6 +53,15 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (modelId === undefined) throw new UsageError('--model: give a zoo model id');
   const count = positiveInteger(values.planes, '--planes')!;
   const seed = nonNegativeInteger(values['plane-seed'], '--plane-seed')!;
+  if (values['exact-time-limit'] !== undefined && !values.exact) {
+    throw new UsageError('--exact-time-limit applies to --exact: add --exact');
+  }
+  let timeLimit: number;
+  try {
+    timeLimit = parseTimeLimit(values['exact-time-limit']);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const lab = await openLab(values);
   let closed = false;
   try {
@@ -58,7 +74,12 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
     const planeSet = await lab.createPlaneSet({ datasetId, count, seed, clip: false });
     const jobs = await lab
-      .measureModel({ modelId, planeSetId: planeSet.id, allCheckpoints: values['all-checkpoints'] })
+      .measureModel({
+        modelId,
+        planeSetId: planeSet.id,
+        allCheckpoints: values['all-checkpoints'],
+        ...(values.exact ? { exact: true, exactTimeLimit: timeLimit } : {}),
+      })
       .catch((error: unknown) => {
         if (error instanceof ValidationError)
           throw new UsageError(error.message.replace('params.', '--'));
@@ -82,10 +103,27 @@ export async function run(args: string[], io: Io): Promise<number> {
       return 1;
     }
     const [row] = await lab.compare({ modelIds: [modelId], planeSetId: planeSet.id });
+    const exactRows = values.exact
+      ? (await lab.exactComparison({ modelIds: [modelId], planeSetId: planeSet.id }))[0].byCp
+      : [];
+    const sByCp = row.sByCp.map((entry) => {
+      const exact = exactRows.find((candidate) => candidate.cp === entry.cp);
+      if (!values.exact) return entry;
+      if (!exact) throw new Error(`no exact result at cP ${entry.cp}: the measure job stored none`);
+      return {
+        ...entry,
+        exact: {
+          constraints: exact.constraintsExact,
+          coverage: exact.coverageExact,
+          s: exact.sExact,
+          optimal: exact.optimal === 1,
+        },
+      };
+    });
     const result = {
       model: modelId,
       planeSetId: planeSet.id,
-      sByCp: row.sByCp,
+      sByCp,
       regions: row.regions,
       training: row.training.filter((point) => point.s !== null),
     };
@@ -93,7 +131,15 @@ export async function run(args: string[], io: Io): Promise<number> {
     else {
       io.stdout(
         `model ${modelId} on plane set ${planeSet.id} (${count} planes of ${datasetId}): ${row.regions?.toFixed(0) ?? '–'} regions per plane\n` +
-          row.sByCp.map((entry) => `  cP ${entry.cp}: s = ${entry.s.toFixed(4)}`).join('\n') +
+          sByCp
+            .map(
+              (entry) =>
+                `  cP ${entry.cp}: s = ${entry.s.toFixed(4)}` +
+                ('exact' in entry
+                  ? `, exact s = ${entry.exact.s.toFixed(4)} (${entry.exact.constraints.toFixed(1)} constraints${entry.exact.optimal ? ', optimal' : ', best found'})`
+                  : ''),
+            )
+            .join('\n') +
           '\n',
       );
     }
