@@ -386,3 +386,49 @@ test('fits at 1440 px: the picked runs’ columns scroll, the labels stay', asyn
   await shot('compare-1440');
   await page.setViewportSize({ width: 1500, height: 920 });
 });
+
+test('first-week polish: SVG icons, toasts beside the buttons, a dark theme from the system', async ({
+  page,
+  shot,
+}) => {
+  // No emoji anywhere in the text (they render as empty boxes without an emoji font).
+  const text = await page.evaluate(() => document.body.innerText);
+  const emoji = text.match(/[\u{1F300}-\u{1FAFF}\u{2600}-\u{27BF}]/u);
+  assert(emoji === null, `the page shows the emoji "${emoji?.[0]}"`);
+  const icons = await page.locator('svg[data-icon]').count();
+  assert(icons >= 4, `${icons} SVG icons on the page`);
+  // A toast sits in its own row: it covers no button.
+  await page.getByRole('button', { name: 'Save view…' }).click();
+  const input = page.locator('dialog[open] input');
+  await input.fill('second view');
+  await input.press('Enter');
+  const toast = page.locator('[role=status]', { hasText: 'View “second view” saved' });
+  await toast.waitFor();
+  const covered = await toast.evaluate((element) => {
+    const box = element.getBoundingClientRect();
+    return Array.from(document.querySelectorAll('button'))
+      .filter((button) => !element.contains(button))
+      .map((button) => ({ rect: button.getBoundingClientRect(), text: button.innerText }))
+      .filter(
+        ({ rect }) =>
+          rect.width > 0 &&
+          rect.left < box.right &&
+          rect.right > box.left &&
+          rect.top < box.bottom &&
+          rect.bottom > box.top,
+      )
+      .map(({ text }) => text);
+  });
+  assert(covered.length === 0, `the toast covers the buttons ${covered.join(', ')}`);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const background = await page.evaluate(
+    () => getComputedStyle(document.documentElement).backgroundColor,
+  );
+  assert(background === 'rgb(18, 22, 28)', `dark theme page background is ${background}`);
+  const panel = await page
+    .locator('.chart-panel')
+    .evaluate((element) => getComputedStyle(element).backgroundColor);
+  assert(panel === 'rgb(26, 32, 40)', `dark theme panel is ${panel}`);
+  await shot('compare-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+});
