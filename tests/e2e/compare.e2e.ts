@@ -13,6 +13,7 @@ import { parseCsv } from '../../src-renderer/src/lib/csv.ts';
 import { assert, test } from './harness.ts';
 
 interface BundleModel {
+  measurements: { iteration: number; plane: number; cp: number; scope: string; s: number }[];
   bundle: {
     model: { name: string; density: number; seed: number };
     metrics: { iteration: number; accuracy: number; loss: number }[];
@@ -431,4 +432,44 @@ test('first-week polish: SVG icons, toasts beside the buttons, a dark theme from
   assert(panel === 'rgb(26, 32, 40)', `dark theme panel is ${panel}`);
   await shot('compare-dark');
   await page.emulateMedia({ colorScheme: 'light' });
+});
+
+test('a finished measure job’s detail shows its s and regions, as the model has them', async ({
+  page,
+  shot,
+}) => {
+  const name = 'FC(8,4) d=1 seed 0 mnist';
+  await runRow(page, 'd=1 seed 0').getByRole('button', { name }).click();
+  await page.getByRole('button', { name: 'Measure', exact: true }).click();
+  await page.locator('[role=status]', { hasText: 'Queued 1 measurement job' }).waitFor();
+  await page.getByRole('button', { name: /^Runs/ }).click();
+  const job = page.locator('.job', { hasText: 'measure' }).first();
+  await page
+    .locator('.job[data-state=done]', { hasText: 'measure' })
+    .first()
+    .waitFor({ timeout: 0 });
+  await job.click();
+  const result = page.locator('[data-testid=measure-result]');
+  await result.getByText(`Measured: ${name}`).waitFor();
+  // The oracle: the shipped measurements, s averaged over phenomena per plane, then planes.
+  const shipped = demo.models.find((m) => m.bundle.model.name === name)!.measurements;
+  for (const cp of [0.6, 0.8, 1]) {
+    const planes = new Map<number, number[]>();
+    for (const row of shipped.filter((r) => r.cp === cp && r.scope === 'last')) {
+      planes.set(row.plane, [...(planes.get(row.plane) ?? []), row.s]);
+    }
+    const perPlane = [...planes.values()].map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+    const expected = perPlane.reduce((a, b) => a + b, 0) / perPlane.length;
+    const cell = await result
+      .locator('tr', { hasText: `s @ cP ${cp}` })
+      .locator('td')
+      .innerText();
+    assert(
+      cell === expected.toFixed(3),
+      `s at cP ${cp} shows ${cell}, expected ${expected.toFixed(3)}`,
+    );
+  }
+  const empty = await page.getByText('Live training loss and validation accuracy appear').count();
+  assert(empty === 0, 'the measure job still says live loss and accuracy appear while it runs');
+  await shot('dashboard-measure-result');
 });
