@@ -12,21 +12,20 @@
 import type { WebSocket } from 'ws';
 import { cancelledError } from '../../src-shared/api/call.ts';
 import { decodeMessage, encodeMessage } from '../../src-shared/api/codec.ts';
+import { CALL_MESSAGE_BYTES, IMPORT_MESSAGE_BYTES } from '../../src-shared/api/lab-limits.ts';
 import type { ResultMessage } from '../../src-shared/api/wire.ts';
 import { dispatch, type LabEndpoint } from '../lab/dispatch.ts';
 
 const MIB = 1024 * 1024;
-/** Ordinary calls: params are ids, names, specs; a few MiB is generous. */
-export const CALL_MESSAGE_BYTES = 4 * MIB;
-/**
- * Calls that carry a file's content (dataset CSV or IDX as base64, model and project
- * bundles): as large as a file the lab imports.
- */
-export const IMPORT_MESSAGE_BYTES = 256 * MIB;
 /** The socket's hard cap (ws maxPayload): past it the connection is closed (1009). */
 export const SOCKET_MAX_PAYLOAD = IMPORT_MESSAGE_BYTES + MIB;
 
-const IMPORT_METHODS = new Set(['importDataset', 'importModel', 'importProject']);
+const IMPORT_METHODS = new Set([
+  'importDataset',
+  'importModel',
+  'importModelFile',
+  'importProject',
+]);
 
 export function formatBytes(bytes: number): string {
   if (bytes >= MIB) return `${(bytes / MIB).toFixed(bytes % MIB === 0 ? 0 : 1)} MiB`;

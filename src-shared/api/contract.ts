@@ -31,7 +31,7 @@ import type {
 } from './analyses-dto.ts';
 import { compareViewStateSchema, type CompareViewSummary } from './compare-view.ts';
 import type { CallContext } from './call.ts';
-import { setLimitsSchema, type LabLimits } from './lab-limits.ts';
+import { IMPORT_CONTENT_CHARACTERS, setLimitsSchema, type LabLimits } from './lab-limits.ts';
 import { MAX_REGION_BUDGET } from '../mbh/budget.ts';
 import {
   array,
@@ -51,6 +51,8 @@ import { name, notes, pruningSchema } from './limits.ts';
 
 const density = () => number({ above: 0, max: 1 });
 const cp = () => number({ above: 0, max: 1 });
+/** A file's content in an import call (see lab-limits.ts for the size). */
+const fileContent = (min = 0) => string({ min, max: IMPORT_CONTENT_CHARACTERS, trim: false });
 const regionBudget = () => integer({ min: 1, max: MAX_REGION_BUDGET });
 const scope = () =>
   withDefault(
@@ -105,9 +107,9 @@ export const methods = {
     name: name(),
     format: oneOf(['csv', 'idx'] as const),
     /** CSV text, or for IDX the two files base64-encoded. */
-    csv: optional(string({ max: 2_000_000_000, trim: false })),
-    images: optional(string({ max: 2_000_000_000, trim: false })),
-    labels: optional(string({ max: 2_000_000_000, trim: false })),
+    csv: optional(fileContent()),
+    images: optional(fileContent()),
+    labels: optional(fileContent()),
     testShare: withDefault(number({ min: 0, max: 0.9 }), 0.2),
   }),
   /** Removes an imported dataset that no model uses (its plane sets go with it). */
@@ -124,7 +126,7 @@ export const methods = {
   setProjectNotes: object({ id: id(), notes: notes() }),
   deleteProject: object({ id: id() }),
   exportProject: object({ id: id() }),
-  importProject: object({ json: string({ min: 1, max: 2_000_000_000, trim: false }) }),
+  importProject: object({ json: fileContent(1) }),
 
   listPresets: none,
   planExperiment: object({ spec: experimentSpecSchema }),
@@ -154,7 +156,7 @@ export const methods = {
   exportModel: object({ id: id(), iteration: optional(integer({ min: 0 })) }),
   importModel: object({
     projectId: id(),
-    json: string({ min: 1, max: 2_000_000_000, trim: false }),
+    json: fileContent(1),
     name: optional(name()),
     /** For a plain model JSON: the dataset it was trained on (guessed from its shape if absent). */
     datasetId: optional(string({ min: 1, max: 100 })),

@@ -31,3 +31,15 @@ export const setLimitsSchema = object({
   regionBudget: optional(integer({ min: 1, max: MAX_REGION_BUDGET })),
   workerMemoryMb: optional(integer({ min: MIN_WORKER_MEMORY_MB, max: MAX_WORKER_MEMORY_MB })),
 });
+
+const MIB = 1024 * 1024;
+/**
+ * Characters of a file's content inside an import call (CSV text, base64 IDX, a bundle's
+ * JSON): as large as the files the lab imports (Fashion-MNIST's training images are
+ * 63 MB in base64), far below what would exhaust the heap of the process parsing it.
+ */
+export const IMPORT_CONTENT_CHARACTERS = 256 * MIB;
+/** Bytes of an ordinary api message on the WebSocket: ids, names, specs. */
+export const CALL_MESSAGE_BYTES = 4 * MIB;
+/** Bytes of an import call's message: its content plus the params around it. */
+export const IMPORT_MESSAGE_BYTES = IMPORT_CONTENT_CHARACTERS + MIB;
