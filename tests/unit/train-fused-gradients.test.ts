@@ -1,9 +1,9 @@
 /**
  * The fused path's gradients against central finite differences of an independent
  * Float64 reference (plain loops over the shared [outDim][inDim] layout), for every layer
- * kind: dense and masked first layers (which skip zero pixels), dense and masked later
+ * kind: dense first layers (which skip zero pixels) and masked ones, dense and masked later
  * hidden layers, and the dense output layer with softmax cross-entropy. Shapes are odd on
- * purpose (widths 13 and 6, 7 samples) so that the kernels' 8-, 4- and 1-wide remainders
+ * purpose (widths 13 and 6, 13 samples) so that the kernels' 8-, 4- and 1-wide blocks
  * all run; some pixels are zero in every sample and one sample is all zeros.
  *
  * Tolerance: the reference differences are accurate to ~1e-9 (ε = 1e-6 in Float64:
@@ -31,7 +31,7 @@ import { Random } from '../../src-shared/model/random.ts';
 const INPUT = 11;
 const HIDDEN = [13, 6];
 const CLASSES = 4;
-const SAMPLES = 7;
+const SAMPLES = 13;
 
 /** Byte images with pixels 0 and 5 always zero, sample 3 all zeros, ~40 % zeros elsewhere. */
 function byteSplit(seed: number): DatasetSplit {

@@ -5,7 +5,15 @@
  * forward pass, the weight gradient and the input gradient each cost kept × n.
  */
 
-/** z[o][b] = Σ_kept w·h[i][b] + bias[o], then ReLU when `relu`. */
+/** Stores a + base into z[at], through ReLU when `relu`. */
+function store(z: Float32Array, at: number, a: number, relu: boolean): void {
+  z[at] = relu && !(a > 0) ? 0 : a;
+}
+
+/**
+ * z[o][b] = Σ_kept w·h[i][b] + bias[o], then ReLU when `relu`: eight samples per pass
+ * (then four, then one), so each kept weight and its index serve eight products.
+ */
 export function sparseForward(
   weights: Float32Array,
   start: Int32Array,
@@ -23,6 +31,37 @@ export function sparseForward(
     const first = start[o];
     const end = start[o + 1];
     let b = 0;
+    for (; b + 8 <= n; b += 8) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let a4 = 0;
+      let a5 = 0;
+      let a6 = 0;
+      let a7 = 0;
+      for (let k = first; k < end; k++) {
+        const w = weights[k];
+        const p = index[k] * n + b;
+        a0 += w * h[p];
+        a1 += w * h[p + 1];
+        a2 += w * h[p + 2];
+        a3 += w * h[p + 3];
+        a4 += w * h[p + 4];
+        a5 += w * h[p + 5];
+        a6 += w * h[p + 6];
+        a7 += w * h[p + 7];
+      }
+      const at = out + b;
+      store(z, at, a0 + base, relu);
+      store(z, at + 1, a1 + base, relu);
+      store(z, at + 2, a2 + base, relu);
+      store(z, at + 3, a3 + base, relu);
+      store(z, at + 4, a4 + base, relu);
+      store(z, at + 5, a5 + base, relu);
+      store(z, at + 6, a6 + base, relu);
+      store(z, at + 7, a7 + base, relu);
+    }
     for (; b + 4 <= n; b += 4) {
       let a0 = 0;
       let a1 = 0;
@@ -36,34 +75,23 @@ export function sparseForward(
         a2 += w * h[p + 2];
         a3 += w * h[p + 3];
       }
-      a0 += base;
-      a1 += base;
-      a2 += base;
-      a3 += base;
-      if (relu) {
-        z[out + b] = a0 > 0 ? a0 : 0;
-        z[out + b + 1] = a1 > 0 ? a1 : 0;
-        z[out + b + 2] = a2 > 0 ? a2 : 0;
-        z[out + b + 3] = a3 > 0 ? a3 : 0;
-      } else {
-        z[out + b] = a0;
-        z[out + b + 1] = a1;
-        z[out + b + 2] = a2;
-        z[out + b + 3] = a3;
-      }
+      const at = out + b;
+      store(z, at, a0 + base, relu);
+      store(z, at + 1, a1 + base, relu);
+      store(z, at + 2, a2 + base, relu);
+      store(z, at + 3, a3 + base, relu);
     }
     for (; b < n; b++) {
       let a = 0;
       for (let k = first; k < end; k++) a += weights[k] * h[index[k] * n + b];
-      a += base;
-      z[out + b] = relu && !(a > 0) ? 0 : a;
+      store(z, out + b, a + base, relu);
     }
   }
 }
 
 /**
- * gradient[k] = Σ_b dz[o][b]·h[i][b] for each kept weight k = (o, i); two kept weights of
- * a neuron at a time, so each dz value loaded serves two products.
+ * gradient[k] = Σ_b dz[o][b]·h[i][b] for each kept weight k = (o, i); four kept weights of
+ * a neuron at a time, so each dz value loaded serves four products.
  */
 export function sparseWeightGradient(
   start: Int32Array,
@@ -78,20 +106,28 @@ export function sparseWeightGradient(
     const q = o * n;
     const end = start[o + 1];
     let k = start[o];
-    for (; k + 2 <= end; k += 2) {
+    for (; k + 4 <= end; k += 4) {
       const p0 = index[k] * n;
       const p1 = index[k + 1] * n;
+      const p2 = index[k + 2] * n;
+      const p3 = index[k + 3] * n;
       let a0 = 0;
       let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
       for (let b = 0; b < n; b++) {
         const d = dz[q + b];
         a0 += d * h[p0 + b];
         a1 += d * h[p1 + b];
+        a2 += d * h[p2 + b];
+        a3 += d * h[p3 + b];
       }
       gradient[k] = a0;
       gradient[k + 1] = a1;
+      gradient[k + 2] = a2;
+      gradient[k + 3] = a3;
     }
-    if (k < end) {
+    for (; k < end; k++) {
       const p = index[k] * n;
       let a = 0;
       for (let b = 0; b < n; b++) a += dz[q + b] * h[p + b];
