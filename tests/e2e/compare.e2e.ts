@@ -94,6 +94,15 @@ test('the welcome view explains regions, blankets and s and opens the demo proje
 test('metric columns show last, best and at-iteration values with their iteration', async ({
   page,
 }) => {
+  const sHint = await runs(page)
+    .locator('th', { hasText: /^s @ cP 0\.8/ })
+    .getAttribute('title');
+  assert(
+    /^Specialization s in \[0, 1\]/.test(sHint ?? ''),
+    `the s column's hover reads "${sHint}"`,
+  );
+  const cpHint = await page.locator('.chart-panel label', { hasText: /^cP/ }).getAttribute('title');
+  assert(/minimum coverage/.test(cpHint ?? ''), `the cP hover reads "${cpHint}"`);
   const sparse = byName('d=0.25 seed 2');
   const last = sparse.metrics.at(-1)!;
   const accuracy = runRow(page, 'd=0.25 seed 2').locator('td[data-column=val-accuracy]');
@@ -440,6 +449,12 @@ test('a finished measure job’s detail shows its s and regions, as the model ha
 }) => {
   const name = 'FC(8,4) d=1 seed 0 mnist';
   await runRow(page, 'd=1 seed 0').getByRole('button', { name }).click();
+  // Every loss and accuracy says whether it is training or validation; HNPs explained on hover.
+  const facts = await page.locator('.facts dt').allInnerTexts();
+  for (const label of ['validation accuracy', 'validation loss'])
+    assert(facts.map((f) => f.trim()).includes(label), `model facts lack "${label}": ${facts}`);
+  const hnps = await page.locator('.facts dt', { hasText: /^HNPs$/ }).getAttribute('title');
+  assert(/weights and biases/.test(hnps ?? ''), `HNPs hover reads "${hnps}"`);
   await page.getByRole('button', { name: 'Measure', exact: true }).click();
   await page.locator('[role=status]', { hasText: 'Queued 1 measurement job' }).waitFor();
   await page.getByRole('button', { name: /^Runs/ }).click();
@@ -449,6 +464,13 @@ test('a finished measure job’s detail shows its s and regions, as the model ha
     .first()
     .waitFor({ timeout: 0 });
   await job.click();
+  const header = page.locator('.table .row.header');
+  const trainLoss = await header.getByText('train loss').getAttribute('title');
+  assert(
+    trainLoss === 'Training loss: cross-entropy of the last minibatch',
+    `train loss hover: ${trainLoss}`,
+  );
+  assert((await header.getByText('val acc').count()) === 1, 'the job table does not say val acc');
   const result = page.locator('[data-testid=measure-result]');
   await result.getByText(`Measured: ${name}`).waitFor();
   // The oracle: the shipped measurements, s averaged over phenomena per plane, then planes.
