@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { readTextBounded } from '../../data/read-bounded.ts';
-import { loadPreset, presetNames } from '../../lab/presets.ts';
+import { availableParallelism } from 'node:os';
+import { loadPreset, presetNames, specOfFile } from '../../lab/presets.ts';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import type { CompareRow } from '../../../src-shared/api/dto.ts';
 import { duration } from '../../../src-shared/format/duration.ts';
@@ -16,15 +17,22 @@ export const usage = `mbh-lab experiment run SPEC.json|PRESET [--workers N] [--p
 mbh-lab experiment plan SPEC.json|PRESET [--json]
 mbh-lab experiment presets
 
-\`run\` trains every setup × seed × dataset of the spec in worker threads, then measures
-each trained model on the spec's shared plane set, with a progress bar per job (plain
-lines when stderr is not a terminal). --json prints {"experiment", "planeSetId",
-"models": [compare rows]}. \`plan\` prints the setups, job counts and the estimated
-time on this machine. Presets: ${presetNames().join(', ')}.
+\`run\` trains every setup × seed × dataset of the spec in worker threads, one network
+per thread and by default one thread per core, then measures each trained model on the
+spec's shared plane set. Progress goes to stderr, with --json too: a bar per job and the
+sweep's progress and ETA on a terminal, plain lines otherwise. --json prints
+{"experiment", "planeSetId", "models": [compare rows], "failedJobs"}. \`plan\` prints the
+setups, the training path and predicted ms per step of each, job counts and the
+estimated time on this machine for the same pool (it calibrates both training paths
+once, with short quiet runs). A spec file holds a bare spec or a preset
+({"label", "description", "spec"}). Presets: ${presetNames().join(', ')}.
 
 ${COMMON_HELP}`;
 
-/** A spec from a file path or a preset name; the spec itself is validated by the lab. */
+/**
+ * A spec from a file path or a preset name; the spec itself is validated by the lab. A
+ * file holds a bare spec or a preset (`{label, description, spec}`).
+ */
 export function loadSpec(source: string): { spec: unknown; label: string } {
   if (!existsSync(source)) {
     if (!presetNames().includes(source)) {
@@ -40,10 +48,17 @@ export function loadSpec(source: string): { spec: unknown; label: string } {
   } catch (error) {
     throw new UsageError(`${source}: cannot read: ${(error as Error).message}`);
   }
+  let parsed: unknown;
   try {
-    return { spec: JSON.parse(text) as unknown, label: source };
+    parsed = JSON.parse(text) as unknown;
   } catch (error) {
     throw new UsageError(`${source}: not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return { spec: specOfFile(parsed, 'preset'), label: source };
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(`${source}: ${error.message}`);
+    throw error;
   }
 }
 
@@ -100,7 +115,16 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (source === undefined)
     throw new UsageError(`experiment ${action}: give a spec file or a preset name`);
   const { spec, label } = loadSpec(source);
-  const lab = await openLab(values);
+  // A sweep uses every core: one training per worker thread (the desktop keeps one for its UI).
+  // The plan assumes the pool `run` would have.
+  const lab = await openLab(
+    {
+      ...values,
+      workers: values.workers ?? String(availableParallelism()),
+    },
+    // A plan only looks: beside another writer, without taking the zoo's lock.
+    { readOnly: action === 'plan' },
+  );
   let closed = false;
   try {
     if (action === 'plan') {
@@ -108,11 +132,11 @@ export async function run(args: string[], io: Io): Promise<number> {
       if (values.json) io.stdout(`${JSON.stringify(plan)}\n`);
       else {
         io.stdout(
-          `${plan.setups.length} setups, ${plan.trainJobs} trainings + ${plan.measureJobs} measurements; about ${duration(plan.estimatedSeconds)} on this machine\n` +
+          `${plan.setups.length} setups, ${plan.trainJobs} trainings + ${plan.measureJobs} measurements; about ${duration(plan.estimatedSeconds)} on this machine with ${plan.workers} worker${plan.workers === 1 ? '' : 's'} (training ${duration(plan.trainSeconds)}, measuring ${duration(plan.measureSeconds)} of work)\n` +
             plan.setups
               .map(
                 (setup) =>
-                  `  ${setup.family}(${setup.hidden.join(',')}) density ${setup.density} · ${setup.hnps} HNPs · ${setup.datasetId}`,
+                  `  ${setup.family}(${setup.hidden.join(',')}) density ${setup.density} · ${setup.hnps} HNPs · ${setup.datasetId} · ${setup.trainer} ${setup.msPerIteration.toFixed(2)} ms/step`,
               )
               .join('\n') +
             '\n',
@@ -131,7 +155,8 @@ export async function run(args: string[], io: Io): Promise<number> {
         `experiment ${experimentId}: ${created.jobs.length} trainings, then a measurement of each model\n`,
       );
     }
-    const completed = await runJobs(lab, io, values.json);
+    // Progress goes to stderr even with --json (stdout keeps the result): a sweep is long.
+    const completed = await runJobs(lab, io, false, undefined, { experimentId });
     if (!completed) {
       closed = true;
       return 130;
