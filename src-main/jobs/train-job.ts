@@ -388,7 +388,9 @@ export class TrainRunner implements JobRunner {
       return {
         kind: 'done',
         finish: () => {
-          this.zoo.models.setTrained(model.id, spec.iterations, done.backend.name, done.trainer);
+          this.zoo.db
+            .prepare('UPDATE models SET iterations = ?, backend = ?, trainer = ? WHERE id = ?')
+            .run(spec.iterations, done.backend.name, done.trainer, model.id);
           this.zoo.jobs.setResumeState(jobId, null);
           this.zoo.jobs.setTrained(
             jobId,
@@ -396,7 +398,7 @@ export class TrainRunner implements JobRunner {
             Number.isFinite(done.msPerIteration) ? done.msPerIteration : null,
           );
           if (accuracy !== null) {
-            this.zoo.jobs.setAccuracy(jobId, accuracy);
+            this.zoo.db.prepare('UPDATE jobs SET accuracy = ? WHERE id = ?').run(accuracy, jobId);
           }
           this.options.onTrained(spec, jobId);
         },

@@ -129,7 +129,12 @@ export const methods = {
   importProject: object({ json: fileContent(1) }),
 
   listPresets: none,
-  planExperiment: object({ spec: experimentSpecSchema }),
+  /**
+   * `wait` (default true): calibrate this machine first if it never was (a minute at
+   * most); with false, answer at once from what is known (`calibrated` says which) and
+   * calibrate in the background — the designer's live preview.
+   */
+  planExperiment: object({ spec: experimentSpecSchema, wait: withDefault(boolean(), true) }),
   createExperiment: object({
     projectId: id(),
     spec: experimentSpecSchema,

@@ -37,8 +37,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (state !== undefined && !STATES.includes(state)) {
     throw new UsageError(`--state: must be one of ${STATES.join(', ')}, got "${values.state}"`);
   }
-  // Listing only looks: beside another writer, without taking the zoo's lock.
-  const lab = await openLab(values, { readOnly: action === undefined });
+  const lab = await openLab(values);
   let closed = false;
   try {
     if (action === undefined) {

@@ -80,8 +80,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       `zoo: expected ls, show, export, import or rm${action ? `, got "${action}"` : ''}`,
     );
   }
-  // Listing only looks: beside another writer, without taking the zoo's lock.
-  const lab = await openLab(values, { readOnly: action === 'ls' });
+  const lab = await openLab(values);
   try {
     switch (action) {
       case 'ls': {

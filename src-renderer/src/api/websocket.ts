@@ -1,6 +1,177 @@
-/** The WebSocket transport lives in src-shared (the command line uses it too). */
-export {
-  createWebSocketTransport,
-  type SocketLike,
-  type WebSocketTransportOptions,
-} from '../../../src-shared/api/websocket-transport.ts';
+/**
+ * Browser mode's transport: one WebSocket to the lab server on 127.0.0.1, authenticated
+ * by the token from the page's URL. Calls made while it (re)connects wait for the socket;
+ * calls in flight when it drops are rejected, since the server may or may not have run them.
+ * Results with typed arrays arrive as binary frames (src-shared/api/codec.ts); a call whose
+ * signal aborts rejects at once and the server is asked to cancel it.
+ */
+import type { MethodName } from '../../../src-shared/api/contract.ts';
+import { CANCELLED, type CallSignal } from '../../../src-shared/api/call.ts';
+import { decodeMessage, encodeMessage } from '../../../src-shared/api/codec.ts';
+import {
+  ApiError,
+  type CallMessage,
+  type CancelMessage,
+  type EventMessage,
+  type ServerMessage,
+} from '../../../src-shared/api/wire.ts';
+import type { Transport } from './transport.ts';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/** The minimal WebSocket surface used, so tests can run this against Node's `ws` too. */
+export interface SocketLike {
+  readyState: number;
+  /** 'arraybuffer': binary frames arrive as ArrayBuffers. */
+  binaryType?: string;
+  send(data: string | Uint8Array): void;
+  close(): void;
+  onopen: ((event: unknown) => void) | null;
+  onclose: ((event: unknown) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+}
+
+export interface WebSocketTransportOptions {
+  url: string;
+  token: string;
+  createSocket?: (url: string) => SocketLike;
+  /** Delay before a reconnect attempt, ms; doubles up to 5 s. */
+  retryMs?: number;
+}
+
+const OPEN = 1;
+
+const cancelled = () => new ApiError({ name: CANCELLED, message: 'cancelled' });
+
+export function createWebSocketTransport(
+  options: WebSocketTransportOptions,
+): Transport & { close(): void } {
+  const createSocket =
+    options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+  const pending = new Map<number, Pending>();
+  const eventListeners = new Set<(message: EventMessage) => void>();
+  const connectionListeners = new Set<(connected: boolean) => void>();
+  let waiting: (() => void)[] = [];
+  let seq = 0;
+  let socket: SocketLike | null = null;
+  let connected = false;
+  let closed = false;
+  let retryMs = options.retryMs ?? 250;
+
+  const setConnected = (value: boolean) => {
+    if (connected === value) return;
+    connected = value;
+    for (const listener of connectionListeners) listener(value);
+  };
+
+  const connect = () => {
+    const separator = options.url.includes('?') ? '&' : '?';
+    const current = createSocket(
+      `${options.url}${separator}token=${encodeURIComponent(options.token)}`,
+    );
+    socket = current;
+    current.binaryType = 'arraybuffer';
+    current.onopen = () => {
+      retryMs = options.retryMs ?? 250;
+      setConnected(true);
+      const ready = waiting;
+      waiting = [];
+      for (const go of ready) go();
+    };
+    current.onmessage = (event) => {
+      const data = event.data;
+      const message = decodeMessage(
+        typeof data === 'string'
+          ? data
+          : data instanceof ArrayBuffer
+            ? new Uint8Array(data)
+            : ArrayBuffer.isView(data)
+              ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+              : String(data),
+      ) as ServerMessage;
+      if (message.type === 'event') {
+        for (const listener of eventListeners) listener(message);
+        return;
+      }
+      const entry = pending.get(message.seq);
+      if (!entry) return;
+      pending.delete(message.seq);
+      if (message.ok) entry.resolve(message.value);
+      else entry.reject(new ApiError(message.error));
+    };
+    current.onerror = () => {};
+    current.onclose = () => {
+      if (socket !== current) return;
+      socket = null;
+      setConnected(false);
+      for (const [key, entry] of pending) {
+        pending.delete(key);
+        entry.reject(
+          new ApiError({ name: 'ConnectionError', message: 'the connection to the lab was lost' }),
+        );
+      }
+      if (closed) return;
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 5_000);
+    };
+  };
+
+  const whenOpen = () =>
+    socket && socket.readyState === OPEN
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiting.push(resolve));
+
+  connect();
+
+  return {
+    name: 'websocket',
+    get connected() {
+      return connected;
+    },
+    async call(method: MethodName, params: unknown, options?: { signal?: CallSignal }) {
+      if (closed) throw new ApiError({ name: 'ConnectionError', message: 'the client is closed' });
+      const signal = options?.signal;
+      if (signal?.aborted) throw cancelled();
+      await whenOpen();
+      if (signal?.aborted) throw cancelled();
+      const message: CallMessage = { type: 'call', seq: ++seq, method, params };
+      return new Promise((resolve, reject) => {
+        const onAbort = () => {
+          if (!pending.delete(message.seq)) return;
+          const cancel: CancelMessage = { type: 'cancel', seq: message.seq };
+          if (socket && socket.readyState === OPEN) socket.send(encodeMessage(cancel));
+          reject(cancelled());
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const done = () => signal?.removeEventListener('abort', onAbort);
+        pending.set(message.seq, {
+          resolve: (value) => {
+            done();
+            resolve(value);
+          },
+          reject: (error) => {
+            done();
+            reject(error);
+          },
+        });
+        socket!.send(encodeMessage(message));
+      });
+    },
+    subscribe(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
+    onConnectionChange(listener) {
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
+    },
+    close() {
+      closed = true;
+      socket?.close();
+    },
+  };
+}

@@ -17,6 +17,9 @@ import { lab } from './lab.svelte.ts';
 import { router } from './router.svelte.ts';
 import { zoo } from './zoo.svelte.ts';
 
+/** How often the preview asks again while the lab calibrates this machine (ms). */
+const RECHECK_CALIBRATION_MS = 5_000;
+
 class DesignerState {
   form = $state<ExperimentForm>(emptyForm());
   touched = $state<Partial<Record<FormField, boolean>>>({});
@@ -70,9 +73,16 @@ class DesignerState {
     }
     this.planning = true;
     try {
-      const plan = await api.planExperiment({ spec });
+      // At once, from what the lab knows; until this machine is calibrated (in the
+      // background), ask again now and then so the estimate firms up.
+      const plan = await api.planExperiment({ spec, wait: false });
       if (seq !== this.planSeq) return;
       this.plan = plan;
+      if (!plan.calibrated) {
+        setTimeout(() => {
+          if (seq === this.planSeq) void this.updatePlan();
+        }, RECHECK_CALIBRATION_MS);
+      }
       this.apiErrors = {};
       this.apiMessage = null;
     } catch (error) {
