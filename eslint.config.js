@@ -58,6 +58,31 @@ export default tseslint.config(
     },
   },
   {
+    // Only the zoo speaks SQL (DESIGN §2): everything else asks a repository of src-main/zoo.
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/zoo/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='prepare']",
+          message:
+            'SQL lives in src-main/zoo: add a repository method there instead of .prepare().',
+        },
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(exec|pragma)$/][callee.object.name=/^(db|database)$/]',
+          message: 'SQL lives in src-main/zoo: add a repository method there instead.',
+        },
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(exec|pragma)$/][callee.object.property.name=/^(db|database)$/]',
+          message: 'SQL lives in src-main/zoo: add a repository method there instead.',
+        },
+      ],
+    },
+  },
+  {
     files: ['src-shared/**/*.ts'],
     languageOptions: { globals: {} },
     rules: {

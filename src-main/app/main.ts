@@ -2,9 +2,12 @@
  * The desktop app's main process: one window, one lab. The LabService runs here and does
  * its heavy work (training, partitions, blankets) in worker threads; the window reaches it
  * only through the validated IPC binding. A second launch focuses the first window; quitting
- * pauses running jobs, which resume from their last checkpoint on the next start.
+ * pauses running jobs, which resume from their last checkpoint on the next start. The lab is
+ * the hub of its zoo: the command line on the same zoo reaches it through the endpoint it
+ * advertises beside the zoo (src-main/hub), so a sweep started here can be scripted there.
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, session } from 'electron';
+import { startHub, type RunningHub } from '../hub/hub-endpoint.ts';
 import { LabService } from '../lab/service.ts';
 import { bindLabIpc, type LabIpcBinding } from './ipc.ts';
 import { buildMenu } from './menu.ts';
@@ -20,6 +23,7 @@ import {
 let window: BrowserWindow | null = null;
 let service: LabService | null = null;
 let binding: LabIpcBinding | null = null;
+let hub: RunningHub | null = null;
 let zooPath: string | null = null;
 let closing: Promise<void> | null = null;
 
@@ -37,7 +41,19 @@ async function start(): Promise<void> {
   service = await LabService.open({ shell: 'electron' });
   binding = bindLabIpc({ service, ipcMain, isTrustedSender: isTrustedFrame });
   await service.start();
-  zooPath = (await service.info({})).zooPath;
+  const info = await service.info({});
+  zooPath = info.zooPath;
+  // Without the endpoint the window works as before; the command line then says the zoo is in use.
+  hub = await startHub({
+    service,
+    zooFile: info.zooPath,
+    home: service.paths.home,
+    appVersion: info.version,
+    shell: info.shell,
+  }).catch((error: unknown) => {
+    console.error(`MBH Lab: the command line cannot reach this lab: ${String(error)}`);
+    return null;
+  });
   Menu.setApplicationMenu(buildMenu({ window: () => window, zooPath: () => zooPath }));
   openWindow();
 }
@@ -47,6 +63,8 @@ function shutDown(): Promise<void> {
   closing ??= (async () => {
     binding?.dispose();
     binding = null;
+    await hub?.close();
+    hub = null;
     await service?.close({ pauseRunning: true });
     service = null;
   })();

@@ -1,12 +1,20 @@
 /**
- * What the zoo commands share: opening the lab for the command line, waiting for jobs
- * with a progress display, flag parsing with one-line errors, Ctrl-C handling (running
- * jobs are paused back into the queue, so `mbh-lab jobs resume` continues them).
+ * What the zoo commands share: opening the lab for the command line (a running lab's api
+ * when one serves the zoo, else the zoo itself), waiting for jobs with a progress
+ * display, flag parsing with one-line errors, Ctrl-C handling (running jobs of this
+ * process go back into the queue, so `mbh-lab jobs resume` continues them; a running
+ * lab's jobs go on).
  */
+import { existsSync, rmSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { JobSummary } from '../../src-shared/api/dto.ts';
 import { ValidationError } from '../../src-shared/api/validate.ts';
+import { discoveryPath } from '../hub/discovery.ts';
+import { connectToHub } from '../hub/hub-client.ts';
 import { LabService } from '../lab/service.ts';
+import { ZooOutdatedError } from '../zoo/database.ts';
+import { labPaths } from '../zoo/home.ts';
+import { hereConnection, type LabConnection } from './lab-connection.ts';
 import { BUSY_MESSAGE, isBusyError, stopMessage } from './busy.ts';
 import type { Io } from './engine-io.ts';
 import { ProgressDisplay } from './progress.ts';
@@ -63,13 +71,46 @@ export function nonNegativeInteger(text: string | undefined, flag: string): numb
   return value;
 }
 
-export async function openLab(values: { zoo?: string; workers?: string }): Promise<LabService> {
+/**
+ * The lab a command works with. When a lab (the desktop app or `mbh-lab serve`) serves
+ * the zoo, its api: the command is one more client of it, and `--workers` is the lab's
+ * own. Otherwise the zoo itself, as the one writer (its lock; a stale discovery file
+ * beside it is removed) — or, with `readOnly`, without the lock, migrations or writes, so
+ * that commands that only look work beside any other process. A read-only open of a
+ * zoo that does not exist yet or needs an upgrade opens it as a writer instead.
+ */
+export async function openLab(
+  values: { zoo?: string; workers?: string },
+  options: { readOnly?: boolean } = {},
+): Promise<LabConnection> {
   const workers = positiveInteger(values.workers, '--workers');
-  return LabService.open({
-    shell: 'cli',
+  const paths = labPaths(values.zoo !== undefined ? { zooPath: values.zoo } : {});
+  const hub = await connectToHub(paths.zooFile);
+  if (hub.connection) return hub.connection;
+  const labOptions = {
+    shell: 'cli' as const,
     ...(values.zoo !== undefined ? { zooPath: values.zoo } : {}),
     ...(workers !== undefined ? { workers } : {}),
-  });
+  };
+  let outdated: ZooOutdatedError | null = null;
+  if (options.readOnly && existsSync(paths.zooFile)) {
+    try {
+      return hereConnection(await LabService.open({ ...labOptions, readOnly: true }), true);
+    } catch (error) {
+      if (!(error instanceof ZooOutdatedError)) throw error;
+      outdated = error;
+    }
+  }
+  let service: LabService;
+  try {
+    service = await LabService.open(labOptions);
+  } catch (error) {
+    if (outdated === null) throw error;
+    throw new Error(`${outdated.message}, and ${(error as Error).message}`);
+  }
+  // This process holds the writer lock, so no lab serves the zoo: an advert is stale.
+  if (hub.reason !== 'none') rmSync(discoveryPath(paths.zooFile), { force: true });
+  return hereConnection(service, false);
 }
 
 /**
@@ -78,7 +119,7 @@ export async function openLab(values: { zoo?: string; workers?: string }): Promi
  * deleted again when `use` fails, so bad input leaves the zoo as it was.
  */
 export async function inCliProject<T>(
-  lab: LabService,
+  lab: LabConnection,
   name: string | undefined,
   use: (projectId: number) => Promise<T>,
 ): Promise<T> {
@@ -107,10 +148,11 @@ const SWEEP_REFRESH_MS = 2_000;
  * `jobIds`, until those jobs have finished — showing progress on stderr (bars on a
  * terminal, plain lines otherwise, nothing when quiet). With `sweep`, also the progress
  * and ETA of all jobs (or one experiment's) as a whole. Ctrl-C pauses running jobs back
- * into the queue and closes the lab. Returns false when interrupted.
+ * into the queue and closes the lab — or, attached to a running lab, leaves its jobs
+ * running and only detaches. Returns false when interrupted.
  */
 export async function runJobs(
-  lab: LabService,
+  lab: LabConnection,
   io: Io,
   quiet: boolean,
   jobIds?: readonly number[],
@@ -155,8 +197,22 @@ export async function runJobs(
     }
   };
   // Ctrl-C: say what happens to which jobs (counted now), then stop the running ones at
-  // their last snapshot; the lab puts them back in the queue.
+  // their last snapshot; the lab puts them back in the queue. A running lab's jobs are
+  // its own: they go on, and this command only stops watching.
   const stop = () => {
+    const where = lab.where;
+    if (where.kind === 'hub') {
+      void lab
+        .listJobs(sweep?.experimentId !== undefined ? { experimentId: sweep.experimentId } : {})
+        .then(
+          (jobs) => detachMessage(where.pid, jobs),
+          () => detachMessage(where.pid, []),
+        )
+        .then((message) => io.stderr(`\n${message}`))
+        .then(() => lab.close())
+        .finally(() => finish(false));
+      return;
+    }
     void lab
       .listJobs({})
       .then(
@@ -181,7 +237,16 @@ export async function runJobs(
   process.once('SIGTERM', stop);
   try {
     await lab.start();
-    if (jobIds === undefined) void lab.idle().then(() => finish(true));
+    if (jobIds === undefined)
+      void lab
+        .idle(sweep?.experimentId !== undefined ? { experimentId: sweep.experimentId } : {})
+        .then(
+          () => finish(true),
+          (error: unknown) => {
+            io.stderr(`mbh-lab: ${error instanceof Error ? error.message : String(error)}\n`);
+            finish(false);
+          },
+        );
     else {
       for (const id of jobIds) {
         const [job] = (await lab.listJobs({})).filter((candidate) => candidate.id === id);
@@ -197,4 +262,11 @@ export async function runJobs(
     lab.off('job', listener);
     display?.finish();
   }
+}
+
+/** What Ctrl-C does to a running lab's jobs: nothing; says so in one line. */
+export function detachMessage(pid: number, jobs: readonly JobSummary[]): string {
+  const running = jobs.filter((job) => job.state === 'running').length;
+  const queued = jobs.filter((job) => job.state === 'queued').length;
+  return `stopped watching: the lab serving this zoo (pid ${pid}) keeps running its jobs (${running} running, ${queued} queued); \`mbh-lab jobs\` lists them, \`mbh-lab jobs pause ID\` pauses one.\n`;
 }

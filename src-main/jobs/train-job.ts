@@ -388,9 +388,7 @@ export class TrainRunner implements JobRunner {
       return {
         kind: 'done',
         finish: () => {
-          this.zoo.db
-            .prepare('UPDATE models SET iterations = ?, backend = ?, trainer = ? WHERE id = ?')
-            .run(spec.iterations, done.backend.name, done.trainer, model.id);
+          this.zoo.models.setTrained(model.id, spec.iterations, done.backend.name, done.trainer);
           this.zoo.jobs.setResumeState(jobId, null);
           this.zoo.jobs.setTrained(
             jobId,
@@ -398,7 +396,7 @@ export class TrainRunner implements JobRunner {
             Number.isFinite(done.msPerIteration) ? done.msPerIteration : null,
           );
           if (accuracy !== null) {
-            this.zoo.db.prepare('UPDATE jobs SET accuracy = ? WHERE id = ?').run(accuracy, jobId);
+            this.zoo.jobs.setAccuracy(jobId, accuracy);
           }
           this.options.onTrained(spec, jobId);
         },

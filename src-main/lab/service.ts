@@ -101,6 +101,11 @@ export interface LabOptions {
   shell: Shell;
   /** Training snapshot cadence in steps (tests make it small). */
   snapshotEvery?: number;
+  /**
+   * Opens the zoo read-only, for commands that only look: no lock (another process may
+   * write it meanwhile), no migrations, nothing written; start() must not be called.
+   */
+  readOnly?: boolean;
 }
 
 /** The lab's version, from the package.json above this file (sources or a bundle). */
@@ -163,7 +168,7 @@ export class LabService implements LabApi {
   ) {
     this.events.setMaxListeners(0);
     this.registry = new DatasetRegistry(paths.home);
-    removeStaleStaging(this.registry.directory);
+    if (!zoo.db.readonly) removeStaleStaging(this.registry.directory);
     this.pool = new InteractivePool(paths.home, {
       memoryMb: () => readLimits(zoo).workerMemoryMb,
     });
@@ -200,6 +205,10 @@ export class LabService implements LabApi {
     const workers = options.workers ?? Math.max(1, availableParallelism() - 1);
     if (!Number.isInteger(workers) || workers < 1) {
       throw new RangeError(`workers must be a positive integer, got ${workers}`);
+    }
+    if (options.readOnly) {
+      const zoo = Zoo.open(paths.zooFile, { readonly: true });
+      return new LabService(zoo, paths, options.shell, workers, options.snapshotEvery);
     }
     mkdirSync(dirname(paths.zooFile), { recursive: true });
     const release = lockZoo(paths.zooFile);
@@ -447,14 +456,10 @@ export class LabService implements LabApi {
 
   /** Cancels running jobs of a project's, experiment's or model's models and waits for them. */
   private async stopJobsOf(column: 'project_id' | 'experiment_id' | 'id', id: number) {
-    const rows = this.zoo.db
-      .prepare(
-        `SELECT j.id FROM jobs j JOIN models m ON m.id = j.model_id WHERE m.${column} = ?
-         UNION SELECT j.id FROM jobs j JOIN experiments e ON e.id = j.experiment_id
-           WHERE ${column === 'id' ? '0' : `e.${column === 'project_id' ? 'project_id' : 'id'} = ?`}`,
-      )
-      .all(...(column === 'id' ? [id] : [id, id])) as { id: number }[];
-    const ids = rows.map((row) => row.id);
+    const ids = this.zoo.jobs.idsUnder(
+      column === 'project_id' ? 'project' : column === 'experiment_id' ? 'experiment' : 'model',
+      id,
+    );
     // Queued ones first, so that no freed worker picks one up before the delete.
     this.zoo.transaction(() => {
       for (const jobId of ids) {

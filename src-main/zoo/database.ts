@@ -24,6 +24,19 @@ export class ZooError extends Error {
   }
 }
 
+/** A read-only open of a zoo whose schema is older than this lab's (it needs migrating). */
+export class ZooOutdatedError extends ZooError {
+  constructor(
+    file: string,
+    readonly version: number,
+    readonly latest: number,
+  ) {
+    super(
+      `${file} is at zoo schema ${version}, older than this lab's ${latest}: it needs an upgrade, which a command that only reads does not make`,
+    );
+  }
+}
+
 export interface OpenOptions {
   /** The schema history; tests pass a longer one to exercise a migration. */
   migrations?: readonly Migration[];
@@ -133,6 +146,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     }
     checkVersion(file, version, latest);
     checkApplication(file, applicationId, hasTables);
+    // A reader never migrates: the repositories expect the latest schema, so it says so.
+    if (options.readonly && version < latest) throw new ZooOutdatedError(file, version, latest);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('foreign_keys = ON');
     if (!options.readonly) {

@@ -76,15 +76,27 @@ export class DatasetRepository {
 
 /** Small key → JSON facts (measured training speed per backend, …). */
 export class SettingsRepository {
+  /**
+   * Settings a read-only zoo was asked to change (a plan's calibration, the probed backend):
+   * kept for this process only, since a reader never writes the database.
+   */
+  private readonly unsaved = new Map<string, string>();
+
   constructor(private readonly db: Db) {}
 
   get<T>(key: string): T | null {
+    const kept = this.unsaved.get(key);
+    if (kept !== undefined) return JSON.parse(kept) as T;
     const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
       { value: string } | undefined;
     return row ? (JSON.parse(row.value) as T) : null;
   }
 
   set(key: string, value: unknown): void {
+    if (this.db.readonly) {
+      this.unsaved.set(key, JSON.stringify(value));
+      return;
+    }
     this.db
       .prepare(
         'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',

@@ -240,6 +240,33 @@ export class JobRepository {
       .run(trainer, msPerIteration, id);
   }
 
+  /** A finished training's test accuracy, shown in job lists. */
+  setAccuracy(id: number, accuracy: number): void {
+    this.db.prepare('UPDATE jobs SET accuracy = ? WHERE id = ?').run(accuracy, id);
+  }
+
+  /**
+   * The jobs of a project's, an experiment's or one model's models, and those of its
+   * experiments (measure jobs of an experiment may have no model yet).
+   */
+  idsUnder(owner: 'project' | 'experiment' | 'model', id: number): number[] {
+    const column =
+      owner === 'project' ? 'project_id' : owner === 'experiment' ? 'experiment_id' : 'id';
+    const rows =
+      owner === 'model'
+        ? this.db
+            .prepare(`SELECT j.id FROM jobs j JOIN models m ON m.id = j.model_id WHERE m.id = ?`)
+            .all(id)
+        : this.db
+            .prepare(
+              `SELECT j.id FROM jobs j JOIN models m ON m.id = j.model_id WHERE m.${column} = ?
+               UNION SELECT j.id FROM jobs j JOIN experiments e ON e.id = j.experiment_id
+                 WHERE e.${owner === 'project' ? 'project_id' : 'id'} = ?`,
+            )
+            .all(id, id);
+    return (rows as { id: number }[]).map((row) => row.id);
+  }
+
   setResumeState(id: number, state: Buffer | null): void {
     this.db.prepare('UPDATE jobs SET resume_state = ? WHERE id = ?').run(state, id);
   }

@@ -199,6 +199,13 @@ export class ModelRepository {
     this.changeOne('UPDATE models SET backend = ? WHERE id = ?', id, backend);
   }
 
+  /** A finished training: the iterations it ran and the backend and path that ran them. */
+  setTrained(id: number, iterations: number, backend: Backend, trainer: TrainerName): void {
+    this.db
+      .prepare('UPDATE models SET iterations = ?, backend = ?, trainer = ? WHERE id = ?')
+      .run(iterations, backend, trainer, id);
+  }
+
   /** Records the path and backend that are training (then trained) the model. */
   setTrainer(id: number, trainer: TrainerName, backend: Backend): void {
     this.changeOne('UPDATE models SET trainer = ?, backend = ? WHERE id = ?', id, trainer, backend);

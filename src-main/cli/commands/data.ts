@@ -130,12 +130,13 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (action === 'rm' && target === undefined)
     throw new UsageError('data rm: give the dataset ID (see mbh-lab data ls)');
 
-  const lab = await openLab(values);
+  // Listing only looks: beside another writer, without taking the zoo's lock.
+  const lab = await openLab(values, { readOnly: action === 'ls' });
   try {
     switch (action) {
       case 'ls': {
         const datasets = await lab.listDatasets({});
-        const registry = new DatasetRegistry(lab.paths.home);
+        const registry = new DatasetRegistry(lab.home);
         const rows = datasets.map((entry) => ({
           ...entry,
           bytes: datasetBytes(registry, entry.id),
@@ -143,7 +144,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         }));
         // An imported dataset whose data file is gone (lost before imports kept earlier
         // files) still has its zoo row: list it, so it can be imported again or removed.
-        for (const row of lab.zoo.datasets.list()) {
+        for (const row of lab.readZoo((zoo) => zoo.datasets.list())) {
           if (!rows.some((entry) => entry.id === row.id))
             rows.push({ ...row, bytes: 0, missing: true });
         }

@@ -37,7 +37,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (state !== undefined && !STATES.includes(state)) {
     throw new UsageError(`--state: must be one of ${STATES.join(', ')}, got "${values.state}"`);
   }
-  const lab = await openLab(values);
+  // Listing only looks: beside another writer, without taking the zoo's lock.
+  const lab = await openLab(values, { readOnly: action === undefined });
   let closed = false;
   try {
     if (action === undefined) {

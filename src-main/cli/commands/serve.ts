@@ -1,17 +1,22 @@
 /**
  * `mbh-lab serve`: browser mode on purpose. Opens the zoo, starts the job pool, serves the
- * built UI on 127.0.0.1 and prints the URL with its access token. Stops on Ctrl-C,
+ * built UI on 127.0.0.1 and prints the URL with its access token. As the hub of its zoo it
+ * also advertises an api endpoint for the command line (src-main/hub). Stops on Ctrl-C,
  * pausing running jobs so that they resume on the next start.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { discoveryPath } from '../../hub/discovery.ts';
+import { startHub } from '../../hub/hub-endpoint.ts';
 import { startServer } from '../../server/server.ts';
 
 export const usage = `mbh-lab serve [--port N] [--zoo PATH] [--workers N] [--json]
 
 Serves the lab's UI to a browser on 127.0.0.1 and prints its URL with a random access
-token. --port 0 (the default) picks a free port. --json prints {"url", "port", "token"}.`;
+token. --port 0 (the default) picks a free port. --json prints {"url", "port", "token",
+"discovery"}: the discovery file beside the zoo (mode 0600) through which mbh-lab
+commands on this zoo reach this lab while it runs.`;
 
 export interface Io {
   stdout(text: string): void;
@@ -55,10 +60,17 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
   const server = await startServer({ service, staticDir: rendererDir, port });
   await service.start();
   const info = await service.info({});
+  const hub = await startHub({
+    service,
+    zooFile: info.zooPath,
+    home: service.paths.home,
+    appVersion: info.version,
+    shell: info.shell,
+  });
 
   if (values.json) {
     io.stdout(
-      `${JSON.stringify({ url: server.openUrl, port: server.port, token: server.token })}\n`,
+      `${JSON.stringify({ url: server.openUrl, port: server.port, token: server.token, discovery: discoveryPath(info.zooPath) })}\n`,
     );
   } else {
     io.stdout(
@@ -67,6 +79,7 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
         `  open:     ${server.openUrl}`,
         `  zoo:      ${info.zooPath}`,
         `  training: ${info.backend} backend (${info.backendNote})`,
+        `  hub:      mbh-lab commands on this zoo go through this lab while it runs`,
         `Press Ctrl-C to stop; running jobs are paused and resume on the next start.`,
         '',
       ].join('\n'),
@@ -79,6 +92,7 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
     process.once('SIGTERM', stop);
     signal?.addEventListener('abort', stop, { once: true });
   });
+  await hub.close();
   await server.close();
   await service.close({ pauseRunning: true });
   return 0;
