@@ -18,6 +18,7 @@ import type {
 import { uniqueSorted } from '../lib/collections.ts';
 import { errorText } from '../lib/format.ts';
 import { isCancelled } from '../../../src-shared/api/call.ts';
+import { MAX_REGION_BUDGET } from '../../../src-shared/mbh/budget.ts';
 import { lab } from './lab.svelte.ts';
 
 export type PlaneMode = 'regions' | 'blanket' | 'grid';
@@ -35,6 +36,8 @@ export interface Side {
   computeMs: number;
   /** Regions found so far while the lab computes a long partition. */
   progress: number | null;
+  /** After a region-budget error: the larger budget the viewer offers to compute with. */
+  retryRegions: number | null;
 }
 
 const emptySide = (): Side => ({
@@ -46,6 +49,7 @@ const emptySide = (): Side => ({
   error: null,
   computeMs: 0,
   progress: null,
+  retryRegions: null,
 });
 
 export class PlaneViewerState {
@@ -208,11 +212,19 @@ export class PlaneViewerState {
     else this.b = side;
   }
 
-  async loadSide(which: 'a' | 'b'): Promise<void> {
+  /** Loads a side's partition; `maxRegions` overrides the lab's region budget. */
+  async loadSide(which: 'a' | 'b', maxRegions?: number): Promise<void> {
     const side = which === 'a' ? this.a : this.b;
     if (!side || side.checkpointId === null || this.planeSetId === null) return;
     const seq = ++this.seq[which];
-    this.setSide(which, { ...side, loading: true, error: null, blanket: null, progress: null });
+    this.setSide(which, {
+      ...side,
+      loading: true,
+      error: null,
+      blanket: null,
+      progress: null,
+      retryRegions: null,
+    });
     const started = performance.now();
     const signal = this.replace(which);
     try {
@@ -222,6 +234,7 @@ export class PlaneViewerState {
           planeSetId: this.planeSetId,
           plane: this.plane,
           view: which,
+          ...(maxRegions !== undefined ? { maxRegions } : {}),
         },
         { signal },
       );
@@ -237,16 +250,38 @@ export class PlaneViewerState {
       });
     } catch (error) {
       if (seq !== this.seq[which] || isCancelled(error)) return;
+      const retryRegions = await this.largerBudget(error, maxRegions);
       const current = which === 'a' ? this.a : this.b;
-      if (current)
+      if (current && seq === this.seq[which])
         this.setSide(which, {
           ...current,
           partition: null,
           loading: false,
           progress: null,
           error: errorText(error),
+          retryRegions,
         });
     }
+  }
+
+  /**
+   * After a region-budget error, the budget to offer instead: five times the one that
+   * stopped it (the call's own, else the lab's), up to the largest allowed.
+   */
+  private async largerBudget(error: unknown, used: number | undefined): Promise<number | null> {
+    if (!(error instanceof Error) || error.name !== 'RegionBudgetError') return null;
+    try {
+      const limit = used ?? (await api.getLimits({})).regionBudget;
+      return limit >= MAX_REGION_BUDGET ? null : Math.min(MAX_REGION_BUDGET, 5 * limit);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Computes a side's partition again with the larger budget offered after its error. */
+  async computeAnyway(which: 'a' | 'b'): Promise<void> {
+    const side = which === 'a' ? this.a : this.b;
+    if (side?.retryRegions) await this.loadSide(which, side.retryRegions);
   }
 
   async loadOverlays(): Promise<void> {
