@@ -2,9 +2,10 @@
  * The measure workers that answer interactive requests (partitions, blankets, spanning
  * images, plane sets). A few workers, started on demand: a request takes an idle worker
  * (preferring the one that last served its checkpoint, whose decision patterns are
- * cached), else starts one while fewer than `size` exist, else waits its turn. So a tiny
- * XOR partition never waits behind a deep one, and a worker that dies (out of its heap
- * limit, say) is dropped and replaced by a fresh one for the next request.
+ * cached), else starts one while fewer than `size` exist, else waits its turn; while all
+ * are busy one spare is started ahead of need. So a tiny XOR partition never waits behind
+ * a deep one, and a worker that dies (out of its heap limit, say) is dropped and replaced
+ * by a fresh one for the next request.
  */
 import { signalError } from '../../src-shared/api/call.ts';
 import type { MeasureRequest } from '../workers/measure-protocol.ts';
@@ -88,6 +89,7 @@ export class InteractivePool {
       slot.affinity = affinity ?? slot.affinity;
       const work = slot.worker.request<T>(body, options);
       slot.reserved = false;
+      this.keepSpare();
       // A request refused at once (already cancelled) leaves the worker idle: hand it on.
       if (!slot.worker.busy) this.release();
       return work;
@@ -112,6 +114,10 @@ export class InteractivePool {
       return slot;
     }
     if (this.slots.length >= this.size) return null;
+    return this.startWorker(true);
+  }
+
+  private startWorker(reserved: boolean): Slot {
     const limit = this.options.memoryMb;
     const memoryMb = typeof limit === 'function' ? limit() : limit;
     const fresh: Slot = {
@@ -123,10 +129,23 @@ export class InteractivePool {
         onIdle: () => queueMicrotask(() => this.release()),
       }),
       affinity: null,
-      reserved: true,
+      reserved,
     };
     this.slots.push(fresh);
     return fresh;
+  }
+
+  /**
+   * While every worker is busy, one more is started ahead of need (if the pool has room):
+   * a worker takes about a second to start, and the next small request should not wait
+   * for that behind a long one.
+   */
+  private keepSpare(): void {
+    if (this.closed || this.slots.length >= this.size) return;
+    const free = this.slots.some(
+      (slot) => slot.worker.alive && !slot.worker.busy && !slot.reserved,
+    );
+    if (!free) this.startWorker(false);
   }
 
   /** A worker finished something: hand free workers to the waiting requests, in order. */

@@ -73,6 +73,43 @@ describe('a worker past its heap limit', () => {
   });
 });
 
+describe('isolation', () => {
+  it('a small request is answered while a long one runs (a spare worker is ready)', async () => {
+    const pool = new InteractivePool(home, { size: 2 });
+    try {
+      const controller = new AbortController();
+      let running!: () => void;
+      const started = new Promise<void>((resolve) => (running = resolve));
+      let settled = false;
+      const big = pool
+        .request<PartitionMessage>(
+          {
+            type: 'partition',
+            network: networkMessage(40, [400, 400, 400], 2, 2),
+            plane: planeMessage(40),
+            maxRegions: 10_000_000,
+          },
+          { signal: controller.signal, onProgress: () => running() },
+        )
+        .finally(() => (settled = true));
+      big.catch(() => {});
+      await started;
+      expect(pool.workerCount).toBe(2);
+      const small = await pool.request<PartitionMessage>({
+        type: 'partition',
+        network: networkMessage(2, [6, 6], 2, 3),
+        plane: planeMessage(2),
+      });
+      expect(small.regionCount).toBeGreaterThan(1);
+      expect(settled).toBe(false);
+      controller.abort();
+      await expect(big).rejects.toMatchObject({ name: 'Cancelled' });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('cancelling a running partition', () => {
   it('stops it in its worker: the one worker of the pool then serves the next request', async () => {
     const pool = new InteractivePool(home, { size: 1 });
