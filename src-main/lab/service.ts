@@ -63,13 +63,23 @@ import {
   type TrainJobSpec,
 } from '../jobs/train-job.ts';
 import type { BlanketResult, ImagesResult, PartitionMessage } from '../workers/measure-protocol.ts';
-import { networkWidths, packNetwork } from '../zoo/checkpoints.ts';
+import { networkWidths } from '../zoo/checkpoints.ts';
 import { labPaths, type LabPaths } from '../zoo/home.ts';
 import { lockZoo } from '../zoo/lock.ts';
 import { jobSummary } from '../zoo/jobs.ts';
 import { modelSummary } from '../zoo/models.ts';
 import { planeSummary, type StoredPlane } from '../zoo/planes.ts';
 import { Zoo } from '../zoo/zoo.ts';
+import type { ModelSource } from '../../src-shared/api/model-files.ts';
+import type { Network } from '../../src-shared/model/network.ts';
+import {
+  defaultModelName,
+  exportModelFile,
+  getModelSource,
+  putModelSource,
+  readUpload,
+  storeImportedNetwork,
+} from './model-files.ts';
 import {
   checkProjectDatasets,
   exportModelBundle,
@@ -864,55 +874,73 @@ export class LabService implements LabApi {
       } catch (error) {
         invalid('params.json', (error as Error).message);
       }
-      const widths = networkWidths(network);
-      const hidden = widths.slice(1, -1);
-      if (hidden.length === 0) invalid('params.json', 'a model needs at least one hidden layer');
-      const datasetId =
-        p.datasetId === undefined
-          ? guessDataset(this.datasetEntries(), widths[0], widths[widths.length - 1])
-          : this.datasetForImport(
-              p.datasetId,
-              'params.datasetId',
-              widths[0],
-              widths[widths.length - 1],
-            );
-      const packed = packNetwork(network);
-      const kept = packed.masks
-        ? packed.masks.reduce((sum, bit) => sum + bit, 0)
-        : packed.weights.length;
-      const hiddenWeights =
-        widths.slice(0, -1).reduce((sum, width, i) => sum + width * widths[i + 1], 0) -
-        widths[widths.length - 2] * widths[widths.length - 1];
-      const outputWeights = widths[widths.length - 2] * widths[widths.length - 1];
-      const density = packed.masks ? Math.max(1e-9, (kept - outputWeights) / hiddenWeights) : 1;
-      id = this.zoo.transaction(() => {
-        const modelId = this.zoo.models.create({
-          projectId: p.projectId,
-          experimentId: null,
-          name: p.name ?? `imported FC(${hidden.join(',')})`,
-          family: 'custom',
-          hidden,
-          inputDim: widths[0],
-          classCount: widths[widths.length - 1],
-          density: Math.min(1, density),
-          hnps: Math.round(density * hiddenWeights) + hidden.reduce((a, b) => a + b, 0),
-          hnpLevel: null,
-          seed: 0,
-          pruning: { kind: 'random' },
-          datasetId,
-          backend: null,
-          iterations: 0,
-          notes: '',
-          createdAt: Date.now(),
-        });
-        this.zoo.checkpoints.put(modelId, 0, packed);
-        return modelId;
-      });
+      id = this.storeNetwork(network, 'params.json', p.projectId, p.name, p.datasetId);
     } else {
       invalid('params.json.format', 'must be "mbh-model" or "mbh-model-bundle"');
     }
     this.changed('model', id, 'created');
     return modelSummary(this.zoo.models.get(id));
+  }
+
+  /**
+   * Stores a single network as an imported model, filed under `datasetId` (checked against
+   * its widths) or the dataset its widths match; `source` lands in the same transaction.
+   */
+  private storeNetwork(
+    network: Network,
+    path: string,
+    projectId: number,
+    name: string | undefined,
+    datasetId: string | undefined,
+    source?: ModelSource,
+  ): number {
+    const widths = networkWidths(network);
+    if (widths.length < 3) invalid(path, 'a model needs at least one hidden layer');
+    const [inputDim, classCount] = [widths[0], widths[widths.length - 1]];
+    const dataset =
+      datasetId === undefined
+        ? guessDataset(this.datasetEntries(), inputDim, classCount)
+        : this.datasetForImport(datasetId, 'params.datasetId', inputDim, classCount);
+    return storeImportedNetwork(this.zoo, network, {
+      projectId,
+      ...(name !== undefined ? { name } : {}),
+      datasetId: dataset,
+      ...(source ? { source } : {}),
+    });
+  }
+
+  async importModelFile(params: Params<'importModelFile'>): Promise<Results['importModelFile']> {
+    const p = this.check('importModelFile', params);
+    this.zoo.projects.get(p.projectId);
+    const upload = readUpload(p);
+    if (upload.kind === 'bundle') {
+      const model = await this.importModel({
+        projectId: p.projectId,
+        json: upload.json,
+        ...(p.name !== undefined ? { name: p.name } : {}),
+        ...(p.datasetId !== undefined ? { datasetId: p.datasetId } : {}),
+      });
+      putModelSource(this.zoo, model.id, upload.source);
+      return { model: modelSummary(this.zoo.models.get(model.id)), source: upload.source };
+    }
+    const id = this.storeNetwork(
+      upload.imported.network,
+      'params.bytes',
+      p.projectId,
+      p.name ?? defaultModelName(p.fileName),
+      p.datasetId,
+      upload.source,
+    );
+    this.changed('model', id, 'created');
+    return { model: modelSummary(this.zoo.models.get(id)), source: upload.source };
+  }
+
+  async exportModelFile(params: Params<'exportModelFile'>): Promise<Results['exportModelFile']> {
+    return exportModelFile(this.zoo, this.check('exportModelFile', params));
+  }
+
+  async getModelSource(params: Params<'getModelSource'>): Promise<Results['getModelSource']> {
+    return getModelSource(this.zoo, this.check('getModelSource', params).id);
   }
 
   async trainModel(params: Params<'trainModel'>): Promise<Results['trainModel']> {

@@ -22,7 +22,7 @@ import { isTfjsModelJson, readTfjs } from '../../src-shared/model/formats/tfjs.t
 import type { Network } from '../../src-shared/model/network.ts';
 import { openZip } from './zip.ts';
 
-/** The largest model file (or weight shard) the lab reads: 1 GiB (src-shared/api/model-files.ts). */
+/** The largest model file (or weight shard) the lab reads (src-shared/api/model-files.ts). */
 export { MAX_MODEL_FILE_BYTES };
 
 export interface ReadModelOptions extends ImportOptions {

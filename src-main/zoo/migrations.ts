@@ -266,9 +266,27 @@ CREATE TABLE analyses (
 );
 `;
 
+/**
+ * Where an imported model came from (issue 12): the file's format (mbh-model JSON or
+ * bundle, ONNX, safetensors, a PyTorch state_dict, a tfjs layers model), its name and
+ * SHA-256, and what the reader noted (a dropped Softmax, masks, assumed activations).
+ */
+const modelSources = /* sql */ `
+CREATE TABLE model_sources (
+  model_id INTEGER PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE,
+  format TEXT NOT NULL
+    CHECK (format IN ('mbh-model', 'mbh-model-bundle', 'onnx', 'safetensors', 'pytorch', 'tfjs')),
+  file_name TEXT NOT NULL,
+  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+  notes TEXT NOT NULL DEFAULT '[]',
+  imported_at INTEGER NOT NULL
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: initial },
   { version: 2, sql: trainer },
   { version: 3, sql: compareViews },
   { version: 4, sql: analyses },
+  { version: 5, sql: modelSources },
 ];

@@ -47,6 +47,7 @@ import {
   type Infer,
   type Schema,
 } from './validate.ts';
+import { modelFileMethods, type ModelFileResults } from './model-files.ts';
 import { name, notes, pruningSchema } from './limits.ts';
 
 const density = () => number({ above: 0, max: 1 });
@@ -159,6 +160,7 @@ export const methods = {
   }),
   deleteModel: object({ id: id() }),
   exportModel: object({ id: id(), iteration: optional(integer({ min: 0 })) }),
+  ...modelFileMethods,
   importModel: object({
     projectId: id(),
     json: fileContent(1),
@@ -317,7 +319,7 @@ export interface ExportedFile {
 }
 
 /** What each method resolves to. */
-export interface Results {
+export interface Results extends ModelFileResults {
   info: LabInfo;
   listDatasets: DatasetSummary[];
   importDataset: DatasetSummary;

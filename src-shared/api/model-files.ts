@@ -4,6 +4,7 @@
  * Bytes travel as Uint8Array (a binary frame or structured clone, src-shared/api/codec.ts).
  */
 import type { ModelSummary } from './dto.ts';
+import { IMPORT_CONTENT_CHARACTERS } from './lab-limits.ts';
 import {
   array,
   boolean,
@@ -18,8 +19,11 @@ import {
   type Schema,
 } from './validate.ts';
 
-/** The largest model file the lab takes (CLI and GUI): 1 GiB. */
-export const MAX_MODEL_FILE_BYTES = 1024 ** 3;
+/**
+ * The largest model file the lab takes (CLI and GUI): as large as any file an import
+ * call may carry (256 MiB; the browser-mode socket's import limit is built on it).
+ */
+export const MAX_MODEL_FILE_BYTES = IMPORT_CONTENT_CHARACTERS;
 
 /** The source formats a stored model can come from. */
 export type ModelSourceFormat =

@@ -1,13 +1,13 @@
 /**
- * `mbh-lab zoo`: the models in the zoo. ls, show, export (one checkpoint's model JSON, the
- * last or --iteration's; a bundle with every checkpoint with --bundle), import (either), rm.
+ * `mbh-lab zoo`: the models in the zoo. ls, show, export (one checkpoint's model JSON, ONNX
+ * or safetensors, the last or --iteration's; a bundle with every checkpoint with --bundle),
+ * import (either, or another framework's model file: zoo-files.ts), rm.
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
-import { FileSizeError, readTextBounded } from '../../data/read-bounded.ts';
 import type { Io } from '../engine-io.ts';
+import { exportFormat, exportModelFile, importModelFile } from './zoo-files.ts';
 import {
-  inCliProject,
   COMMON_HELP,
   nonNegativeInteger,
   openLab,
@@ -18,19 +18,23 @@ import {
 
 export const usage = `mbh-lab zoo ls [--project NAME] [--tag TAG] [--search TEXT] [--json]
 mbh-lab zoo show ID [--json]
-mbh-lab zoo export ID --out FILE [--iteration N | --bundle]
-mbh-lab zoo import FILE [--project NAME] [--name NAME] [--dataset ID]
+mbh-lab zoo export ID --out FILE [--iteration N | --bundle] [--format json|onnx|safetensors]
+mbh-lab zoo import FILE [--project NAME] [--name NAME] [--dataset ID] [--mask-zeros] [--json]
 mbh-lab zoo rm ID
 
 export writes the model JSON of the last checkpoint (of --iteration N's), which
-partition and measure read; --bundle writes a model bundle instead (every checkpoint as
-model JSON, with metrics and metadata). import takes either; a plain model JSON needs
---dataset unless its shape names one.
+partition and measure read; --format onnx (Gemm and Relu nodes, opset 13) or safetensors
+(a PyTorch state_dict, layers.0.weight …, F32) writes that format instead (default: by
+--out's extension); --bundle writes a model bundle (every checkpoint as model JSON, with
+metrics and metadata). import takes either, or an ONNX, safetensors, PyTorch (.pt/.pth
+state_dict) or TensorFlow.js (model.json, shards beside it) file of a feed-forward ReLU
+network; --dataset names its dataset unless its shape matches one; --mask-zeros declares
+the exact zeros of its hidden layers a mask (pruned networks).
 
 ${COMMON_HELP}`;
 
 /** Writes a file completely or not at all: a temporary file renamed into place. */
-export function writeFileAtomic(path: string, content: string): void {
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(temporary, content);
@@ -66,6 +70,8 @@ export async function run(args: string[], io: Io): Promise<number> {
       tag: { type: 'string' },
       search: { type: 'string' },
       bundle: { type: 'boolean', default: false },
+      format: { type: 'string' },
+      'mask-zeros': { type: 'boolean', default: false },
     },
     true,
   );
@@ -80,8 +86,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       `zoo: expected ls, show, export, import or rm${action ? `, got "${action}"` : ''}`,
     );
   }
-  // Listing only looks: beside another writer, without taking the zoo's lock.
-  const lab = await openLab(values, { readOnly: action === 'ls' });
+  const lab = await openLab(values);
   try {
     switch (action) {
       case 'ls': {
@@ -121,7 +126,8 @@ export async function run(args: string[], io: Io): Promise<number> {
       }
       case 'show': {
         const model = await lab.getModel({ id: modelId(target, 'show') });
-        if (values.json) io.stdout(`${JSON.stringify(model)}\n`);
+        const source = await lab.getModelSource({ id: model.id });
+        if (values.json) io.stdout(`${JSON.stringify({ ...model, source })}\n`);
         else {
           io.stdout(
             [
@@ -131,6 +137,9 @@ export async function run(args: string[], io: Io): Promise<number> {
               `  accuracy ${model.accuracy === null ? '–' : `${(model.accuracy * 100).toFixed(2)}%`} · loss ${model.loss?.toFixed(4) ?? '–'}`,
               `  checkpoints at ${model.checkpoints.map((c) => c.iteration).join(', ') || 'none'}`,
               `  ${model.measurements.length} measurements, ${model.regionCounts.length} region counts`,
+              ...(source
+                ? [`  imported from ${source.fileName} (${source.format}, sha256 ${source.sha256})`]
+                : []),
               '',
             ].join('\n'),
           );
@@ -143,6 +152,22 @@ export async function run(args: string[], io: Io): Promise<number> {
         let iteration = nonNegativeInteger(values.iteration, '--iteration');
         if (values.bundle && iteration !== undefined) {
           throw new UsageError('zoo export: give --iteration N or --bundle, not both');
+        }
+        const format = exportFormat(values.format, values.out);
+        if (values.bundle && format !== 'json') {
+          throw new UsageError(
+            `zoo export: a --bundle is JSON; --format ${format} writes one checkpoint`,
+          );
+        }
+        if (format !== 'json') {
+          const bytes = await exportModelFile(lab, id, iteration, format);
+          writeFileAtomic(values.out, bytes);
+          if (values.json) {
+            io.stdout(
+              `${JSON.stringify({ model: id, out: values.out, format, bytes: bytes.byteLength })}\n`,
+            );
+          } else io.stdout(`model ${id} written to ${values.out} (${format})\n`);
+          return 0;
         }
         if (!values.bundle && iteration === undefined) {
           // The contract: without --iteration, the model JSON of the last checkpoint.
@@ -167,36 +192,18 @@ export async function run(args: string[], io: Io): Promise<number> {
       }
       case 'import': {
         if (target === undefined) throw new UsageError('zoo import: give the FILE to import');
-        let json: string;
-        try {
-          json = readTextBounded(target);
-        } catch (error) {
-          if (error instanceof FileSizeError) throw new UsageError(`zoo import: ${error.message}`);
-          throw new UsageError(`zoo import: cannot read ${target}: ${(error as Error).message}`);
-        }
-        const model = await inCliProject(lab, values.project, (projectId) =>
-          lab.importModel({
-            projectId,
-            json,
+        await importModelFile(
+          lab,
+          target,
+          {
+            ...(values.project !== undefined ? { project: values.project } : {}),
             ...(values.name !== undefined ? { name: values.name } : {}),
-            ...(values.dataset !== undefined ? { datasetId: values.dataset } : {}),
-          }),
-        ).catch((error: unknown) => {
-          if (error instanceof ValidationError) {
-            if (error.path === 'params.datasetId') {
-              throw new UsageError(`--dataset: ${error.problem}`);
-            }
-            throw new UsageError(
-              `${target}: ${error.path.replace(/^params\.json\.?/, '') || 'file'}: ${error.problem}`,
-            );
-          }
-          throw error;
-        });
-        if (values.json) io.stdout(`${JSON.stringify(model)}\n`);
-        else
-          io.stdout(
-            `imported model ${model.id}: ${model.name} (${model.checkpointCount} checkpoints)\n`,
-          );
+            ...(values.dataset !== undefined ? { dataset: values.dataset } : {}),
+            maskZeros: values['mask-zeros'],
+            json: values.json,
+          },
+          io,
+        );
         return 0;
       }
       case 'rm': {

@@ -9,7 +9,7 @@ import type {
   ModelSummary,
   ProjectSummary,
 } from '../../../src-shared/api/dto.ts';
-import { downloadText, safeFileName } from '../lib/download.ts';
+import { downloadBlob, downloadText, safeFileName } from '../lib/download.ts';
 import { dialogs } from './dialogs.svelte.ts';
 import { lab } from './lab.svelte.ts';
 import { router } from './router.svelte.ts';
@@ -103,17 +103,40 @@ export async function openDemoProject(): Promise<void> {
   }
 }
 
-export async function importModel(file: File, projectId: number): Promise<void> {
-  const json = await file.text();
-  const model = await run(`Import of ${file.name} failed`, () =>
-    api.importModel({
+/** The file types the model import takes (Model JSON or bundle, and other frameworks'). */
+export const MODEL_FILE_TYPES = '.json,.onnx,.safetensors,.pt,.pth,.bin,application/json';
+
+/**
+ * Imports a model file: Model JSON or bundle, ONNX, safetensors, a PyTorch state_dict or
+ * a tfjs model.json together with its weight shards (.bin, given or dropped with it).
+ */
+export async function importModel(files: File | readonly File[], projectId: number): Promise<void> {
+  const list = Array.isArray(files) ? (files as readonly File[]) : [files as File];
+  if (list.length === 0) return;
+  // The model file is the one that is not a tfjs weight shard.
+  const main = list.find((file) => !/\.bin$/i.test(file.name)) ?? list[0];
+  const companions = list.filter((file) => file !== main);
+  const bytesOf = async (file: File) => new Uint8Array(await file.arrayBuffer());
+  const imported = await run(`Import of ${main.name} failed`, async () =>
+    api.importModelFile({
       projectId,
-      json,
-      name: file.name.replace(/\.json$/i, '').slice(0, 200) || undefined,
+      fileName: main.name,
+      bytes: await bytesOf(main),
+      maskZeros: false,
+      ...(companions.length > 0
+        ? {
+            companions: await Promise.all(
+              companions.map(async (file) => ({ fileName: file.name, bytes: await bytesOf(file) })),
+            ),
+          }
+        : {}),
+      name: main.name.replace(/\.(json|onnx|safetensors|pth?)$/i, '').slice(0, 200) || undefined,
     }),
   );
-  if (model) {
-    lab.toast(`Imported model “${model.name}”`, 'success');
+  if (imported) {
+    const { model, source } = imported;
+    const notes = source.notes.length > 0 ? ` — ${source.notes.join('; ')}` : '';
+    lab.toast(`Imported model “${model.name}” (${source.format})${notes}`, 'success');
     router.go('model', model.id);
   }
 }
@@ -186,6 +209,38 @@ export async function exportModel(model: ModelSummary, iteration?: number): Prom
       file.fileName || `${safeFileName(model.name)}.json`,
       'application/json',
     );
+}
+
+/** One checkpoint (the last when `iteration` is absent) as an ONNX or safetensors file. */
+export async function exportModelAs(
+  model: ModelSummary,
+  format: 'onnx' | 'safetensors',
+  iteration?: number,
+): Promise<void> {
+  const file = await run('Export failed', () =>
+    api.exportModelFile({
+      id: model.id,
+      format,
+      ...(iteration !== undefined ? { iteration } : {}),
+    }),
+  );
+  if (file) {
+    const bytes = new Uint8Array(file.bytes);
+    downloadBlob(new Blob([bytes], { type: 'application/octet-stream' }), file.fileName);
+  }
+}
+
+/** Opens the browser's file picker (several files with `multiple`) and hands them on. */
+export function pickFiles(accept: string, then: (files: File[]) => void): void {
+  const input = document.createElement('input');
+  input.type = 'file';
+  input.accept = accept;
+  input.multiple = true;
+  input.addEventListener('change', () => {
+    const files = [...(input.files ?? [])];
+    if (files.length > 0) then(files);
+  });
+  input.click();
 }
 
 /** Opens the browser's file picker and hands the chosen file on. */
