@@ -5,7 +5,7 @@
  * unchanged.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOnnx, writeOnnx } from '../../src-shared/model/formats/onnx.ts';
@@ -145,6 +145,24 @@ describe('zoo import and export of model files', () => {
       (await mbh('zoo', 'show', String(id), '--zoo', zoo, '--json')).stdout,
     ) as { density: number };
     expect(detail.density).toBeCloseTo((2 * 16 + 16 * 12 - zeros) / (2 * 16 + 16 * 12), 12);
+  });
+
+  it('imports a tfjs model.json with the shard beside it, and names a missing shard', async () => {
+    const model = join(FORMATS, 'tfjs-dense-relu', 'model.json');
+    const imported = await mbh('zoo', 'import', model, '--dataset', 'xor', '--zoo', zoo, '--json');
+    expect(imported.status, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({
+      name: 'model',
+      hidden: [5, 4],
+      source: { format: 'tfjs', fileName: 'model.json' },
+    });
+    const alone = join(dir, 'alone');
+    mkdirSync(alone);
+    copyFileSync(model, join(alone, 'model.json'));
+    const missing = await mbh('zoo', 'import', join(alone, 'model.json'), '--zoo', zoo);
+    expect(missing.stderr).toBe(
+      `mbh-lab zoo: zoo import: cannot read weight file ${join(alone, 'group1-shard1of1.bin')}: no such file\n`,
+    );
   });
 
   it('refuses hostile and unsupported files with one line and stores nothing', async () => {
