@@ -1,6 +1,7 @@
 /**
  * `mbh-lab jobs`: the job queue. Lists jobs; `resume` runs every unfinished job (queued,
- * interrupted by a crash, or paused) to the end; `pause`, `cancel`, `retry` change one.
+ * interrupted by a crash, or paused) to the end; `pause`, `resume`, `cancel`, `retry`
+ * change one. Beside a running lab, all of it goes to that lab's queue.
  */
 import type { Io } from '../engine-io.ts';
 import {
@@ -15,11 +16,14 @@ import { describeJob } from '../progress.ts';
 
 export const usage = `mbh-lab jobs [--state queued|running|paused|done|failed|cancelled] [--json]
 mbh-lab jobs resume [--workers N]
-mbh-lab jobs pause|cancel|retry ID
+mbh-lab jobs pause|resume|cancel|retry ID [--json]
 
 Without a subcommand, lists the jobs of the zoo. \`resume\` runs every unfinished job —
 queued, cut off by a crash, or paused — to the end; trainings continue from their last
-resume state. --json prints the job list (after resume: the jobs it ran).
+resume state. --json prints the job list (after resume: the jobs it ran). With an ID,
+pause, resume, cancel and retry change that job and print it: while a lab (the desktop
+app or \`mbh-lab serve\`) serves the zoo, in that lab's queue, which runs it; otherwise a
+resumed job waits in the queue for \`mbh-lab jobs resume\` or the lab.
 
 ${COMMON_HELP}`;
 
@@ -48,8 +52,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       else io.stdout(`${jobs.map(describeJob).join('\n')}\n`);
       return 0;
     }
-    if (action === 'resume') {
-      if (target !== undefined) throw new UsageError(`jobs resume takes no id (got "${target}")`);
+    if (action === 'resume' && target === undefined) {
       const before = new Set((await lab.listJobs({ state: 'done' })).map((job) => job.id));
       for (const job of await lab.listJobs({ state: 'paused' }))
         await lab.resumeJob({ id: job.id });
@@ -67,15 +70,17 @@ export async function run(args: string[], io: Io): Promise<number> {
         );
       return failed.length > 0 ? 1 : 0;
     }
-    if (action === 'pause' || action === 'cancel' || action === 'retry') {
+    if (action === 'pause' || action === 'resume' || action === 'cancel' || action === 'retry') {
       const id = positiveInteger(target, `jobs ${action} ID`);
       if (id === undefined) throw new UsageError(`jobs ${action}: give the job id`);
       const job =
         action === 'pause'
           ? await lab.pauseJob({ id })
-          : action === 'cancel'
-            ? await lab.cancelJob({ id })
-            : await lab.retryJob({ id });
+          : action === 'resume'
+            ? await lab.resumeJob({ id })
+            : action === 'cancel'
+              ? await lab.cancelJob({ id })
+              : await lab.retryJob({ id });
       io.stdout(values.json ? `${JSON.stringify(job)}\n` : `${describeJob(job)}\n`);
       return 0;
     }
