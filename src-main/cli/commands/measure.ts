@@ -40,7 +40,9 @@ minimum coverage cP, and the mean over phenomena and planes per cP. --classes "0
 classes 0 and 3 separate phenomena, "5+7+9" one phenomenon of three classes.
 --exact also finds the exact maximal pattern (appendix C.1, an integer program solved by
 HiGHS, at most --exact-time-limit seconds per pass) and adds to each result row
-"exact": {"constraints", "coverage", "s", "optimal"}, and to each summary row "sExact".`;
+"exact": {"constraints", "coverage", "s", "optimal"}, and to each summary row "sExact".
+The model may be Model JSON, ONNX, safetensors, a PyTorch .pt/.pth state_dict or a
+TensorFlow.js model.json (see docs/model-formats.md).`;
 
 export interface ExactSummary {
   constraints: number;
