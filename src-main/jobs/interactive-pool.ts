@@ -13,6 +13,12 @@ import { MeasureWorker, type MeasureWorkerOptions, type RequestOptions } from '.
 
 type Body<T> = T extends unknown ? Omit<T, 'id' | 'cancel'> : never;
 
+/**
+ * Idle workers beyond one are stopped after this long: a worker that computed a large
+ * partition keeps tens of megabytes of engine buffers for the next one.
+ */
+const IDLE_WORKER_MS = 60_000;
+
 /** Interactive workers at most: two heavy partitions (both sides of the viewer) and a light call. */
 export const DEFAULT_INTERACTIVE_WORKERS = 3;
 
@@ -28,6 +34,8 @@ interface Slot {
   affinity: string | null;
   /** Handed to a request that has not yet been posted to the worker. */
   reserved: boolean;
+  /** When it was last handed a request (performance.now()). */
+  lastUsed: number;
 }
 
 interface Waiter {
@@ -41,6 +49,7 @@ export class InteractivePool {
   private readonly waiting: Waiter[] = [];
   private readonly size: number;
   private closed = false;
+  private trimTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly home: string,
@@ -96,8 +105,34 @@ export class InteractivePool {
     });
   }
 
+  /**
+   * Stops every idle worker but the most recently used one; returns how many it stopped.
+   * Runs IDLE_WORKER_MS after the pool last went quiet.
+   */
+  trimIdle(): number {
+    const idle = this.slots
+      .filter((slot) => slot.worker.alive && !slot.worker.busy && !slot.reserved)
+      .sort((a, b) => b.lastUsed - a.lastUsed);
+    const stopped = idle.slice(1);
+    for (const slot of stopped) {
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      void slot.worker.terminate();
+    }
+    return stopped.length;
+  }
+
+  private scheduleTrim(): void {
+    if (this.trimTimer) clearTimeout(this.trimTimer);
+    this.trimTimer = setTimeout(() => {
+      this.trimTimer = null;
+      if (!this.closed) this.trimIdle();
+    }, IDLE_WORKER_MS);
+    this.trimTimer.unref?.();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    if (this.trimTimer) clearTimeout(this.trimTimer);
     for (const waiter of this.waiting.splice(0)) waiter.fail(new Error('the lab is closed'));
     await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
   }
@@ -111,6 +146,7 @@ export class InteractivePool {
     const slot = idle.find((candidate) => candidate.affinity === affinity) ?? idle[0];
     if (slot) {
       slot.reserved = true;
+      slot.lastUsed = performance.now();
       return slot;
     }
     if (this.slots.length >= this.size) return null;
@@ -130,6 +166,7 @@ export class InteractivePool {
       }),
       affinity: null,
       reserved,
+      lastUsed: performance.now(),
     };
     this.slots.push(fresh);
     return fresh;
@@ -150,6 +187,7 @@ export class InteractivePool {
 
   /** A worker finished something: hand free workers to the waiting requests, in order. */
   private release(): void {
+    this.scheduleTrim();
     while (this.waiting.length > 0 && !this.closed) {
       const slot = this.idleSlot(this.waiting[0].affinity);
       if (!slot) return;

@@ -110,6 +110,32 @@ describe('isolation', () => {
   });
 });
 
+describe('idle workers', () => {
+  it('beyond the most recently used one are stopped when the pool trims', async () => {
+    const pool = new InteractivePool(home, { size: 3 });
+    try {
+      const small = (seed: number) =>
+        pool.request<PartitionMessage>({
+          type: 'partition',
+          network: networkMessage(2, [6, 6], 2, seed),
+          plane: planeMessage(2),
+        });
+      const answers = await Promise.all([small(1), small(2)]);
+      expect(answers.every((answer) => answer.regionCount > 1)).toBe(true);
+      expect(pool.workerCount).toBe(3);
+      expect(pool.trimIdle()).toBe(2);
+      expect(pool.workerCount).toBe(1);
+      // The one worker serves the next request, and a spare starts beside the busy one.
+      expect((await small(3)).regionCount).toBeGreaterThan(1);
+      expect(pool.workerCount).toBe(2);
+      expect(pool.trimIdle()).toBe(1);
+      expect(pool.trimIdle()).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('cancelling a running partition', () => {
   it('stops it in its worker: the one worker of the pool then serves the next request', async () => {
     const pool = new InteractivePool(home, { size: 1 });
