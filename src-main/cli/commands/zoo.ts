@@ -86,7 +86,8 @@ export async function run(args: string[], io: Io): Promise<number> {
       `zoo: expected ls, show, export, import or rm${action ? `, got "${action}"` : ''}`,
     );
   }
-  const lab = await openLab(values);
+  // Listing only looks: beside another writer, without taking the zoo's lock.
+  const lab = await openLab(values, { readOnly: action === 'ls' });
   try {
     switch (action) {
       case 'ls': {
