@@ -64,7 +64,10 @@ export interface Partition {
 export const SIDE_TOLERANCE = 1e-10;
 /** Weight density above which from-scratch maps use dense rows instead of columns. */
 const DENSE_ROWS = 0.3;
-/** Scratch output larger than this is dropped after a partition stops early. */
+/**
+ * Scratch output larger than this is not kept for the next call: a rare huge plane must
+ * not pin its memory in a long-lived worker (the next huge one allocates afresh).
+ */
 const WORKSPACE_KEEP_BYTES = 64 * 1024 * 1024;
 /** Pieces whose next-layer map is derived incrementally before one is recomputed. */
 const REFRESH_INTERVAL = 256;
@@ -180,6 +183,16 @@ function makeLevel(size: number, bitOffset: number, reuse?: Level): Level {
  * is synchronous, so one workspace suffices). The returned partition owns copies.
  */
 const workspace: { levels: Level[]; output: Output | null } = { levels: [], output: null };
+
+/** Bytes held by the output buffers. */
+function workspaceBytes(output: Output): number {
+  return (
+    output.offsets.byteLength +
+    output.vertices.byteLength +
+    output.areas.byteLength +
+    output.patterns.byteLength
+  );
+}
 
 /** Growable output buffers. */
 interface Output {
@@ -786,7 +799,7 @@ export function partitionPlane(
       descend(0, domain, 0, domainCount);
     } catch (error) {
       // A stopped partition may have grown the scratch output far: let it go.
-      if (!recycle && output.vertices.byteLength > WORKSPACE_KEEP_BYTES) workspace.output = null;
+      if (!recycle && workspaceBytes(output) > WORKSPACE_KEEP_BYTES) workspace.output = null;
       throw error;
     }
     const total = clock() - t0;
@@ -806,7 +819,7 @@ export function partitionPlane(
   // Recycled buffers become the result's (views); workspace buffers are copied out.
   const take = <T extends Float64Array | Uint32Array>(array: T, length: number): T =>
     (recycle ? array.subarray(0, length) : array.slice(0, length)) as T;
-  return {
+  const result: Partition = {
     regionCount,
     vertexOffsets: take(output.offsets, regionCount + 1),
     vertices: take(output.vertices, 2 * output.vertexCount),
@@ -819,6 +832,8 @@ export function partitionPlane(
     domainArea,
     timings: { perLayerMs, totalMs: clock() - started },
   };
+  if (!recycle && workspaceBytes(output) > WORKSPACE_KEEP_BYTES) workspace.output = null;
+  return result;
 }
 
 /** Whether hidden neuron k is on in region r. */
