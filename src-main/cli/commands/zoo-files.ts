@@ -9,7 +9,7 @@ import { MAX_MODEL_FILE_BYTES } from '../../../src-shared/api/model-files.ts';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import { tfjsManifest, isTfjsModelJson } from '../../../src-shared/model/formats/tfjs.ts';
 import { FormatError } from '../../../src-shared/model/format.ts';
-import type { LabService } from '../../lab/service.ts';
+import type { LabConnection } from '../lab-connection.ts';
 import { readFileBytes } from '../../model-files/read.ts';
 import type { Io } from '../engine-io.ts';
 import { inCliProject, UsageError } from '../lab-cli.ts';
@@ -78,7 +78,7 @@ export interface ImportFlags {
 
 /** `zoo import FILE`: any model format (or a bundle); prints the model and its source. */
 export async function importModelFile(
-  lab: LabService,
+  lab: LabConnection,
   path: string,
   flags: ImportFlags,
   io: Io,
@@ -121,7 +121,7 @@ export async function importModelFile(
 
 /** `zoo export ID --format onnx|safetensors`: one checkpoint's bytes. */
 export async function exportModelFile(
-  lab: LabService,
+  lab: LabConnection,
   id: number,
   iteration: number | undefined,
   format: 'onnx' | 'safetensors',
