@@ -161,7 +161,13 @@ export async function runJobs(
   const display = quiet ? null : new ProgressDisplay(io, Boolean(process.stderr.isTTY));
   const waiting = new Set(jobIds ?? []);
   let finish: (completed: boolean) => void = () => {};
-  const finished = new Promise<boolean>((resolve) => (finish = resolve));
+  let fail: (error: Error) => void = () => {};
+  const finished = new Promise<boolean>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  // A running lab that goes away (quit or crashed) ends the wait with its reason.
+  void lab.lost.then(fail);
   let sweepAsked = 0;
   let sweepPending = false;
   // A job finished while the sweep was being computed: compute it again afterwards.
@@ -240,13 +246,7 @@ export async function runJobs(
     if (jobIds === undefined)
       void lab
         .idle(sweep?.experimentId !== undefined ? { experimentId: sweep.experimentId } : {})
-        .then(
-          () => finish(true),
-          (error: unknown) => {
-            io.stderr(`mbh-lab: ${error instanceof Error ? error.message : String(error)}\n`);
-            finish(false);
-          },
-        );
+        .then(() => finish(true), fail);
     else {
       for (const id of jobIds) {
         const [job] = (await lab.listJobs({})).filter((candidate) => candidate.id === id);

@@ -40,6 +40,11 @@ export interface LabConnection extends LabEndpoint {
    * a hub owns it). Reads only; SQL stays in the zoo's repositories.
    */
   readZoo<T>(read: (zoo: Zoo) => T): T;
+  /**
+   * Resolves with the reason if the connection to a hub is lost (the lab quit or
+   * crashed); never for this process's own lab. Waits on events end with it.
+   */
+  readonly lost: Promise<Error>;
 }
 
 /** The methods a read-only zoo answers: those that only read it. */
@@ -80,6 +85,7 @@ export function hereConnection(service: LabService, readOnly: boolean): LabConne
     close: (options?: { pauseRunning: boolean }) =>
       service.close(options ?? { pauseRunning: true }),
     readZoo: <T>(read: (zoo: Zoo) => T): T => read(service.zoo),
+    lost: new Promise<Error>(() => {}),
   };
   for (const method of Object.keys(methods) as MethodName[]) {
     const call = service[method] as (params: unknown, context?: CallContext) => Promise<unknown>;

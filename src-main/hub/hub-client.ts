@@ -92,7 +92,14 @@ const UNFINISHED: ReadonlySet<JobSummary['state']> = new Set(['queued', 'running
 
 function hubConnection(advert: HubAdvert, client: LabClient, close: () => void): LabConnection {
   const subscriptions = new Map<(payload: never) => void, () => void>();
-  const lost = () => revive(Object.assign(new Error('lost'), { name: 'ConnectionError' }), advert);
+  const lostError = () =>
+    revive(Object.assign(new Error('lost'), { name: 'ConnectionError' }), advert);
+  let closing = false;
+  const lost = new Promise<Error>((resolveLost) =>
+    client.transport.onConnectionChange((up) => {
+      if (!up && !closing) resolveLost(lostError());
+    }),
+  );
   const connection: Record<string, unknown> = {
     where: {
       kind: 'hub',
@@ -119,7 +126,6 @@ function hubConnection(advert: HubAdvert, client: LabClient, close: () => void):
           if (finished) return;
           finished = true;
           unsubscribe();
-          unwatch();
           if (error === undefined) resolveIdle();
           else rejectIdle(revive(error, advert));
         };
@@ -150,14 +156,16 @@ function hubConnection(advert: HubAdvert, client: LabClient, close: () => void):
         const unsubscribe = client.on('job', (job) => {
           if (job.state !== 'running') check();
         });
-        const unwatch = client.transport.onConnectionChange((up) => {
-          if (!up) finish(lost());
-        });
+        void lost.then(finish);
         check();
       });
     },
     // Only the connection closes: the hub's jobs go on.
-    close: async () => close(),
+    close: async () => {
+      closing = true;
+      close();
+    },
+    lost,
     readZoo<T>(read: (zoo: Zoo) => T): T {
       const zoo = Zoo.open(advert.zooFile, { readonly: true });
       try {

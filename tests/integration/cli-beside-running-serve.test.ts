@@ -278,16 +278,53 @@ describe('the CLI beside a running mbh-lab serve', () => {
     await jobEvent((event) => event.id === id && event.state === 'cancelled');
   });
 
-  it('ignores a stale discovery file: a dead pid, or an address that does not answer', async () => {
-    const models = await gui.listModels({});
+  let modelIds: number[] = [];
+
+  it('a CLI watching the lab ends with one line naming it when the lab dies', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        cliPath,
+        'train',
+        '--hidden',
+        '8,4',
+        '--dataset',
+        'xor',
+        '--iterations',
+        '1000000',
+        '--zoo',
+        zooFile,
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    await new Promise<void>((resolve) =>
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+        if (/#\d+ train .* running /.test(stderr)) resolve();
+      }),
+    );
+    modelIds = (await gui.listModels({})).map((model) => model.id);
     closeGui();
     const gone = new Promise((resolve) => serve.once('exit', resolve));
     serve.kill('SIGKILL');
     await gone;
+    expect(await exited).toBe(2);
+    expect(stderr).toContain(
+      `mbh-lab train: the connection to the lab serving this zoo (pid ${serve.pid}) was lost`,
+    );
+  });
+
+  it('ignores a stale discovery file: a dead pid, or an address that does not answer', async () => {
     // The killed lab could not remove its file: it names a pid that is gone.
     expect(readDiscovery(zooFile)?.pid).toBe(serve.pid);
     expect((await connectToHub(zooFile)).reason).toBe('dead pid');
-    expect(json<ModelSummary[]>(await cli('zoo', 'ls', '--json'))).toEqual(models);
+    expect(json<ModelSummary[]>(await cli('zoo', 'ls', '--json')).map((model) => model.id)).toEqual(
+      modelIds,
+    );
 
     // A live pid (this one) at an address where nothing listens: no answer, ignored.
     const closed = createServer();
