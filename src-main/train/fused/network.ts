@@ -235,12 +235,6 @@ export class FusedNetwork {
     return loss;
   }
 
-  /** The mean loss of the loaded batch (forward pass only). */
-  loss(labels: ArrayLike<number>): number {
-    this.forward();
-    return this.crossEntropy(labels, { correct: 0 }, null) / this.input.count;
-  }
-
   /** Accuracy and mean cross-entropy over a whole split, `chunk` rows per forward pass. */
   evaluate(split: DatasetSplit, chunk: number): { accuracy: number; loss: number } {
     const size = Math.min(chunk, this.capacity);
