@@ -18,6 +18,10 @@ export default defineConfig({
           'train.worker': resolve(import.meta.dirname, 'src-main/workers/train.worker.ts'),
           'measure.worker': resolve(import.meta.dirname, 'src-main/workers/measure.worker.ts'),
           'import.worker': resolve(import.meta.dirname, 'src-main/workers/import.worker.ts'),
+          'model-file.worker': resolve(
+            import.meta.dirname,
+            'src-main/workers/model-file.worker.ts',
+          ),
         },
       },
     },

@@ -3,18 +3,11 @@
  * imported model with its source (format, file name, SHA-256, the reader's notes), and
  * writing a checkpoint as ONNX or safetensors. The lab service delegates here.
  */
-import type {
-  ExportedBinaryFile,
-  ModelSource,
-  ModelSourceFormat,
-} from '../../src-shared/api/model-files.ts';
+import type { ExportedBinaryFile, ModelSource } from '../../src-shared/api/model-files.ts';
 import { ValidationError } from '../../src-shared/api/validate.ts';
-import { FormatError } from '../../src-shared/model/format.ts';
-import type { ImportedModel } from '../../src-shared/model/formats/linear-stack.ts';
 import { writeOnnx } from '../../src-shared/model/formats/onnx.ts';
 import { writeSafetensors } from '../../src-shared/model/formats/safetensors.ts';
 import type { Network } from '../../src-shared/model/network.ts';
-import { BundleFileError, readModelBytes, sha256 } from '../model-files/read.ts';
 import { networkWidths, packNetwork, unpackNetwork } from '../zoo/checkpoints.ts';
 import { ModelSourceRepository } from '../zoo/model-sources.ts';
 import type { Zoo } from '../zoo/zoo.ts';
@@ -75,62 +68,6 @@ export function storeImportedNetwork(
   });
 }
 
-/** An uploaded model file, read: a single network, or a bundle for importModel. */
-export type ReadUpload =
-  | { kind: 'network'; imported: ImportedModel; source: ModelSource }
-  | { kind: 'bundle'; json: string; source: ModelSource };
-
-export interface Upload {
-  fileName: string;
-  bytes: Uint8Array;
-  companions?: { fileName: string; bytes: Uint8Array }[];
-  maskZeros: boolean;
-}
-
-function baseName(fileName: string): string {
-  return fileName.split(/[\\/]/).pop() ?? fileName;
-}
-
-/** Reads an uploaded file; a FormatError becomes a ValidationError on params.bytes. */
-export function readUpload(upload: Upload): ReadUpload {
-  const source = (format: ModelSourceFormat, notes: string[]): ModelSource => ({
-    format,
-    fileName: baseName(upload.fileName),
-    sha256: sha256(upload.bytes),
-    notes,
-    importedAt: Date.now(),
-  });
-  const companions = new Map(
-    (upload.companions ?? []).map((file) => [baseName(file.fileName), file.bytes]),
-  );
-  try {
-    const imported = readModelBytes(upload.fileName, upload.bytes, {
-      maskZeros: upload.maskZeros,
-      shard: (path) => {
-        const bytes = companions.get(baseName(path));
-        if (!bytes) {
-          throw new FormatError(`tfjs: weight file ${path} is missing: give it with model.json`);
-        }
-        return bytes;
-      },
-    });
-    return { kind: 'network', imported, source: source(imported.format, imported.notes) };
-  } catch (error) {
-    if (error instanceof BundleFileError) {
-      if (upload.maskZeros) {
-        throw new ValidationError('params.maskZeros', 'applies to a single model, not a bundle');
-      }
-      return {
-        kind: 'bundle',
-        json: new TextDecoder().decode(upload.bytes),
-        source: source('mbh-model-bundle', []),
-      };
-    }
-    if (error instanceof FormatError) throw new ValidationError('params.bytes', error.message);
-    throw error;
-  }
-}
-
 /** Records where a model imported through importModel came from. */
 export function putModelSource(zoo: Zoo, modelId: number, source: ModelSource): void {
   new ModelSourceRepository(zoo.db).put(modelId, source);
@@ -139,6 +76,10 @@ export function putModelSource(zoo: Zoo, modelId: number, source: ModelSource): 
 export function getModelSource(zoo: Zoo, modelId: number): ModelSource | null {
   zoo.models.get(modelId);
   return new ModelSourceRepository(zoo.db).get(modelId);
+}
+
+function baseName(fileName: string): string {
+  return fileName.split(/[\\/]/).pop() ?? fileName;
 }
 
 /** An imported model's name when none is given: its file's name without the extension. */

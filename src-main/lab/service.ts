@@ -77,9 +77,9 @@ import {
   exportModelFile,
   getModelSource,
   putModelSource,
-  readUpload,
   storeImportedNetwork,
 } from './model-files.ts';
+import { readUploadInWorker } from '../model-files/read-in-worker.ts';
 import {
   checkProjectDatasets,
   exportModelBundle,
@@ -912,7 +912,8 @@ export class LabService implements LabApi {
   async importModelFile(params: Params<'importModelFile'>): Promise<Results['importModelFile']> {
     const p = this.check('importModelFile', params);
     this.zoo.projects.get(p.projectId);
-    const upload = readUpload(p);
+    // Parsing a large model file takes seconds: it runs in a worker thread.
+    const upload = await readUploadInWorker(p);
     if (upload.kind === 'bundle') {
       const model = await this.importModel({
         projectId: p.projectId,

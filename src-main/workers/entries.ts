@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export type WorkerName = 'measure' | 'train' | 'import';
+export type WorkerName = 'measure' | 'train' | 'import' | 'model-file';
 
 export function workerEntry(name: WorkerName): URL {
   const candidates = [

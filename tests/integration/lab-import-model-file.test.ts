@@ -1,6 +1,7 @@
 /**
- * The lab service's model-file api (issue 12): importModelFile stores any format with its
- * source (format, file name, SHA-256, notes) in one transaction, takes a tfjs model.json's
+ * The lab service's model-file api (issue 12): importModelFile reads the file in a worker
+ * thread and stores any format with its source (format, file name, SHA-256, notes) in one
+ * transaction, takes a tfjs model.json's
  * shards as companions, routes bundles to importModel, refuses bad files naming the place
  * and writes nothing; exportModelFile writes a checkpoint as ONNX or safetensors.
  */
@@ -13,7 +14,7 @@ import { ValidationError } from '../../src-shared/api/validate.ts';
 import { readOnnx } from '../../src-shared/model/formats/onnx.ts';
 import { readSafetensors } from '../../src-shared/model/formats/safetensors.ts';
 import { LabService } from '../../src-main/lab/service.ts';
-import { expected, fixture, FORMATS } from './model-formats-support.ts';
+import { expected, fixture, FORMATS } from '../unit/model-formats-support.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'mbh-import-model-file-'));
 let lab: LabService;
