@@ -304,7 +304,9 @@ export class TrainRunner implements JobRunner {
                 iteration: done,
                 loss: message.loss,
                 accuracy,
-                etaSeconds: ((total - done) * message.msPerIteration + evaluationMs) / 1000,
+                etaSeconds: Number.isFinite(message.msPerIteration)
+                  ? ((total - done) * message.msPerIteration + evaluationMs) / 1000
+                  : null,
                 backend,
                 trainer,
               });

@@ -71,9 +71,12 @@ export type FromWorker =
       readonly iteration: number;
       readonly iterations: number;
       readonly loss: number;
-      /** Mean ms of the steps since the previous progress message (steps only). */
+      /**
+       * Mean ms of the steps since the previous progress message (steps only, a run's
+       * first few left out); NaN when none was timed (a run of a few steps).
+       */
       readonly msPerIteration: number;
-      /** Mean ms of this run's validation passes so far; NaN before the first. */
+      /** Mean ms of this run's validation passes so far (the first left out once there are others); NaN before any. */
       readonly msPerEvaluation: number;
     }
   | { readonly type: 'evaluation'; readonly point: EvaluationPoint }

@@ -6,8 +6,11 @@
  *
  * Times it reports: a progress message's ms per step counts the steps only (not the
  * validation passes, checkpoints or snapshots between them, nor the set-up before the
- * first step), so a job's first ETA is not inflated by its start; the validation passes
- * are timed on their own.
+ * first step) and leaves out a run's first few steps, which compile kernels (tfjs) or
+ * run before the JIT has optimised the loops (fused) and take many times a later step;
+ * the validation passes are timed on their own, the first one (as slow, for the same
+ * reasons) left out once there are others. So a job's first ETA is not inflated by its
+ * start.
  */
 import { parentPort } from 'node:worker_threads';
 import type { Dataset } from '../data/dataset.ts';
@@ -37,6 +40,9 @@ function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
+/** Steps at the start of a run that its step rate leaves out (see the header). */
+const WARMUP_STEPS = 5;
+
 /**
  * Splits a run's wall time into steps and validation passes from the hook calls: every
  * hook marks the time it returns, so the time up to the next `onProgress` is one step
@@ -59,11 +65,22 @@ class RunClock {
     return ms;
   }
 
+  /** The first pass's ms (kept apart: it includes first-call compilation). */
+  firstEvaluationMs = 0;
+
   evaluation(): void {
     const now = performance.now();
+    if (this.evaluations === 0) this.firstEvaluationMs = now - this.mark;
     this.evaluationMs += now - this.mark;
     this.evaluations++;
     this.mark = now;
+  }
+
+  /** Mean ms of a validation pass: without the first once there are others; NaN before any. */
+  msPerEvaluation(): number {
+    if (this.evaluations === 0) return Number.NaN;
+    if (this.evaluations === 1) return this.evaluationMs;
+    return (this.evaluationMs - this.firstEvaluationMs) / (this.evaluations - 1);
   }
 
   /** Work that is neither (a checkpoint copy, a snapshot, a message) ended now. */
@@ -82,23 +99,28 @@ async function run(start: StartMessage): Promise<void> {
   let lastProgress = 0;
   let stepsSince = 0;
   let stepMsSince = 0;
+  const firstIteration = start.resume?.step ?? 0;
   const outcome = await TRAINERS[trainer](
     start.spec,
     loaded.dataset,
     {
       onProgress(iteration, loss) {
-        stepMsSince += clock.step();
-        stepsSince++;
+        const ms = clock.step();
+        if (iteration - firstIteration > WARMUP_STEPS) {
+          stepMsSince += ms;
+          stepsSince++;
+        }
         const now = performance.now();
-        if (now - lastProgress >= progressEveryMs || iteration === start.spec.iterations) {
+        const last = iteration === start.spec.iterations;
+        // Progress waits for a rate past the warm-up (or the run's end).
+        if ((stepsSince > 0 && now - lastProgress >= progressEveryMs) || last) {
           send({
             type: 'progress',
             iteration,
             iterations: start.spec.iterations,
             loss,
-            msPerIteration: stepMsSince / stepsSince,
-            msPerEvaluation:
-              clock.evaluations > 0 ? clock.evaluationMs / clock.evaluations : Number.NaN,
+            msPerIteration: stepsSince > 0 ? stepMsSince / stepsSince : Number.NaN,
+            msPerEvaluation: clock.msPerEvaluation(),
           });
           lastProgress = now;
           stepsSince = 0;

@@ -52,7 +52,7 @@ const spec: ExperimentSpec = {
 describe('experiment plan against a real sweep', () => {
   it('predicts the duration of the sweep it plans within a factor of 2.5', async () => {
     const { id: projectId } = await lab.createProject({ name: 'p', description: '' });
-    const plan = await lab.planExperiment({ spec });
+    const plan = await lab.planExperiment({ spec, wait: true });
     expect(plan.calibrated).toBe(true);
     expect(plan.workers).toBe(2);
 
@@ -64,7 +64,7 @@ describe('experiment plan against a real sweep', () => {
     const jobs = await lab.listJobs({});
     expect(jobs.map((job) => job.state)).toEqual(new Array(8).fill('done'));
     const ratio = plan.estimatedSeconds / seconds;
-    const refined = await lab.planExperiment({ spec });
+    const refined = await lab.planExperiment({ spec, wait: true });
     const refinedRatio = refined.estimatedSeconds / seconds;
     console.info(
       `plan ${plan.estimatedSeconds.toFixed(1)} s, refined ${refined.estimatedSeconds.toFixed(1)} s, sweep ${seconds.toFixed(1)} s: ratios ${ratio.toFixed(2)}, ${refinedRatio.toFixed(2)}; ${plan.setups.map((setup) => `(${setup.hidden.join(',')})@${setup.density} ${setup.trainer} ${setup.msPerIteration.toFixed(2)} ms`).join(', ')}`,
