@@ -10,9 +10,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { JobSummary } from '../../src-shared/api/dto.ts';
 import { ValidationError } from '../../src-shared/api/validate.ts';
 import { discoveryPath } from '../hub/discovery.ts';
-import { connectToHub } from '../hub/hub-client.ts';
+import { connectToHub, type StaleReason } from '../hub/hub-client.ts';
 import { LabService } from '../lab/service.ts';
 import { ZooOutdatedError } from '../zoo/database.ts';
+import { ZooInUseError } from '../zoo/lock.ts';
 import { labPaths } from '../zoo/home.ts';
 import { hereConnection, type LabConnection } from './lab-connection.ts';
 import { BUSY_MESSAGE, isBusyError, stopMessage } from './busy.ts';
@@ -77,11 +78,13 @@ export function nonNegativeInteger(text: string | undefined, flag: string): numb
  * own. Otherwise the zoo itself, as the one writer (its lock; a stale discovery file
  * beside it is removed) — or, with `readOnly`, without the lock, migrations or writes, so
  * that commands that only look work beside any other process. A read-only open of a
- * zoo that does not exist yet or needs an upgrade opens it as a writer instead.
+ * zoo that does not exist yet or needs an upgrade opens it as a writer instead. With
+ * `readOnly: 'if-busy'`, the zoo opens as its writer when it is free (what the command
+ * computes is kept: a plan's calibration) and read-only only while another holds it.
  */
 export async function openLab(
   values: { zoo?: string; workers?: string },
-  options: { readOnly?: boolean } = {},
+  options: { readOnly?: boolean | 'if-busy' } = {},
 ): Promise<LabConnection> {
   const workers = positiveInteger(values.workers, '--workers');
   const paths = labPaths(values.zoo !== undefined ? { zooPath: values.zoo } : {});
@@ -93,6 +96,13 @@ export async function openLab(
     ...(workers !== undefined ? { workers } : {}),
   };
   let outdated: ZooOutdatedError | null = null;
+  if (options.readOnly === 'if-busy') {
+    try {
+      return writerConnection(await LabService.open(labOptions), paths.zooFile, hub.reason);
+    } catch (error) {
+      if (!(error instanceof ZooInUseError)) throw error;
+    }
+  }
   if (options.readOnly && existsSync(paths.zooFile)) {
     try {
       return hereConnection(await LabService.open({ ...labOptions, readOnly: true }), true);
@@ -108,8 +118,16 @@ export async function openLab(
     if (outdated === null) throw error;
     throw new Error(`${outdated.message}, and ${(error as Error).message}`);
   }
+  return writerConnection(service, paths.zooFile, hub.reason);
+}
+
+function writerConnection(
+  service: LabService,
+  zooFile: string,
+  advert: StaleReason | null,
+): LabConnection {
   // This process holds the writer lock, so no lab serves the zoo: an advert is stale.
-  if (hub.reason !== 'none') rmSync(discoveryPath(paths.zooFile), { force: true });
+  if (advert !== 'none') rmSync(discoveryPath(zooFile), { force: true });
   return hereConnection(service, false);
 }
 

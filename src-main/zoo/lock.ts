@@ -56,8 +56,11 @@ function createExclusive(path: string, content: string): boolean {
   }
 }
 
+/** The zoo's lock is held by another live process. */
+export class ZooInUseError extends ZooError {}
+
 function inUse(zooFile: string, path: string, owner: number): ZooError {
-  return new ZooError(
+  return new ZooInUseError(
     `the zoo ${zooFile} is in use by another MBH Lab process (pid ${owner}); close that one first (if none runs, delete ${path})`,
   );
 }

@@ -79,6 +79,30 @@ describe('openLab for a command that only reads', () => {
     expect(versionOf(file)).toBe(latest);
   });
 
+  it("'if-busy' (a plan): the writer when the zoo is free, read-only while another holds it", async () => {
+    const file = join(dir, 'plan.sqlite');
+    Zoo.open(file).close();
+    const free = await openLab({ zoo: file }, { readOnly: 'if-busy' });
+    try {
+      expect(free.where).toEqual({ kind: 'here', readOnly: false });
+      expect(existsSync(`${file}.lock`)).toBe(true);
+    } finally {
+      await free.close();
+    }
+    expect(existsSync(`${file}.lock`)).toBe(false);
+    const release = lockZoo(file);
+    try {
+      const busy = await openLab({ zoo: file }, { readOnly: 'if-busy' });
+      try {
+        expect(busy.where).toEqual({ kind: 'here', readOnly: true });
+      } finally {
+        await busy.close();
+      }
+    } finally {
+      release();
+    }
+  });
+
   it('creates a zoo that does not exist yet', async () => {
     const file = join(dir, 'new.sqlite');
     const lab = await openLab({ zoo: file }, { readOnly: true });

@@ -122,8 +122,8 @@ export async function run(args: string[], io: Io): Promise<number> {
       ...values,
       workers: values.workers ?? String(availableParallelism()),
     },
-    // A plan only looks: beside another writer, without taking the zoo's lock.
-    { readOnly: action === 'plan' },
+    // A plan only looks: beside another writer, read-only (its calibration is then not kept).
+    { readOnly: action === 'plan' ? 'if-busy' : false },
   );
   let closed = false;
   try {
