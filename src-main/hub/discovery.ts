@@ -9,7 +9,7 @@
  * lab on the zoo replaces it.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 
 export interface HubAdvert {
   format: 'mbh-lab-hub';
@@ -70,12 +70,18 @@ export function processAlive(pid: number): boolean {
 
 /**
  * The advert beside a zoo, or null when there is none or it is unreadable or malformed
- * (torn by a crash, or not ours): such a file advertises nothing.
+ * (torn by a crash, or not ours): such a file advertises nothing. Nor does one that
+ * another user owns or could have written (group or world permissions): in a shared
+ * folder it could send this user's commands, and their data, to someone else's server.
  */
 export function readDiscovery(zooFile: string): HubAdvert | null {
   let text: string;
   try {
-    text = readFileSync(discoveryPath(zooFile), 'utf8');
+    const path = discoveryPath(zooFile);
+    const info = statSync(path);
+    if (!info.isFile() || (info.mode & 0o077) !== 0) return null;
+    if (process.getuid && info.uid !== process.getuid()) return null;
+    text = readFileSync(path, 'utf8');
   } catch {
     return null;
   }

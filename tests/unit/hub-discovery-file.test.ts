@@ -2,7 +2,7 @@
  * The hub's discovery file: written whole and owner-only, read back only when it is a
  * well-formed advert of a loopback endpoint, removed only by the lab that wrote it.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,11 +74,23 @@ describe('the discovery file', () => {
       ['a bad pid', JSON.stringify({ ...advert(), pid: -1 })],
     ];
     for (const [what, text] of bad) {
-      writeFileSync(path, text);
+      writeFileSync(path, text, { mode: 0o600 });
       expect(readDiscovery(zooFile), what).toBeNull();
     }
     rmSync(path);
     expect(readDiscovery(zooFile)).toBeNull();
+  });
+
+  it('advertises nothing when others could have written it (group or world permissions)', () => {
+    const good = advert();
+    writeDiscovery(good);
+    for (const mode of [0o640, 0o604, 0o660, 0o666]) {
+      chmodSync(discoveryPath(zooFile), mode);
+      expect(readDiscovery(zooFile), mode.toString(8)).toBeNull();
+    }
+    chmodSync(discoveryPath(zooFile), 0o600);
+    expect(readDiscovery(zooFile)).toEqual(good);
+    rmSync(discoveryPath(zooFile));
   });
 
   it('tells a live pid from one that is gone', () => {
