@@ -12,6 +12,10 @@ import type { Page } from 'playwright-core';
 import { parseCsv } from '../../src-renderer/src/lib/csv.ts';
 import { assert, test } from './harness.ts';
 
+interface BundlePlaneSet {
+  planes: { labels: [number, number, number] }[];
+}
+
 interface BundleModel {
   measurements: { iteration: number; plane: number; cp: number; scope: string; s: number }[];
   bundle: {
@@ -22,7 +26,7 @@ interface BundleModel {
 
 const demo = JSON.parse(
   readFileSync(join(import.meta.dirname, '../../resources/demo/demo-project.json'), 'utf8'),
-) as { project: { name: string }; models: BundleModel[] };
+) as { project: { name: string }; planeSets: BundlePlaneSet[]; models: BundleModel[] };
 const models = demo.models.map((m) => m.bundle);
 const byName = (fragment: string) => {
   const found = models.filter((m) => m.model.name.includes(fragment));
@@ -494,4 +498,32 @@ test('a finished measure job’s detail shows its s and regions, as the model ha
   const empty = await page.getByText('Live training loss and validation accuracy appear').count();
   assert(empty === 0, 'the measure job still says live loss and accuracy appear while it runs');
   await shot('dashboard-measure-result');
+});
+
+test('planes: the blanket starts on a class of the spanning images; zoom keys need no click', async ({
+  page,
+  shot,
+}) => {
+  // From the measure job's detail to its model, then to its planes.
+  await page
+    .locator('[data-testid=measure-result]')
+    .getByRole('button', { name: 'Open model' })
+    .click();
+  await page.locator('header button.primary', { hasText: 'Planes' }).click();
+  const canvas = page.locator('.plane canvas').first();
+  await canvas.waitFor({ timeout: 0 });
+  const labels = demo.planeSets[0].planes[0].labels.map(String);
+  await page.getByRole('button', { name: 'Blanket', exact: true }).click();
+  const phenomenon = await page.getByLabel('Phenomenon', { exact: true }).inputValue();
+  assert(
+    labels.includes(phenomenon),
+    `the blanket's phenomenon is ${phenomenon}, not one of ${labels}`,
+  );
+  await page.locator('body').click({ position: { x: 700, y: 5 } });
+  assert((await canvas.getAttribute('data-zoomed')) === 'false', 'the plane starts zoomed');
+  await page.keyboard.press('+');
+  await page.locator('.plane canvas[data-zoomed=true]').first().waitFor();
+  await page.keyboard.press('0');
+  await page.locator('.plane canvas[data-zoomed=false]').first().waitFor();
+  await shot('planes-default-phenomenon');
 });

@@ -61,6 +61,8 @@ export class PlaneViewerState {
   images = $state.raw<SpanningImages | null>(null);
   mode = $state<PlaneMode>('regions');
   phenomenon = $state('0');
+  /** Whether a model was opened yet (the first opening picks the default phenomenon). */
+  private opened = false;
   cp = $state(0.8);
   edges = $state(true);
   /** Grid mode: blankets by `${cp}|${phenomenon}` for side A. */
@@ -147,6 +149,19 @@ export class PlaneViewerState {
       .map(({ name, label }) => ({ name, label }));
   }
 
+  /** The first phenomenon that is the class of one of the current plane's spanning images. */
+  spanningPhenomenon(): string | null {
+    const labels = this.planeSet?.planes[this.plane]?.labels ?? [];
+    const classNames = this.dataset?.classNames ?? [];
+    for (const label of labels) {
+      const hit = this.phenomena.find(
+        (p) => p.name === String(label) || p.name === classNames[label],
+      );
+      if (hit) return hit.name;
+    }
+    return null;
+  }
+
   async openModel(modelId: number, checkpointId: number | null): Promise<void> {
     const seq = ++this.seq.a;
     this.a = { ...this.a, loading: true, error: null };
@@ -166,8 +181,11 @@ export class PlaneViewerState {
         this.planeSetId = sets[0]?.id ?? null;
         this.plane = 0;
       }
-      if (!this.phenomena.some((p) => p.name === this.phenomenon))
-        this.phenomenon = this.phenomena.at(-1)?.name ?? '0';
+      // On first opening, the blanket's phenomenon is a class of the plane's spanning
+      // images (its blanket then holds that image); else the last phenomenon.
+      if (!this.opened || !this.phenomena.some((p) => p.name === this.phenomenon))
+        this.phenomenon = this.spanningPhenomenon() ?? this.phenomena.at(-1)?.name ?? '0';
+      this.opened = true;
       await this.refresh();
     } catch (error) {
       if (seq === this.seq.a) this.a = { ...emptySide(), error: errorText(error) };
