@@ -70,6 +70,10 @@ const commands: Record<string, Command> = {
     summary: 'the region budget and worker heap limit (lab settings)',
     load: () => import('./commands/limits.ts'),
   },
+  worker: {
+    summary: "train a lab's runs on this machine, taken from its queue in Redis",
+    load: () => import('./commands/worker.ts'),
+  },
   serve: {
     summary: 'serve the lab UI to a browser on 127.0.0.1',
     load: () => import('./commands/serve.ts'),

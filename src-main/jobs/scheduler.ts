@@ -41,6 +41,11 @@ export interface SchedulerOptions {
   runners: Record<JobKind, JobRunner>;
   /** Called with a job's summary whenever it changes. */
   emit(job: JobSummary): void;
+  /**
+   * Jobs that may run at once when it is more than `workers`: a hub with remote workers
+   * adds what they take (read at every pump, so workers joining or leaving count).
+   */
+  capacity?(): number;
 }
 
 const PROGRESS_WRITE_MS = 1_000;
@@ -99,7 +104,7 @@ export class Scheduler {
   /** Starts queued jobs while workers are free. Safe to call at any time. */
   pump(): void {
     if (!this.started || this.closing) return;
-    const free = this.options.workers - this.running.size;
+    const free = (this.options.capacity?.() ?? this.options.workers) - this.running.size;
     if (free > 0) {
       const candidates = this.zoo.jobs
         .queued(free + this.running.size)

@@ -134,10 +134,21 @@ function phaseSpec(spec: TrainJobSpec, state: TrainState): TrainSpec {
   return { ...base, initial: ticket.layers };
 }
 
+/**
+ * Starts a training run somewhere: in a local worker thread (startTraining) or, on a
+ * hub with remote workers, wherever the dispatch sends it (src-main/remote). `context`
+ * names the job and phase the run belongs to.
+ */
+export type TrainingStarter = (
+  message: Extract<ToWorker, { type: 'start' }>,
+  onMessage: (message: Exclude<FromWorker, { type: 'calibrated' | 'done' | 'error' }>) => void,
+  context: { readonly jobId: number; readonly phase: number },
+) => { done: Promise<Extract<FromWorker, { type: 'done' }>>; stop(kind: 'pause' | 'cancel'): void };
+
 /** Starts one training run in a worker; `stop` asks it to pause or cancel. */
 export function startTraining(
   message: Extract<ToWorker, { type: 'start' }>,
-  onMessage: (message: Exclude<FromWorker, { type: 'calibrated' }>) => void,
+  onMessage: (message: Exclude<FromWorker, { type: 'calibrated' | 'done' | 'error' }>) => void,
 ): { done: Promise<Extract<FromWorker, { type: 'done' }>>; stop(kind: 'pause' | 'cancel'): void } {
   const worker = spawnWorker(workerEntry('train'));
   const done = new Promise<Extract<FromWorker, { type: 'done' }>>((resolve, reject) => {
@@ -189,6 +200,8 @@ export interface TrainRunnerOptions {
   onBackend?(backend: Backend, skipped: readonly string[]): void;
   /** …and the speed of every phase that ran from its start to its end. */
   onSpeed?(run: FinishedRun): void;
+  /** Where runs train (default: a local worker thread each). */
+  start?: TrainingStarter;
 }
 
 /** What a phase that ran in one go measured (the cost model learns from it). */
@@ -261,7 +274,8 @@ export class TrainRunner implements JobRunner {
       // Evaluation passes still to come in later phases (each phase runs the whole schedule).
       const laterEvaluations =
         (phases - 1 - state.phase) * evaluationSchedule(spec.iterations).length;
-      const run = startTraining(
+      const start: TrainingStarter = this.options.start ?? startTraining;
+      const run = start(
         {
           type: 'start',
           spec: trainSpec,
@@ -350,6 +364,7 @@ export class TrainRunner implements JobRunner {
               break;
           }
         },
+        { jobId, phase: state.phase },
       );
       current = run;
       if (control.stopReason) run.stop(control.stopReason === 'cancel' ? 'cancel' : 'pause');

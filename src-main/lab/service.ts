@@ -70,6 +70,7 @@ import { jobSummary } from '../zoo/jobs.ts';
 import { modelSummary } from '../zoo/models.ts';
 import { planeSummary, type StoredPlane } from '../zoo/planes.ts';
 import { Zoo } from '../zoo/zoo.ts';
+import type { HubRemote } from '../remote/hub-wiring.ts';
 import type { ModelSource } from '../../src-shared/api/model-files.ts';
 import type { Network } from '../../src-shared/model/network.ts';
 import {
@@ -116,6 +117,14 @@ export interface LabOptions {
    * write it meanwhile), no migrations, nothing written; start() must not be called.
    */
   readOnly?: boolean;
+  /**
+   * Redis URL of the queue that remote workers (`mbh-lab worker`) take training runs from;
+   * unset, every job runs in this process's worker threads and nothing about Redis loads.
+   * With it, `workers` counts this process's own threads and may be 0.
+   */
+  redis?: string;
+  /** The queue's name in Redis (default 'mbh-lab'): one per hub. */
+  redisQueue?: string;
 }
 
 /** The lab's version, from the package.json above this file (sources or a bundle). */
@@ -175,6 +184,7 @@ export class LabService implements LabApi {
     private readonly shell: Shell,
     workers: number,
     snapshotEvery: number | undefined,
+    private readonly remote: HubRemote | null = null,
   ) {
     this.events.setMaxListeners(0);
     this.registry = new DatasetRegistry(paths.home);
@@ -189,6 +199,7 @@ export class LabService implements LabApi {
     const train = new TrainRunner(zoo, {
       home: paths.home,
       ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
+      ...(remote ? { start: remote.dispatch.start } : {}),
       onTrained: (spec, jobId) => this.queueFollowUp(spec, jobId),
       chooseTrainer: (shape) =>
         this.costs.model(this.costBackend(), this.scheduler.workers).choose(shape, 'auto'),
@@ -199,7 +210,9 @@ export class LabService implements LabApi {
     });
     this.measure = new MeasureRunner(zoo, paths.home);
     this.scheduler = new Scheduler(zoo, {
-      workers,
+      // A hub of remote workers only still plans and estimates as one core.
+      workers: Math.max(1, workers),
+      ...(remote ? { capacity: () => remote.dispatch.capacity() } : {}),
       runners: { train, measure: this.measure },
       emit: (job) => {
         this.emit('job', job);
@@ -208,13 +221,16 @@ export class LabService implements LabApi {
           this.changed('model', job.modelId, 'updated');
       },
     });
+    if (remote) remote.onCapacity = () => this.scheduler.pump();
   }
 
   static async open(options: LabOptions): Promise<LabService> {
     const paths = labPaths({ zooPath: options.zooPath, home: options.home });
     const workers = options.workers ?? Math.max(1, availableParallelism() - 1);
-    if (!Number.isInteger(workers) || workers < 1) {
-      throw new RangeError(`workers must be a positive integer, got ${workers}`);
+    if (!Number.isInteger(workers) || workers < (options.redis ? 0 : 1)) {
+      throw new RangeError(
+        `workers must be a ${options.redis ? 'non-negative' : 'positive'} integer, got ${workers}`,
+      );
     }
     if (options.readOnly) {
       const zoo = Zoo.open(paths.zooFile, { readonly: true });
@@ -224,7 +240,17 @@ export class LabService implements LabApi {
     const release = lockZoo(paths.zooFile);
     try {
       const zoo = Zoo.open(paths.zooFile);
-      const lab = new LabService(zoo, paths, options.shell, workers, options.snapshotEvery);
+      const remote = options.redis
+        ? await (
+            await import('../remote/hub-wiring.ts')
+          ).HubRemote.connect({
+            redis: options.redis,
+            ...(options.redisQueue !== undefined ? { queue: options.redisQueue } : {}),
+            home: paths.home,
+            localWorkers: workers,
+          })
+        : null;
+      const lab = new LabService(zoo, paths, options.shell, workers, options.snapshotEvery, remote);
       lab.release = release;
       return lab;
     } catch (error) {
@@ -255,6 +281,7 @@ export class LabService implements LabApi {
     if (this.closed) return;
     this.closed = true;
     await this.scheduler.close(options);
+    await this.remote?.close();
     await this.measure.close();
     await this.pool.close();
     this.zoo.close();

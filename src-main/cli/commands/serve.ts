@@ -10,13 +10,48 @@ import { parseArgs } from 'node:util';
 import { discoveryPath } from '../../hub/discovery.ts';
 import { startHub } from '../../hub/hub-endpoint.ts';
 import { startServer } from '../../server/server.ts';
+import { checkRedisUrl, redactRedisUrl, REDIS_ENV } from '../../remote/connection.ts';
+
+/**
+ * The hub's Redis settings from --redis (or MBH_LAB_REDIS), --local-workers and --queue;
+ * null when no Redis is configured (the flags that need one are then refused).
+ */
+function remoteOptions(values: {
+  redis?: string;
+  workers?: string;
+  'local-workers'?: string;
+  queue?: string;
+}): { redis: string; queue: string; localWorkers: number | undefined } | null {
+  const redis = values.redis ?? (process.env[REDIS_ENV] || undefined);
+  if (redis === undefined) {
+    if (values['local-workers'] !== undefined)
+      throw new Error('--local-workers: only with --redis (the local workers of a hub)');
+    if (values.queue !== undefined) throw new Error('--queue: only with --redis');
+    return null;
+  }
+  checkRedisUrl(redis, values.redis === undefined ? REDIS_ENV : '--redis');
+  if (values['local-workers'] !== undefined && values.workers !== undefined)
+    throw new Error('--local-workers and --workers: give one (with --redis they mean the same)');
+  const local = values['local-workers'] ?? values.workers;
+  const localWorkers = local === undefined ? undefined : Number(local);
+  if (localWorkers !== undefined && (!Number.isInteger(localWorkers) || localWorkers < 0))
+    throw new Error(`--local-workers: must be an integer ≥ 0, got ${local}`);
+  return { redis, queue: values.queue ?? 'mbh-lab', localWorkers };
+}
 
 export const usage = `mbh-lab serve [--port N] [--zoo PATH] [--workers N] [--json]
+              [--redis URL [--local-workers N] [--queue NAME]]
 
 Serves the lab's UI to a browser on 127.0.0.1 and prints its URL with a random access
 token. --port 0 (the default) picks a free port. --json prints {"url", "port", "token",
 "discovery"}: the discovery file beside the zoo (mode 0600) through which mbh-lab
-commands on this zoo reach this lab while it runs.`;
+commands on this zoo reach this lab while it runs.
+
+--redis URL (or MBH_LAB_REDIS) makes this lab the hub of remote workers (\`mbh-lab
+worker --redis URL\` on other machines): training runs go to them through a BullMQ queue
+in that Redis (redis://[:password@]host[:port][/db], rediss://… for TLS) while this
+lab still trains --local-workers N at once itself (default as --workers; 0: remote only).
+--queue NAME names the queue (default mbh-lab; one per hub).`;
 
 export interface Io {
   stdout(text: string): void;
@@ -32,6 +67,9 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
       port: { type: 'string', default: '0' },
       zoo: { type: 'string' },
       workers: { type: 'string' },
+      redis: { type: 'string' },
+      'local-workers': { type: 'string' },
+      queue: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -49,6 +87,7 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
     throw new Error(`--workers: must be a positive integer, got ${values.workers}`);
   }
+  const remote = remoteOptions(values);
   if (!existsSync(`${rendererDir}/index.html`)) {
     throw new Error(
       `the UI is not built (${rendererDir}/index.html is missing): run \`npm run build\` first`,
@@ -56,7 +95,12 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
   }
 
   const { LabService } = await import('../../lab/service.ts');
-  const service = await LabService.open({ zooPath: values.zoo, workers, shell: 'browser' });
+  const service = await LabService.open({
+    zooPath: values.zoo,
+    workers: remote?.localWorkers ?? workers,
+    shell: 'browser',
+    ...(remote ? { redis: remote.redis, redisQueue: remote.queue } : {}),
+  });
   const server = await startServer({ service, staticDir: rendererDir, port });
   await service.start();
   const info = await service.info({});
@@ -80,6 +124,11 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
         `  zoo:      ${info.zooPath}`,
         `  training: ${info.backend} backend (${info.backendNote})`,
         `  hub:      mbh-lab commands on this zoo go through this lab while it runs`,
+        ...(remote
+          ? [
+              `  workers:  remote ones take runs from queue ${remote.queue} at ${redactRedisUrl(remote.redis)}`,
+            ]
+          : []),
         `Press Ctrl-C to stop; running jobs are paused and resume on the next start.`,
         '',
       ].join('\n'),

@@ -1,0 +1,275 @@
+/**
+ * A remote worker (`mbh-lab worker --redis URL`): takes training runs from the lab's
+ * BullMQ queue and runs each in the same training worker thread a local job uses
+ * (startTraining, train.worker.ts), streaming the thread's messages back to the hub
+ * through Redis. It writes no zoo; the hub applies what comes back.
+ *
+ * A run starts from the latest resume state stored for it in Redis, which the worker
+ * replaces at every snapshot: when a worker dies mid-run, BullMQ's stalled-job check
+ * gives the job back to the queue after its lock expires, and the next worker continues
+ * from the last snapshot. Closing (Ctrl-C) pauses the threads, stores their resume
+ * states and puts their jobs back in the queue for another worker.
+ */
+import { availableParallelism, hostname } from 'node:os';
+import type { Job, Worker as QueueWorker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DatasetRegistry } from '../data/registry.ts';
+import { startTraining } from '../jobs/train-job.ts';
+import { connectRedis, whenReady } from './connection.ts';
+import { DatasetIdentities } from './dataset-identity.ts';
+import { HEARTBEAT_SECONDS, RemoteKeys } from './keys.ts';
+import {
+  decodeResume,
+  encodeMessage,
+  encodeResume,
+  validateRunData,
+  type RunMessage,
+} from './wire.ts';
+
+export interface RemoteWorkerOptions {
+  redis: string;
+  queue: string;
+  /** The lab folder whose dataset cache this worker uses. */
+  home: string;
+  name: string;
+  concurrency: number;
+  /** How long a run's lock lasts without renewal: a dead worker's run is given back after it. */
+  lockMs: number;
+  /** Snapshot cadence in steps (default: the trainer's). */
+  snapshotEvery?: number;
+  log(line: string): void;
+}
+
+/** What a worker advertises for the hub's workers panel (its heartbeat). */
+export interface WorkerHeartbeat {
+  readonly name: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly cores: number;
+  readonly concurrency: number;
+  readonly startedAt: number;
+  readonly runs: readonly {
+    readonly run: string;
+    readonly jobId: number;
+    readonly iteration: number;
+    readonly iterations: number;
+    readonly trainer: string | null;
+    readonly backend: string | null;
+    readonly stepsPerSecond: number | null;
+  }[];
+}
+
+interface Active {
+  jobId: number;
+  stop(kind: 'pause' | 'cancel'): void;
+  /** Set when the worker itself stops the run to close: the job goes back to the queue. */
+  closing: boolean;
+  iteration: number;
+  iterations: number;
+  trainer: string | null;
+  backend: string | null;
+  stepsPerSecond: number | null;
+}
+
+export class RemoteWorker {
+  private readonly keys: RemoteKeys;
+  private readonly identities: DatasetIdentities;
+  private readonly active = new Map<string, Active>();
+  private readonly startedAt = Date.now();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private closing = false;
+
+  private constructor(
+    private readonly options: RemoteWorkerOptions,
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+    private worker: QueueWorker | null = null,
+  ) {
+    this.keys = new RemoteKeys(options.queue);
+    this.identities = new DatasetIdentities(new DatasetRegistry(options.home));
+  }
+
+  static async start(options: RemoteWorkerOptions): Promise<RemoteWorker> {
+    const redis = await connectRedis(options.redis, `mbh-lab-worker:${options.name}`);
+    await whenReady(redis, options.redis);
+    const subscriber = redis.duplicate();
+    subscriber.on('error', () => {});
+    const self = new RemoteWorker(options, redis, subscriber);
+    await self.listen();
+    return self;
+  }
+
+  private async listen(): Promise<void> {
+    const { Worker } = await import('bullmq');
+    await this.subscriber.subscribe(this.keys.control);
+    this.subscriber.on('message', (_channel: string, raw: string) => {
+      try {
+        const { run, kind } = JSON.parse(raw) as { run: string; kind: string };
+        if (kind === 'pause' || kind === 'cancel') this.active.get(run)?.stop(kind);
+      } catch {
+        // Not ours: the control channel carries only {run, kind}.
+      }
+    });
+    this.worker = new Worker(this.keys.queue, (job, token) => this.process(job, token), {
+      connection: this.redis.duplicate(),
+      concurrency: this.options.concurrency,
+      lockDuration: this.options.lockMs,
+      stalledInterval: Math.max(500, Math.round(this.options.lockMs / 2)),
+      // A run may outlive several dead workers; each continues from the last snapshot.
+      maxStalledCount: 100,
+      removeOnComplete: { count: 0 },
+      removeOnFail: { count: 1_000 },
+    });
+    this.worker.on('error', (error) => this.options.log(`queue: ${error.message}`));
+    await this.beat();
+    this.heartbeat = setInterval(
+      () => void this.beat().catch(() => {}),
+      (HEARTBEAT_SECONDS * 1000) / 3,
+    );
+    await this.worker.waitUntilReady();
+  }
+
+  private async beat(): Promise<void> {
+    const heartbeat: WorkerHeartbeat = {
+      name: this.options.name,
+      host: hostname(),
+      pid: process.pid,
+      cores: availableParallelism(),
+      concurrency: this.options.concurrency,
+      startedAt: this.startedAt,
+      runs: [...this.active].map(([run, active]) => ({
+        run,
+        jobId: active.jobId,
+        iteration: active.iteration,
+        iterations: active.iterations,
+        trainer: active.trainer,
+        backend: active.backend,
+        stepsPerSecond: active.stepsPerSecond,
+      })),
+    };
+    if (this.closing) return;
+    await this.redis.set(
+      this.keys.worker(this.options.name),
+      JSON.stringify(heartbeat),
+      'EX',
+      HEARTBEAT_SECONDS,
+    );
+  }
+
+  private async downloadDataset(sha256: string, id: string): Promise<Buffer> {
+    const key = this.keys.dataset(sha256);
+    const count = await this.redis.llen(key);
+    if (count === 0)
+      throw new Error(`dataset '${id}' is not on this worker and the hub did not send it`);
+    this.options.log(`dataset ${id}: fetching ${count} chunk(s) from the hub`);
+    const chunks: Buffer[] = [];
+    for (let index = 0; index < count; index += 16)
+      chunks.push(...(await this.redis.lrangeBuffer(key, index, Math.min(count, index + 16) - 1)));
+    return Buffer.concat(chunks);
+  }
+
+  private async process(job: Job, token: string | undefined): Promise<string> {
+    const data = validateRunData(job.data);
+    const { run } = data;
+    const events = this.keys.events(run);
+    const send = (message: RunMessage) =>
+      this.redis.xaddBuffer(events, '*', 'w', this.options.name, 'm', encodeMessage(message));
+    try {
+      await this.identities.ensure(data.dataset, () =>
+        this.downloadDataset(data.dataset.identity.slice('sha256:'.length), data.dataset.id),
+      );
+    } catch (error) {
+      await send({ type: 'error', name: 'DatasetError', message: (error as Error).message });
+      throw error;
+    }
+    const [resumeBytes, requested] = await Promise.all([
+      this.redis.getBuffer(this.keys.resume(run)),
+      this.redis.get(this.keys.stop(run)),
+    ]);
+    const resume = resumeBytes ? decodeResume(resumeBytes) : undefined;
+    this.options.log(
+      `job ${data.jobId} (run ${run}): ${resume ? `resuming at step ${resume.step}` : 'starting'}`,
+    );
+    const active: Active = {
+      jobId: data.jobId,
+      stop: () => {},
+      closing: false,
+      iteration: resume?.step ?? 0,
+      iterations: data.start.spec.iterations,
+      trainer: null,
+      backend: null,
+      stepsPerSecond: null,
+    };
+    // Redis keeps the order of one connection's commands: messages land as the thread sent them.
+    let last: Promise<unknown> = Promise.resolve();
+    const training = startTraining(
+      {
+        type: 'start',
+        ...data.start,
+        dataDirectory: this.options.home,
+        ...(this.options.snapshotEvery !== undefined
+          ? { snapshotEvery: this.options.snapshotEvery }
+          : {}),
+        ...(resume ? { resume } : {}),
+      },
+      (message) => {
+        if (message.type === 'ready') {
+          active.trainer = message.trainer;
+          active.backend = message.backend.name;
+        } else if (message.type === 'progress') {
+          active.iteration = message.iteration;
+          active.stepsPerSecond = message.msPerIteration > 0 ? 1000 / message.msPerIteration : null;
+        }
+        if (message.type === 'snapshot') {
+          // Encoded before the thread's next message: the state's arrays are the thread's own.
+          const bytes = encodeResume(message.state);
+          last = this.redis
+            .multi()
+            .set(this.keys.resume(run), bytes)
+            .xaddBuffer(events, '*', 'w', this.options.name, 'm', encodeMessage(message))
+            .exec();
+        } else last = send(message);
+      },
+    );
+    active.stop = (kind) => training.stop(kind);
+    this.active.set(run, active);
+    if (requested === 'pause' || requested === 'cancel') training.stop(requested);
+    try {
+      const done = await training.done;
+      if (active.closing && done.status !== 'completed') {
+        // This worker closes: keep where the run got to and give the job back.
+        await last;
+        if (done.resume) await this.redis.set(this.keys.resume(run), encodeResume(done.resume));
+        await job.moveToWait(token);
+        const { WaitingError } = await import('bullmq');
+        throw new WaitingError();
+      }
+      await last;
+      await send(done);
+      this.options.log(`job ${data.jobId} (run ${run}): ${done.status} at step ${done.iteration}`);
+      return done.status;
+    } catch (error) {
+      if ((error as Error).name === 'WaitingError') throw error;
+      await last.catch(() => {});
+      await send({ type: 'error', name: (error as Error).name, message: (error as Error).message });
+      throw error;
+    } finally {
+      this.active.delete(run);
+    }
+  }
+
+  /** Stops taking runs, pauses the running ones back into the queue, and disconnects. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const active of this.active.values()) {
+      active.closing = true;
+      active.stop('pause');
+    }
+    await this.worker?.close();
+    this.closing = true;
+    await this.redis.del(this.keys.worker(this.options.name)).catch(() => {});
+    this.subscriber.disconnect();
+    this.redis.disconnect();
+  }
+}
