@@ -8,17 +8,25 @@
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { quote } from '../../src-shared/api/validate.ts';
+import { quote, ValidationError } from '../../src-shared/api/validate.ts';
 import { ownsPublished } from '../data/cache.ts';
 import { DataFileError } from '../data/idx.ts';
 import type { DatasetEntry } from '../data/registry.ts';
 import { workerEntry } from '../workers/entries.ts';
-import type { ImportRequest, ImportResponse } from '../workers/import-protocol.ts';
+import type {
+  ImportRequest,
+  ImportResponse,
+  ParsedModelFile,
+  ParseRequest,
+} from '../workers/import-protocol.ts';
+import type { ParsedProjectBundle } from './bundles.ts';
 import { spawnWorker } from '../workers/spawn.ts';
 
 /** The worker's error as the class it was thrown as, so callers and the api see the same name. */
-function rebuildError(name: string, message: string): Error {
+function rebuildError(name: string, message: string, field?: string, problem?: string): Error {
   switch (name) {
+    case 'ValidationError':
+      return new ValidationError(field ?? 'params', problem ?? message);
     case 'DataFileError':
       return new DataFileError(message);
     case 'RangeError':
@@ -51,7 +59,10 @@ export async function importInWorker<T>(
   const staging = join(datasets, stagingName(id));
   let succeeded = false;
   try {
-    const entry = await runWorker({ type: 'import', ...request, stagingPath: staging }, id);
+    const response = await runWorker({ type: 'import', ...request, stagingPath: staging }, id);
+    if (response.type !== 'imported')
+      throw new Error(`the import worker answered ${response.type}`);
+    const entry = response.entry;
     const result = commit(entry);
     succeeded = true;
     return result;
@@ -61,19 +72,39 @@ export async function importInWorker<T>(
   }
 }
 
-function runWorker(request: ImportRequest, id: string): Promise<DatasetEntry> {
+/** Reads and validates a project bundle in the import worker (nothing is stored). */
+export async function parseProjectInWorker(
+  request: Omit<ParseRequest, 'type'>,
+): Promise<ParsedProjectBundle> {
+  const response = await runWorker({ type: 'project', ...request }, request.field);
+  if (response.type !== 'project') throw new Error(`the import worker answered ${response.type}`);
+  return response.parsed;
+}
+
+/** Reads and validates a model file (bundle or Model JSON) in the import worker. */
+export async function parseModelInWorker(
+  request: Omit<ParseRequest, 'type'>,
+): Promise<ParsedModelFile> {
+  const response = await runWorker({ type: 'model', ...request }, request.field);
+  if (response.type !== 'model') throw new Error(`the import worker answered ${response.type}`);
+  return response.parsed;
+}
+
+type Answer = Exclude<ImportResponse, { type: 'failed' }>;
+
+function runWorker(request: ImportRequest | ParseRequest, id: string): Promise<Answer> {
   const worker = spawnWorker(workerEntry('import'));
-  return new Promise<DatasetEntry>((resolve, reject) => {
+  return new Promise<Answer>((resolve, reject) => {
     let settled = false;
-    const finish = (error: Error | null, entry?: DatasetEntry): void => {
+    const finish = (error: Error | null, answer?: Answer): void => {
       if (settled) return;
       settled = true;
-      if (error === null) resolve(entry!);
+      if (error === null) resolve(answer!);
       else reject(error);
     };
     worker.on('message', (response: ImportResponse) => {
-      if (response.type === 'imported') finish(null, response.entry);
-      else finish(rebuildError(response.name, response.message));
+      if (response.type !== 'failed') finish(null, response);
+      else finish(rebuildError(response.name, response.message, response.field, response.problem));
     });
     worker.on('error', (error) => finish(error));
     worker.on('exit', (code) =>

@@ -37,11 +37,19 @@ import type {
 } from '../../src-shared/api/dto.ts';
 import { quote, ValidationError } from '../../src-shared/api/validate.ts';
 import { architectureName, validateArchitecture } from '../../src-shared/model/architecture.ts';
-import { parseModelJson } from '../../src-shared/model/format.ts';
 import { checkDensityKeepsWeights, hnpCount } from '../../src-shared/model/hnp.ts';
 import { DatasetRegistry, userDatasetId, type DatasetEntry } from '../data/registry.ts';
-import type { ImportRequest } from '../workers/import-protocol.ts';
+import type { ImportRequest, ParsedModelFile } from '../workers/import-protocol.ts';
 import { datasetExists, importInWorker, removeStaleStaging } from './import-dataset.ts';
+import { writeExport } from './export-files.ts';
+import { removeExpiredTransfers } from './transfers.ts';
+import {
+  ImportFiles,
+  parseJsonText,
+  parseModelFileValue,
+  readModelFile,
+  readProjectBundle,
+} from './import-files.ts';
 import { removeUserDataset } from './datasets.ts';
 import { InteractivePool } from '../jobs/interactive-pool.ts';
 import type { CallContext } from '../../src-shared/api/call.ts';
@@ -86,8 +94,6 @@ import {
   exportModelBundle,
   exportModelJson,
   exportProjectBundle,
-  parseModelBundle,
-  parseProjectBundle,
   storeModelBundle,
   storeProjectBundle,
 } from './bundles.ts';
@@ -188,7 +194,10 @@ export class LabService implements LabApi {
   ) {
     this.events.setMaxListeners(0);
     this.registry = new DatasetRegistry(paths.home);
-    if (!zoo.db.readonly) removeStaleStaging(this.registry.directory);
+    if (!zoo.db.readonly) {
+      removeStaleStaging(this.registry.directory);
+      removeExpiredTransfers(paths.home);
+    }
     this.pool = new InteractivePool(paths.home, {
       memoryMb: () => readLimits(zoo).workerMemoryMb,
     });
@@ -406,14 +415,30 @@ export class LabService implements LabApi {
   async importDataset(params: Params<'importDataset'>): Promise<Results['importDataset']> {
     const p = this.check('importDataset', params);
     if (!(p.testShare > 0)) invalid('params.testShare', 'must be greater than 0');
+    const inputs = new ImportFiles(this.paths.home);
+    try {
+      return await this.importDatasetFiles(p, inputs);
+    } finally {
+      inputs.release();
+    }
+  }
+
+  private async importDatasetFiles(
+    p: Params<'importDataset'>,
+    inputs: ImportFiles,
+  ): Promise<Results['importDataset']> {
     let files: ImportRequest['files'];
     if (p.format === 'csv') {
       if (!p.csv) invalid('params.csv', 'a CSV import needs the CSV text');
-      files = { format: 'csv', csv: p.csv };
+      files = { format: 'csv', csv: inputs.take(p.csv, 'params.csv') };
     } else {
       if (!p.images) invalid('params.images', 'an IDX import needs the images file (base64)');
       if (!p.labels) invalid('params.labels', 'an IDX import needs the labels file (base64)');
-      files = { format: 'idx', images: p.images, labels: p.labels };
+      files = {
+        format: 'idx',
+        images: inputs.take(p.images, 'params.images'),
+        labels: inputs.take(p.labels, 'params.labels'),
+      };
     }
     let id: string;
     try {
@@ -519,7 +544,14 @@ export class LabService implements LabApi {
 
   async importProject(params: Params<'importProject'>): Promise<Results['importProject']> {
     const p = this.check('importProject', params);
-    const parsed = parseProjectBundle(parseJson(p.json, 'params.json'));
+    const inputs = new ImportFiles(this.paths.home);
+    let parsed;
+    try {
+      parsed = await readProjectBundle(inputs.take(p.json, 'params.json'), 'params.json');
+    } finally {
+      inputs.release();
+    }
+
     checkProjectDatasets(parsed, this.datasetEntries());
     const id = this.zoo.transaction(() => storeProjectBundle(this.zoo, parsed));
     this.changed('project', id, 'created');
@@ -875,14 +907,43 @@ export class LabService implements LabApi {
     };
   }
 
+  /** An export written to a file (a browser download, or a path for in-process callers). */
+  async exportToFile(params: Params<'exportToFile'>): Promise<Results['exportToFile']> {
+    const p = this.check('exportToFile', params);
+    if (p.what === 'project' && p.iteration !== undefined)
+      invalid('params.iteration', 'applies to a model export only');
+    const file =
+      p.what === 'project'
+        ? await this.exportProject({ id: p.id })
+        : await this.exportModel({
+            id: p.id,
+            ...(p.iteration !== undefined ? { iteration: p.iteration } : {}),
+          });
+    return writeExport(this.paths.home, p.to, file.fileName, file.content);
+  }
+
   async importModel(params: Params<'importModel'>): Promise<Results['importModel']> {
     const p = this.check('importModel', params);
     this.zoo.projects.get(p.projectId);
-    const value = parseJson(p.json, 'params.json');
-    const format = (value as { format?: unknown } | null)?.format;
+    const inputs = new ImportFiles(this.paths.home);
+    let parsed;
+    try {
+      parsed = await readModelFile(inputs.take(p.json, 'params.json'), 'params.json');
+    } finally {
+      inputs.release();
+    }
+    return this.storeModelFile(parsed, p);
+  }
+
+  /** Stores a validated model file (bundle or network) in a project. */
+  private storeModelFile(
+    parsed: ParsedModelFile,
+    p: { projectId: number; name?: string | undefined; datasetId?: string | undefined },
+  ): Results['importModel'] {
+    this.zoo.projects.get(p.projectId);
     let id: number;
-    if (format === 'mbh-model-bundle') {
-      const bundle = parseModelBundle(value, 'params.json');
+    if (parsed.kind === 'bundle') {
+      const bundle = parsed.bundle;
       const { inputDim, classCount } = bundle.metadata;
       const datasetId = this.datasetForImport(
         p.datasetId ?? bundle.metadata.datasetId,
@@ -890,20 +951,10 @@ export class LabService implements LabApi {
         inputDim,
         classCount,
       );
-      const parsed = { ...bundle, metadata: { ...bundle.metadata, datasetId } };
-      id = this.zoo.transaction(() =>
-        storeModelBundle(this.zoo, parsed, p.projectId, null, p.name),
-      );
-    } else if (format === 'mbh-model') {
-      let network;
-      try {
-        network = parseModelJson(value);
-      } catch (error) {
-        invalid('params.json', (error as Error).message);
-      }
-      id = this.storeNetwork(network, 'params.json', p.projectId, p.name, p.datasetId);
+      const filed = { ...bundle, metadata: { ...bundle.metadata, datasetId } };
+      id = this.zoo.transaction(() => storeModelBundle(this.zoo, filed, p.projectId, null, p.name));
     } else {
-      invalid('params.json.format', 'must be "mbh-model" or "mbh-model-bundle"');
+      id = this.storeNetwork(parsed.network, 'params.json', p.projectId, p.name, p.datasetId);
     }
     this.changed('model', id, 'created');
     return modelSummary(this.zoo.models.get(id));
@@ -942,12 +993,11 @@ export class LabService implements LabApi {
     // Parsing a large model file takes seconds: it runs in a worker thread.
     const upload = await readUploadInWorker(p);
     if (upload.kind === 'bundle') {
-      const model = await this.importModel({
-        projectId: p.projectId,
-        json: upload.json,
-        ...(p.name !== undefined ? { name: p.name } : {}),
-        ...(p.datasetId !== undefined ? { datasetId: p.datasetId } : {}),
-      });
+      // Read by the model-file worker already; validated here as an importModel bundle.
+      const model = this.storeModelFile(
+        parseModelFileValue(parseJsonText(upload.json, 'params.json'), 'params.json'),
+        p,
+      );
       putModelSource(this.zoo, model.id, upload.source);
       return { model: modelSummary(this.zoo.models.get(model.id)), source: upload.source };
     }
@@ -1457,15 +1507,6 @@ export class LabService implements LabApi {
 
   /** Models grouped by setup, for callers that summarise (the CLI). */
   static setupOf = setupKey;
-}
-
-function parseJson(text: string, path: string): unknown {
-  try {
-    // A byte-order mark is accepted, as in CSV (editors on Windows write one).
-    return JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text) as unknown;
-  } catch (error) {
-    invalid(path, `is not valid JSON: ${(error as Error).message}`);
-  }
 }
 
 function fileSlug(name: string): string {

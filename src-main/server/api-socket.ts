@@ -11,9 +11,11 @@
  */
 import type { WebSocket } from 'ws';
 import { cancelledError } from '../../src-shared/api/call.ts';
+import { isPathSource } from '../../src-shared/api/file-source.ts';
 import { decodeMessage, encodeMessage } from '../../src-shared/api/codec.ts';
 import { CALL_MESSAGE_BYTES, IMPORT_MESSAGE_BYTES } from '../../src-shared/api/lab-limits.ts';
-import type { ResultMessage } from '../../src-shared/api/wire.ts';
+import { toErrorData, type ResultMessage } from '../../src-shared/api/wire.ts';
+import { ValidationError } from '../../src-shared/api/validate.ts';
 import { dispatch, type LabEndpoint } from '../lab/dispatch.ts';
 
 const MIB = 1024 * 1024;
@@ -46,7 +48,27 @@ function peekCall(data: Buffer): { seq: number; method: string } | null {
 
 let connections = 0;
 
-export function serveApiSocket(client: WebSocket, service: LabEndpoint): void {
+export interface SocketOptions {
+  /**
+   * Whether calls may name files by path (`{ path }` in an import or exportToFile): yes
+   * for the command line's hub endpoint; no for a browser, which uploads its files
+   * instead (a path would let a page read or write any file of the lab's machine).
+   */
+  paths?: boolean;
+}
+
+/** The top-level param of a call that names a file by path, if any. */
+function pathParam(params: unknown): string | null {
+  if (typeof params !== 'object' || params === null) return null;
+  for (const [key, value] of Object.entries(params)) if (isPathSource(value)) return key;
+  return null;
+}
+
+export function serveApiSocket(
+  client: WebSocket,
+  service: LabEndpoint,
+  options: SocketOptions = {},
+): void {
   const clientId = `ws-${++connections}`;
   const running = new Map<number, AbortController>();
 
@@ -103,6 +125,22 @@ export function serveApiSocket(client: WebSocket, service: LabEndpoint): void {
     }
     if (message.type !== 'call') {
       refuse(seq, 'BadMessage', 'not a call message');
+      return;
+    }
+    const byPath = options.paths === false ? pathParam(message.params) : null;
+    if (byPath !== null) {
+      const field = `params.${byPath}.path`;
+      send({
+        type: 'result',
+        seq,
+        ok: false,
+        error: toErrorData(
+          new ValidationError(
+            field,
+            "files are not named by path over the browser's connection; upload the file (POST /upload) and give { upload: id }",
+          ),
+        ),
+      });
       return;
     }
     const controller = new AbortController();

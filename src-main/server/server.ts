@@ -17,6 +17,8 @@ import { encodeMessage } from '../../src-shared/api/codec.ts';
 import type { EventMessage } from '../../src-shared/api/wire.ts';
 import { EVENT_NAMES, type LabEndpoint } from '../lab/dispatch.ts';
 import { serveApiSocket, SOCKET_MAX_PAYLOAD } from './api-socket.ts';
+import { serveDownload, serveUpload } from './transfers.ts';
+import { MAX_UPLOAD_BYTES } from '../../src-shared/api/file-source.ts';
 
 export interface ServerOptions {
   service: LabEndpoint;
@@ -25,6 +27,14 @@ export interface ServerOptions {
   /** 0 picks a free port. */
   port?: number;
   token?: string;
+  /**
+   * The lab's home: uploads (POST /upload) are streamed to files under it and exports
+   * (exportToFile to "download") are served from it (GET /download/<id>). Without it,
+   * neither endpoint exists.
+   */
+  home?: string;
+  /** Bytes one upload may have (default MAX_UPLOAD_BYTES). */
+  uploadLimit?: number;
 }
 
 export interface RunningServer {
@@ -160,7 +170,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         .end(refused[1]);
       return;
     }
-    serveFile(request, response, url).catch((error: unknown) => {
+    const transfer =
+      options.home === undefined
+        ? null
+        : url.pathname === '/upload'
+          ? serveUpload(request, response, securityHeaders(port), {
+              home: options.home,
+              limit: options.uploadLimit ?? MAX_UPLOAD_BYTES,
+            })
+          : url.pathname.startsWith('/download/')
+            ? serveDownload(request, response, securityHeaders(port), {
+                home: options.home,
+                id: url.pathname.slice('/download/'.length),
+              })
+            : null;
+    (transfer ?? serveFile(request, response, url)).catch((error: unknown) => {
       if (!response.headersSent)
         response.writeHead(500, { ...securityHeaders(port), 'Content-Type': 'text/plain' });
       response.end(String(error));
@@ -183,7 +207,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   });
 
-  sockets.on('connection', (client: WebSocket) => serveApiSocket(client, options.service));
+  // A browser gives files by upload; a path would read any file of the lab's machine.
+  sockets.on('connection', (client: WebSocket) =>
+    serveApiSocket(client, options.service, { paths: false }),
+  );
 
   // One encoding per event, sent to every client.
   const listeners = EVENT_NAMES.map((name) => {

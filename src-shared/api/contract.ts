@@ -31,7 +31,7 @@ import type {
 } from './analyses-dto.ts';
 import { compareViewStateSchema, type CompareViewSummary } from './compare-view.ts';
 import type { CallContext } from './call.ts';
-import { IMPORT_CONTENT_CHARACTERS, setLimitsSchema, type LabLimits } from './lab-limits.ts';
+import { setLimitsSchema, type LabLimits } from './lab-limits.ts';
 import { MAX_REGION_BUDGET } from '../mbh/budget.ts';
 import {
   array,
@@ -48,12 +48,11 @@ import {
   type Schema,
 } from './validate.ts';
 import { modelFileMethods, type ModelFileResults } from './model-files.ts';
+import { exportTarget, fileSource, type SavedExport } from './file-source.ts';
 import { name, notes, pruningSchema } from './limits.ts';
 
 const density = () => number({ above: 0, max: 1 });
 const cp = () => number({ above: 0, max: 1 });
-/** A file's content in an import call (see lab-limits.ts for the size). */
-const fileContent = (min = 0) => string({ min, max: IMPORT_CONTENT_CHARACTERS, trim: false });
 const regionBudget = () => integer({ min: 1, max: MAX_REGION_BUDGET });
 const scope = () =>
   withDefault(
@@ -107,10 +106,13 @@ export const methods = {
   importDataset: object({
     name: name(),
     format: oneOf(['csv', 'idx'] as const),
-    /** CSV text, or for IDX the two files base64-encoded. */
-    csv: optional(fileContent()),
-    images: optional(fileContent()),
-    labels: optional(fileContent()),
+    /**
+     * Each file: inline (CSV text, or for IDX base64; small files only), `{ upload: id }`
+     * (the browser-mode server's upload endpoint) or `{ path }` (in-process callers).
+     */
+    csv: optional(fileSource()),
+    images: optional(fileSource()),
+    labels: optional(fileSource()),
     testShare: withDefault(number({ min: 0, max: 0.9 }), 0.2),
   }),
   /** Removes an imported dataset that no model uses (its plane sets go with it). */
@@ -127,7 +129,8 @@ export const methods = {
   setProjectNotes: object({ id: id(), notes: notes() }),
   deleteProject: object({ id: id() }),
   exportProject: object({ id: id() }),
-  importProject: object({ json: fileContent(1) }),
+  /** The bundle inline (small), `{ upload: id }` or `{ path }` (see file-source.ts). */
+  importProject: object({ json: fileSource(1) }),
 
   listPresets: none,
   /**
@@ -160,10 +163,22 @@ export const methods = {
   }),
   deleteModel: object({ id: id() }),
   exportModel: object({ id: id(), iteration: optional(integer({ min: 0 })) }),
+  /**
+   * A project bundle, model bundle or (with `iteration`) one checkpoint's Model JSON written
+   * by the lab to a file: a download of the browser-mode server, or `{ path }` (in-process
+   * callers: Electron's save dialog, the command line). Nothing large crosses the transport.
+   */
+  exportToFile: object({
+    what: oneOf(['project', 'model'] as const),
+    id: id(),
+    iteration: optional(integer({ min: 0 })),
+    to: exportTarget(),
+  }),
   ...modelFileMethods,
   importModel: object({
     projectId: id(),
-    json: fileContent(1),
+    /** The file inline (small), `{ upload: id }` or `{ path }` (see file-source.ts). */
+    json: fileSource(1),
     name: optional(name()),
     /** For a plain model JSON: the dataset it was trained on (guessed from its shape if absent). */
     datasetId: optional(string({ min: 1, max: 100 })),
@@ -346,6 +361,7 @@ export interface Results extends ModelFileResults {
   setModelTags: ModelSummary;
   deleteModel: { deleted: true };
   exportModel: ExportedFile;
+  exportToFile: SavedExport;
   importModel: ModelSummary;
   getMaskHeatmap: MaskHeatmap;
   trainModel: { model: ModelSummary; job: JobSummary };

@@ -101,7 +101,12 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
     shell: 'browser',
     ...(remote ? { redis: remote.redis, redisQueue: remote.queue } : {}),
   });
-  const server = await startServer({ service, staticDir: rendererDir, port });
+  const server = await startServer({
+    service,
+    staticDir: rendererDir,
+    port,
+    home: service.paths.home,
+  });
   await service.start();
   const info = await service.info({});
   const hub = await startHub({
