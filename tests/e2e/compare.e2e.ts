@@ -527,3 +527,29 @@ test('planes: the blanket starts on a class of the spanning images; zoom keys ne
   await page.locator('.plane canvas[data-zoomed=false]').first().waitFor();
   await shot('planes-default-phenomenon');
 });
+
+test('planes: the 10-class grid scrolls with its class row and cP column kept', async ({
+  page,
+  shot,
+}) => {
+  await page.getByRole('button', { name: 'Grid', exact: true }).click();
+  const grid = page.locator('table[aria-label="Blankets: phenomena × cP"]');
+  await grid.waitFor({ timeout: 0 });
+  const columns = await grid.locator('thead th').count();
+  assert(columns === 11, `the grid has ${columns - 1} class columns, expected 10`);
+  const wrap = page.locator('.grid-wrap');
+  const corner = grid.locator('thead th').first();
+  const rowHead = grid.locator('tbody th.row-head').first();
+  const before = { corner: (await corner.boundingBox())!, row: (await rowHead.boundingBox())! };
+  await wrap.evaluate((element) => element.scrollTo(element.scrollWidth, element.scrollHeight));
+  const scrolled = await wrap.evaluate((element) => element.scrollLeft + element.scrollTop);
+  const after = { corner: (await corner.boundingBox())!, row: (await rowHead.boundingBox())! };
+  assert(scrolled > 0, 'the 10-class grid fits here: nothing to scroll');
+  assert(
+    Math.abs(after.corner.x - before.corner.x) <= 1 &&
+      Math.abs(after.corner.y - before.corner.y) <= 1,
+    `the grid's header corner moved while scrolling ${scrolled} px`,
+  );
+  assert(Math.abs(after.row.x - before.row.x) <= 1, 'the cP column scrolled away');
+  await shot('planes-grid-scrolled');
+});
