@@ -7,6 +7,7 @@
 import type { JobSummary, SweepProgress } from '../../src-shared/api/dto.ts';
 import { duration } from '../../src-shared/format/duration.ts';
 import type { Io } from './engine-io.ts';
+import { LOCAL_WORKER } from '../zoo/jobs.ts';
 
 const BAR = 24;
 const REDRAW_MS = 100;
@@ -31,7 +32,9 @@ export function describeJob(job: JobSummary): string {
     job.kind === 'train'
       ? `${job.iteration}/${job.iterations} it`
       : `${job.iteration}/${job.iterations} planes`;
-  return `#${job.id} ${job.label}  ${job.state}  ${count}${metrics ? `  ${metrics}` : ''}${job.state === 'running' ? eta(job.etaSeconds) : ''}${job.error ? `  error: ${job.error}` : ''}`;
+  // Where it ran, for jobs of a hub's remote workers (the lab's own threads go unsaid).
+  const where = job.worker !== null && job.worker !== LOCAL_WORKER ? ` on ${job.worker}` : '';
+  return `#${job.id} ${job.label}  ${job.state}${where}  ${count}${metrics ? `  ${metrics}` : ''}${job.state === 'running' ? eta(job.etaSeconds) : ''}${job.error ? `  error: ${job.error}` : ''}`;
 }
 
 /** One line for a sweep: its share done, the jobs left and the time left. */

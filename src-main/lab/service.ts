@@ -74,7 +74,7 @@ import type { BlanketResult, ImagesResult, PartitionMessage } from '../workers/m
 import { networkWidths } from '../zoo/checkpoints.ts';
 import { labPaths, type LabPaths } from '../zoo/home.ts';
 import { lockZoo } from '../zoo/lock.ts';
-import { jobSummary } from '../zoo/jobs.ts';
+import { jobSummary, LOCAL_WORKER } from '../zoo/jobs.ts';
 import { modelSummary } from '../zoo/models.ts';
 import { planeSummary, type StoredPlane } from '../zoo/planes.ts';
 import { Zoo } from '../zoo/zoo.ts';
@@ -208,7 +208,12 @@ export class LabService implements LabApi {
     const train = new TrainRunner(zoo, {
       home: paths.home,
       ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
-      ...(remote ? { start: remote.dispatch.start } : {}),
+      start: remote
+        ? remote.dispatch.start
+        : (message, onMessage, { jobId }) => {
+            this.recordWorker(jobId, LOCAL_WORKER);
+            return startTraining(message, onMessage);
+          },
       onTrained: (spec, jobId) => this.queueFollowUp(spec, jobId),
       chooseTrainer: (shape) =>
         this.costs.model(this.costBackend(), this.scheduler.workers).choose(shape, 'auto'),
@@ -222,7 +227,16 @@ export class LabService implements LabApi {
       // A hub of remote workers only still plans and estimates as one core.
       workers: Math.max(1, workers),
       ...(remote ? { capacity: () => remote.dispatch.capacity() } : {}),
-      runners: { train, measure: this.measure },
+      runners: {
+        train,
+        // Measure jobs run in this process's measure workers.
+        measure: {
+          run: (control) => {
+            this.recordWorker(control.job.id, LOCAL_WORKER);
+            return this.measure.run(control);
+          },
+        },
+      },
       emit: (job) => {
         this.emit('job', job);
         // A finished job changed its model: new checkpoints, metrics or measurements.
@@ -230,7 +244,17 @@ export class LabService implements LabApi {
           this.changed('model', job.modelId, 'updated');
       },
     });
-    if (remote) remote.onCapacity = () => this.scheduler.pump();
+    if (remote) {
+      remote.onCapacity = () => this.scheduler.pump();
+      remote.onWorker = (jobId, worker) => this.recordWorker(jobId, worker);
+    }
+  }
+
+  /** Notes where a job's run went (a remote worker's name, or LOCAL_WORKER). */
+  private recordWorker(jobId: number, worker: string): void {
+    if (!this.zoo.db.open || this.zoo.jobs.find(jobId) === null) return;
+    this.zoo.jobs.setWorker(jobId, worker);
+    this.emit('job', jobSummary(this.zoo.jobs.get(jobId)));
   }
 
   static async open(options: LabOptions): Promise<LabService> {

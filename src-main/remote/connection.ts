@@ -101,3 +101,13 @@ export function whenReady(redis: Redis, url: string, timeoutMs = 10_000): Promis
     redis.on('error', failed);
   });
 }
+
+/**
+ * Another connection with the same settings. Its errors while Redis is away are retried
+ * like the first one's; without a listener ioredis would print each of them.
+ */
+export function duplicateRedis(redis: Redis): Redis {
+  const copy = redis.duplicate();
+  copy.on('error', () => {});
+  return copy;
+}

@@ -15,7 +15,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DatasetRegistry } from '../data/registry.ts';
 import type { FromWorker, StartMessage } from '../workers/train-protocol.ts';
-import { connectRedis, whenReady } from './connection.ts';
+import { connectRedis, duplicateRedis, whenReady } from './connection.ts';
 import { DATASET_CHUNK_BYTES, DatasetIdentities } from './dataset-identity.ts';
 import { RemoteKeys } from './keys.ts';
 import type { WorkerHeartbeat } from './remote-worker.ts';
@@ -80,7 +80,7 @@ export class RemoteTraining {
     await whenReady(redis, options.redis);
     const { Queue } = await import('bullmq');
     const keys = new RemoteKeys(options.queue);
-    const queue = new Queue(keys.queue, { connection: redis.duplicate() });
+    const queue = new Queue(keys.queue, { connection: duplicateRedis(redis) });
     queue.on('error', () => {});
     const self = new RemoteTraining(options, redis, queue);
     await self.readWorkers();
@@ -216,8 +216,7 @@ export class RemoteTraining {
     context: RunContext,
     onMessage: (message: Exclude<RunMessage, { type: 'done' | 'error' }>) => void,
   ): Promise<Done> {
-    const reader = this.redis.duplicate();
-    reader.on('error', () => {});
+    const reader = duplicateRedis(this.redis);
     this.readers.add(reader);
     let worker: string | null = null;
     try {

@@ -5,14 +5,12 @@
  * lab loads neither ioredis nor BullMQ.
  */
 import { DatasetRegistry } from '../data/registry.ts';
+import { LOCAL_WORKER } from '../zoo/jobs.ts';
 import { checkRedisUrl } from './connection.ts';
 import { TrainingDispatch } from './dispatch.ts';
 import { RemoteTraining } from './hub-remote.ts';
 import { DEFAULT_QUEUE } from './keys.ts';
 import type { WorkerHeartbeat } from './remote-worker.ts';
-
-/** The name the hub's own worker threads go by in `jobs --json` and the workers panel. */
-export const LOCAL_WORKER = 'local';
 
 export interface HubRemoteOptions {
   redis: string;

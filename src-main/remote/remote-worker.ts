@@ -15,7 +15,7 @@ import type { Job, Worker as QueueWorker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DatasetRegistry } from '../data/registry.ts';
 import { startTraining } from '../jobs/train-job.ts';
-import { connectRedis, whenReady } from './connection.ts';
+import { connectRedis, duplicateRedis, whenReady } from './connection.ts';
 import { DatasetIdentities } from './dataset-identity.ts';
 import { HEARTBEAT_SECONDS, RemoteKeys } from './keys.ts';
 import {
@@ -92,8 +92,7 @@ export class RemoteWorker {
   static async start(options: RemoteWorkerOptions): Promise<RemoteWorker> {
     const redis = await connectRedis(options.redis, `mbh-lab-worker:${options.name}`);
     await whenReady(redis, options.redis);
-    const subscriber = redis.duplicate();
-    subscriber.on('error', () => {});
+    const subscriber = duplicateRedis(redis);
     const self = new RemoteWorker(options, redis, subscriber);
     await self.listen();
     return self;
@@ -111,7 +110,7 @@ export class RemoteWorker {
       }
     });
     this.worker = new Worker(this.keys.queue, (job, token) => this.process(job, token), {
-      connection: this.redis.duplicate(),
+      connection: duplicateRedis(this.redis),
       concurrency: this.options.concurrency,
       lockDuration: this.options.lockMs,
       stalledInterval: Math.max(500, Math.round(this.options.lockMs / 2)),

@@ -30,6 +30,7 @@ interface JobRow {
   trainer: TrainerName | null;
   ms_per_iteration: number | null;
   error: string | null;
+  worker: string | null;
   attempts: number;
   created_at: number;
   started_at: number | null;
@@ -69,8 +70,8 @@ export interface JobProgress {
 }
 
 const COLUMNS = `id, kind, state, experiment_id, model_id, label, spec, progress, iteration,
-  iterations, loss, accuracy, eta_seconds, backend, trainer, ms_per_iteration, error, attempts,
-  created_at, started_at, finished_at`;
+  iterations, loss, accuracy, eta_seconds, backend, trainer, ms_per_iteration, error, worker,
+  attempts, created_at, started_at, finished_at`;
 
 function toJob(row: JobRow): StoredJob {
   return {
@@ -90,6 +91,7 @@ function toJob(row: JobRow): StoredJob {
     trainer: row.trainer,
     msPerIteration: row.ms_per_iteration,
     error: row.error,
+    worker: row.worker,
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
@@ -97,6 +99,9 @@ function toJob(row: JobRow): StoredJob {
     spec: JSON.parse(row.spec) as unknown,
   };
 }
+
+/** The worker name of the lab's own worker threads (JobSummary.worker). */
+export const LOCAL_WORKER = 'local';
 
 export function jobSummary(job: StoredJob): JobSummary {
   const { spec: _spec, ...summary } = job;
@@ -238,6 +243,11 @@ export class JobRepository {
     this.db
       .prepare('UPDATE jobs SET trainer = ?, ms_per_iteration = ? WHERE id = ?')
       .run(trainer, msPerIteration, id);
+  }
+
+  /** Where the job's current run trains: a remote worker's name, or LOCAL_WORKER. */
+  setWorker(id: number, worker: string): void {
+    this.db.prepare('UPDATE jobs SET worker = ? WHERE id = ?').run(worker, id);
   }
 
   /** A finished training's test accuracy, shown in job lists. */

@@ -283,10 +283,19 @@ CREATE TABLE model_sources (
 );
 `;
 
+/**
+ * Where a job ran (issue 9 §2): the name of the remote worker that took its last run,
+ * or 'local' for the lab's own worker threads; null until it first runs.
+ */
+const jobWorker = /* sql */ `
+ALTER TABLE jobs ADD COLUMN worker TEXT CHECK (worker IS NULL OR length(worker) BETWEEN 1 AND 64);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: initial },
   { version: 2, sql: trainer },
   { version: 3, sql: compareViews },
   { version: 4, sql: analyses },
   { version: 5, sql: modelSources },
+  { version: 6, sql: jobWorker },
 ];

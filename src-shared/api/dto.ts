@@ -341,6 +341,11 @@ export interface JobSummary {
   /** A finished training's measured ms per optimiser step (steps only; last phase). */
   msPerIteration: number | null;
   error: string | null;
+  /**
+   * Where the job ran (its last run): a remote worker's name (`mbh-lab worker --name`),
+   * or 'local' for the lab's own worker threads; null before it first ran.
+   */
+  worker: string | null;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;

@@ -5,17 +5,26 @@
  * bit for bit (the fused path is deterministic, and resuming from a snapshot is exact);
  * a worker killed with SIGKILL mid-run has its run taken over by the other from the
  * last snapshot; Redis restarted mid-sweep loses nothing; the zoo stays intact and Redis
- * keeps nothing of finished runs.
+ * keeps nothing of finished runs. A hub killed with SIGKILL mid-sweep and started again
+ * attaches to the runs its workers went on with.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSummary } from '../../src-shared/api/dto.ts';
 import { LabService } from '../../src-main/lab/service.ts';
+import {
+  queueSweep as sweep,
+  sweepResults as results,
+  SWEEP_ITERATIONS as ITERATIONS,
+  SWEEP_SEEDS,
+} from '../fixtures/scripts/remote-sweep.ts';
+import { whenReached } from './processes.ts';
 import { RedisServer } from './redis-server.ts';
 
 const cliPath = fileURLToPath(new URL('../../bin/mbh-lab.mjs', import.meta.url));
@@ -77,50 +86,44 @@ function whenJob(lab: LabService, holds: (job: JobSummary) => boolean): Promise<
   });
 }
 
-/** The sweep: four tiny xor networks, on the deterministic fused path. */
-const SEEDS = [1, 2, 3, 4];
-const ITERATIONS = 1500;
+const hubScript = fileURLToPath(new URL('../fixtures/scripts/remote-hub.ts', import.meta.url));
 
-async function sweep(lab: LabService): Promise<number[]> {
-  const projectId = (await lab.createProject({ name: 'remote', description: '' })).id;
-  const jobs: number[] = [];
-  for (const seed of SEEDS) {
-    const { job } = await lab.trainModel({
-      projectId,
-      family: 'custom',
-      hidden: [12, 8],
-      density: 1,
-      seed,
-      datasetId: 'xor',
-      iterations: ITERATIONS,
-      checkpoints: 'default',
-      pruning: { kind: 'random' },
-      trainer: 'fused',
+/** A hub in its own process (to be killed); `ready` and `idle` resolve on its lines. */
+function startHub(home: string, action?: 'sweep') {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', hubScript, home, redis.url, QUEUE, ...(action ? [action] : [])],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MBH_LAB_REDIS: '' } },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const line = (key: string) =>
+    new Promise<void>((resolve, reject) => {
+      const seen = (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+        if (stdout.includes(`"${key}":true`)) resolve();
+      };
+      child.stdout!.on('data', seen);
+      child.once('exit', (code, signal) =>
+        reject(new Error(`the hub ended (${signal ?? code}) before "${key}": ${stderr}`)),
+      );
     });
-    jobs.push(job.id);
-  }
-  return jobs;
+  const ready = line('ready');
+  const idle = line('idle');
+  // A hub killed on purpose never says it is idle: nobody waits for it then.
+  idle.catch(() => {});
+  return { child, ready, idle };
 }
 
-/** Everything a trained model stored: checkpoints (exact bytes) and metrics, by seed. */
-function results(lab: LabService): Record<number, unknown> {
-  const out: Record<number, unknown> = {};
-  for (const model of lab.zoo.models.list()) {
-    out[model.seed] = {
-      checkpoints: lab.zoo.checkpoints.all(model.id).map((checkpoint) => ({
-        iteration: checkpoint.iteration,
-        bytes: JSON.stringify(checkpoint, (key, value: unknown) =>
-          key === 'id' || key === 'modelId' || key === 'createdAt'
-            ? undefined
-            : ArrayBuffer.isView(value)
-              ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')
-              : value,
-        ),
-      })),
-      metrics: lab.zoo.checkpoints.metrics(model.id),
-    };
+/** One COUNT(*) from the zoo, read-only (the hub writes it meanwhile). */
+function count(zooFile: string, sql: string): number {
+  const db = new Database(zooFile, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare(sql).get() as { n: number }).n;
+  } finally {
+    db.close();
   }
-  return out;
 }
 
 let reference: Record<number, unknown>;
@@ -134,6 +137,9 @@ beforeAll(async () => {
   await local.start();
   await sweep(local);
   await local.idle();
+  expect((await local.listJobs({})).map((job) => job.worker)).toEqual(
+    SWEEP_SEEDS.map(() => 'local'),
+  );
   reference = results(local);
   await local.close();
 }, 120_000);
@@ -192,8 +198,9 @@ describe('a hub with remote workers over BullMQ', () => {
 
     await lab.idle();
     const listed = await lab.listJobs({});
-    expect(listed.map((job) => [job.id, job.state, job.attempts])).toEqual(
-      jobs.map((id) => [id, 'done', expect.any(Number)]),
+    // w1 died on its first run, so w2 trained (or finished) every job.
+    expect(listed.map((job) => [job.id, job.state, job.worker])).toEqual(
+      jobs.map((id) => [id, 'done', 'w2']),
     );
     const w2 = workers.find((worker) => worker.name === 'w2')!;
     expect(w2.log()).toMatch(
@@ -203,6 +210,41 @@ describe('a hub with remote workers over BullMQ', () => {
     expect(lab.zoo.db.pragma('integrity_check', { simple: true })).toBe('ok');
     await lab.close();
     // Nothing of a finished run is left in Redis: no run, no stream, no resume state.
+    expect(await probe.hlen(`${QUEUE}:runs`)).toBe(0);
+    expect(await probe.keys(`${QUEUE}:run:*`)).toEqual([]);
+  }, 120_000);
+  it('a hub killed with SIGKILL mid-sweep attaches to its remote runs when it starts again: every job done once, the results of a local run', async () => {
+    await startWorker('w3');
+    const home = join(root, 'hub-restarted');
+    const zooFile = join(home, 'zoo.sqlite');
+    const first = startHub(home, 'sweep');
+    await first.ready;
+    // Kill the hub once a run has sent evaluations it wrote, while the sweep goes on.
+    await whenReached(
+      home,
+      () => count(zooFile, 'SELECT COUNT(*) AS n FROM metrics') >= 3,
+      first.child,
+      'the hub writes metrics',
+    );
+    expect(count(zooFile, "SELECT COUNT(*) AS n FROM jobs WHERE state = 'done'")).toBeLessThan(
+      SWEEP_SEEDS.length,
+    );
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    expect(await probe.hlen(`${QUEUE}:runs`)).toBeGreaterThan(0);
+
+    const second = startHub(home);
+    await second.idle;
+    const lab = await LabService.open({ home, shell: 'cli', readOnly: true });
+    try {
+      const jobs = await lab.listJobs({});
+      expect(jobs.map((job) => job.state)).toEqual(SWEEP_SEEDS.map(() => 'done'));
+      for (const job of jobs) expect(['w2', 'w3']).toContain(job.worker);
+      expect(results(lab)).toEqual(reference);
+      expect(lab.zoo.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      await lab.close();
+    }
     expect(await probe.hlen(`${QUEUE}:runs`)).toBe(0);
     expect(await probe.keys(`${QUEUE}:run:*`)).toEqual([]);
   }, 120_000);

@@ -24,6 +24,7 @@ const job: JobSummary = {
   trainer: 'tfjs',
   msPerIteration: 2.5,
   error: null,
+  worker: 'local',
   createdAt: 0,
   startedAt: 0,
   finishedAt: 0,

@@ -167,6 +167,7 @@ describe('sweepProgress', () => {
     trainer: null,
     msPerIteration: null,
     error: null,
+    worker: null,
     createdAt: 0,
     startedAt: null,
     finishedAt: null,
