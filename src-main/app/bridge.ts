@@ -10,6 +10,9 @@ export const CALL_CHANNEL = 'mbh-lab:call';
 export const EVENT_CHANNEL = 'mbh-lab:event';
 /** Cancels a running call by the id its caller gave it. */
 export const CANCEL_CHANNEL = 'mbh-lab:cancel';
+/** The main process's file dialogs (file-dialogs.ts); the preload cannot import that file's Node side. */
+export const OPEN_FILE_CHANNEL = 'mbh-lab:open-file';
+export const SAVE_FILE_CHANNEL = 'mbh-lab:save-file';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
@@ -22,6 +25,10 @@ export interface LabBridge {
   call(method: MethodName, params: unknown, callId?: number): Promise<ResultMessage>;
   cancel(callId: number): Promise<unknown>;
   onEvent(listener: (message: EventMessage) => void): () => void;
+  /** The main process's open dialog: the chosen file's path, or null when cancelled. */
+  openFile(options: { filters: { name: string; extensions: string[] }[] }): Promise<string | null>;
+  /** The main process's save dialog: the chosen path, or null when cancelled. */
+  saveFile(options: { defaultName: string }): Promise<string | null>;
 }
 
 export function createBridge(ipcRenderer: IpcRendererLike): LabBridge {
@@ -29,6 +36,8 @@ export function createBridge(ipcRenderer: IpcRendererLike): LabBridge {
     call: (method, params, callId) =>
       ipcRenderer.invoke(CALL_CHANNEL, method, params, callId) as Promise<ResultMessage>,
     cancel: (callId) => ipcRenderer.invoke(CANCEL_CHANNEL, callId),
+    openFile: (options) => ipcRenderer.invoke(OPEN_FILE_CHANNEL, options) as Promise<string | null>,
+    saveFile: (options) => ipcRenderer.invoke(SAVE_FILE_CHANNEL, options) as Promise<string | null>,
     onEvent(listener) {
       // Wrap so the renderer never sees Electron's event object (it carries `sender`).
       const forward = (_event: unknown, message: unknown) => listener(message as EventMessage);

@@ -210,6 +210,13 @@ declare module 'electron' {
 
   interface Dialog {
     showErrorBox(title: string, content: string): void;
+    showOpenDialog(options: {
+      properties?: ('openFile' | 'multiSelections')[];
+      filters?: { name: string; extensions: string[] }[];
+    }): Promise<{ canceled: boolean; filePaths: string[] }>;
+    showSaveDialog(options: {
+      defaultPath?: string;
+    }): Promise<{ canceled: boolean; filePath?: string }>;
   }
 
   export const app: App;

@@ -9,7 +9,9 @@
 import { cancelledError } from '../../src-shared/api/call.ts';
 import { CALL_CHANNEL, CANCEL_CHANNEL, EVENT_CHANNEL } from './bridge.ts';
 import { dispatch, EVENT_NAMES, type LabEndpoint } from '../lab/dispatch.ts';
-import type { EventMessage, ResultMessage } from '../../src-shared/api/wire.ts';
+import { toErrorData, type EventMessage, type ResultMessage } from '../../src-shared/api/wire.ts';
+import { ValidationError } from '../../src-shared/api/validate.ts';
+import { PathGrants } from './file-dialogs.ts';
 
 export interface IpcMainLike {
   handle(
@@ -32,6 +34,11 @@ export interface LabIpcOptions {
   ipcMain: IpcMainLike;
   /** True only for frames of our own windows that show the bundled renderer. */
   isTrustedSender(senderFrame: unknown): boolean;
+  /**
+   * The paths the file dialogs gave the windows (file-dialogs.ts); a call naming any other
+   * path is refused. Without it, no call may name a path.
+   */
+  grants?: PathGrants;
 }
 
 export interface LabIpcBinding {
@@ -39,7 +46,12 @@ export interface LabIpcBinding {
   dispose(): void;
 }
 
-export function bindLabIpc({ service, ipcMain, isTrustedSender }: LabIpcOptions): LabIpcBinding {
+export function bindLabIpc({
+  service,
+  ipcMain,
+  isTrustedSender,
+  grants = new PathGrants(),
+}: LabIpcOptions): LabIpcBinding {
   const targets = new Set<WebContentsLike>();
   let seq = 0;
   /** Running calls that their window may cancel, by `${window}:${callId}`. */
@@ -53,6 +65,20 @@ export function bindLabIpc({ service, ipcMain, isTrustedSender }: LabIpcOptions)
 
   ipcMain.handle(CALL_CHANNEL, async (event, method, params, callId): Promise<ResultMessage> => {
     if (!isTrustedSender(event.senderFrame)) return forbidden();
+    const byPath = grants.ungranted(params);
+    if (byPath !== null) {
+      return {
+        type: 'result',
+        seq: ++seq,
+        ok: false,
+        error: toErrorData(
+          new ValidationError(
+            `params.${byPath}.path`,
+            'only a file chosen in the open or save dialog may be named by path',
+          ),
+        ),
+      };
+    }
     const window = event.sender?.id ?? 0;
     const controller = new AbortController();
     const key = Number.isSafeInteger(callId) ? `${window}:${String(callId)}` : null;

@@ -10,6 +10,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, session } from 'electron';
 import { startHub, type RunningHub } from '../hub/hub-endpoint.ts';
 import { LabService } from '../lab/service.ts';
 import { bindLabIpc, type LabIpcBinding } from './ipc.ts';
+import { bindFileDialogs, PathGrants } from './file-dialogs.ts';
 import { buildMenu } from './menu.ts';
 import {
   createMainWindow,
@@ -38,8 +39,13 @@ function openWindow(): void {
 async function start(): Promise<void> {
   hardenSession(session.defaultSession);
   serveApp(session.defaultSession);
-  service = await LabService.open({ shell: 'electron' });
-  binding = bindLabIpc({ service, ipcMain, isTrustedSender: isTrustedFrame });
+  // MBH_LAB_REDIS makes the app the hub of remote workers (README: Several machines).
+  const redis = process.env.MBH_LAB_REDIS || undefined;
+  service = await LabService.open({ shell: 'electron', ...(redis ? { redis } : {}) });
+  // Imports and exports name files by the paths the dialogs gave (no content over IPC).
+  const grants = new PathGrants();
+  binding = bindLabIpc({ service, ipcMain, isTrustedSender: isTrustedFrame, grants });
+  bindFileDialogs({ ipcMain, dialogs: dialog, grants, isTrustedSender: isTrustedFrame });
   await service.start();
   const info = await service.info({});
   zooPath = info.zooPath;

@@ -17,9 +17,12 @@ import { LabService } from '../../src-main/lab/service.ts';
 import { startServer, type RunningServer } from '../../src-main/server/server.ts';
 import { createClient, type LabClient } from '../../src-renderer/src/api/client.ts';
 import { createWebSocketTransport, type SocketLike } from '../../src-renderer/src/api/websocket.ts';
+import { mbh, tempLabHome } from '../unit/cli-support.ts';
 import { snapshotLab } from './lab-snapshot.ts';
 
 const MIB = 1024 * 1024;
+// The command line's own home (MBH_LAB_HOME); the server's lab has another.
+const cliHome = tempLabHome('mbh-lab-transfers-cli-');
 const home = mkdtempSync(join(tmpdir(), 'mbh-lab-transfers-'));
 const staticDir = mkdtempSync(join(tmpdir(), 'mbh-lab-static-'));
 const files = mkdtempSync(join(tmpdir(), 'mbh-lab-files-'));
@@ -319,5 +322,35 @@ describe('exports as files', () => {
     await expect(
       client.exportToFile({ what: 'project', id: projectId, to: { path } }),
     ).rejects.toThrow(/^params\.to\.path: files are not named by path/);
+  });
+});
+
+describe('the command line', () => {
+  it('imports a CSV over the inline limit by path, naming the file as for a small one', async () => {
+    // About 5 MiB: over the 4 Mi characters an import call carries inline.
+    const rows = Math.ceil((INLINE_CONTENT_CHARACTERS * 1.2) / 24);
+    const lines = ['a,b,label'];
+    for (let i = 0; i < rows; i++)
+      lines.push(`${(i % 97) / 7},${Math.cos(i).toFixed(12)},${i % 2}`);
+    const big = join(files, 'big.csv');
+    writeFileSync(big, lines.join('\n'));
+    const imported = await mbh('data', 'import', big, '--name', 'big', '--json');
+    expect(imported.stderr).toBe('');
+    expect(JSON.parse(imported.stdout)).toEqual({
+      id: 'user-big',
+      name: 'big',
+      classes: 2,
+      train: rows - Math.round(rows * 0.2),
+      test: Math.round(rows * 0.2),
+    });
+    const bad = join(files, 'bad.csv');
+    writeFileSync(bad, [...lines, '1,x,0'].join('\n'));
+    const before = snapshotLab(cliHome.dir);
+    const refused = await mbh('data', 'import', bad, '--name', 'bad');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toBe(
+      `mbh-lab data: bad.csv: row ${rows + 2}, column 'b': 'x' is not a number\n`,
+    );
+    expect(snapshotLab(cliHome.dir)).toEqual(before);
   });
 });

@@ -3,9 +3,10 @@
  * input box and bytes on disk), import (a CSV file, or IDX images with --labels), rm (an
  * imported dataset no model uses).
  */
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseParams } from '../../../src-shared/api/contract.ts';
 import type { DatasetSummary } from '../../../src-shared/api/dto.ts';
+import { INLINE_CONTENT_CHARACTERS } from '../../../src-shared/api/file-source.ts';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import { DataFileError } from '../../data/idx.ts';
 import { DatasetRegistry } from '../../data/registry.ts';
@@ -220,15 +221,24 @@ function importRequest(options: {
   testShare: number | undefined;
 }) {
   const share = options.testShare !== undefined ? { testShare: options.testShare } : {};
+  // Small files travel inline; a larger one by path, read by the lab's import worker (the
+  // lab is this process or the hub beside it, on this machine).
+  const source = (path: string, what: string, encoding: 'utf8' | 'base64') => {
+    const bytes = readInput(path, what);
+    const characters = encoding === 'utf8' ? bytes.length : 4 * Math.ceil(bytes.length / 3);
+    return characters <= INLINE_CONTENT_CHARACTERS
+      ? bytes.toString(encoding)
+      : { path: resolve(path) };
+  };
   if (options.format === 'csv') {
-    const csv = readInput(options.file, 'FILE').toString('utf8');
+    const csv = source(options.file, 'FILE', 'utf8');
     return { name: options.name, format: 'csv' as const, csv, ...share };
   }
   return {
     name: options.name,
     format: 'idx' as const,
-    images: readInput(options.file, 'FILE').toString('base64'),
-    labels: readInput(options.labels!, '--labels').toString('base64'),
+    images: source(options.file, 'FILE', 'base64'),
+    labels: source(options.labels!, '--labels', 'base64'),
     ...share,
   };
 }
@@ -245,9 +255,16 @@ function cliImportError(error: unknown, options: { file: string; labels?: string
   }
   if (error instanceof DataFileError) {
     // Every mention, not only the leading one: "count mismatch: images.idx holds …".
-    const message = error.message.replace(/\b(data\.csv|images\.idx|labels\.idx)\b/g, (name) =>
-      name === 'labels.idx' ? basename(options.labels ?? name) : basename(options.file),
-    );
+    const message = error.message
+      .replace(/\b(data\.csv|images\.idx|labels\.idx)\b/g, (name) =>
+        name === 'labels.idx' ? basename(options.labels ?? name) : basename(options.file),
+      )
+      // A large file was read where it is (by path): named as the small ones are.
+      .replaceAll(resolve(options.file), basename(options.file))
+      .replaceAll(
+        resolve(options.labels ?? options.file),
+        basename(options.labels ?? options.file),
+      );
     return new UsageError(message);
   }
   return error instanceof Error ? error : new Error(String(error));

@@ -13,6 +13,10 @@ export interface LabBridge {
   call(method: MethodName, params: unknown, callId?: number): Promise<ResultMessage>;
   cancel(callId: number): Promise<unknown>;
   onEvent(listener: (message: EventMessage) => void): () => void;
+  /** The main process's open dialog: the chosen file's path, or null when cancelled. */
+  openFile?(options: { filters: { name: string; extensions: string[] }[] }): Promise<string | null>;
+  /** The main process's save dialog: the chosen path, or null when cancelled. */
+  saveFile?(options: { defaultName: string }): Promise<string | null>;
 }
 
 export function createIpcTransport(bridge: LabBridge): Transport {

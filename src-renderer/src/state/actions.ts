@@ -4,12 +4,14 @@
  * refresh the views.
  */
 import { api } from '../api/index.ts';
+import { chooseFileByDialog, fileSourceOf, saveExport } from '../api/files.ts';
+import type { FileSource } from '../../../src-shared/api/file-source.ts';
 import type {
   ExperimentSummary,
   ModelSummary,
   ProjectSummary,
 } from '../../../src-shared/api/dto.ts';
-import { downloadBlob, downloadText, safeFileName } from '../lib/download.ts';
+import { downloadBlob, safeFileName } from '../lib/download.ts';
 import { dialogs } from './dialogs.svelte.ts';
 import { lab } from './lab.svelte.ts';
 import { router } from './router.svelte.ts';
@@ -74,19 +76,36 @@ export async function deleteProject(project: ProjectSummary): Promise<void> {
   }
 }
 
+/** Written by the lab to a file: a download in browser mode, where the user says in the app. */
 export async function exportProject(project: ProjectSummary): Promise<void> {
-  const file = await run('Export failed', () => api.exportProject({ id: project.id }));
-  if (file)
-    downloadText(
-      file.content,
-      file.fileName || `${safeFileName(project.name)}.json`,
-      'application/json',
-    );
+  await run('Export failed', () =>
+    saveExport({
+      what: 'project',
+      id: project.id,
+      fileName: `${safeFileName(project.name)}.mbh-project.json`,
+    }),
+  );
 }
 
+/** A project bundle chosen by the desktop app's open dialog, else by the page's picker. */
+export async function chooseProjectToImport(): Promise<void> {
+  const chosen = await chooseFileByDialog([{ name: 'Project bundle', extensions: ['json'] }]);
+  if (chosen === undefined) pickFile('.json,application/json', (file) => void importProject(file));
+  else if (chosen !== null) await importProjectFrom(chosen.name, chosen.source);
+}
+
+/** Imports a picked or dropped project bundle (uploaded first in browser mode). */
 export async function importProject(file: File): Promise<void> {
-  const json = await file.text();
-  const project = await run(`Import of ${file.name} failed`, () => api.importProject({ json }));
+  await importProjectFrom(file.name, fileSourceOf(file));
+}
+
+async function importProjectFrom(
+  name: string,
+  source: FileSource | Promise<FileSource>,
+): Promise<void> {
+  const project = await run(`Import of ${name} failed`, async () =>
+    api.importProject({ json: await source }),
+  );
   if (project) {
     zoo.currentProjectId = project.id;
     lab.toast(`Imported project “${project.name}”`, 'success');
@@ -199,16 +218,20 @@ export async function deleteModel(model: ModelSummary): Promise<boolean> {
   return sure && (await run('Delete failed', () => api.deleteModel({ id: model.id }))) !== null;
 }
 
+/** A model bundle, or one checkpoint's Model JSON, written by the lab (see exportProject). */
 export async function exportModel(model: ModelSummary, iteration?: number): Promise<void> {
-  const file = await run('Export failed', () =>
-    api.exportModel({ id: model.id, ...(iteration !== undefined ? { iteration } : {}) }),
+  const slug = safeFileName(model.name);
+  await run('Export failed', () =>
+    saveExport({
+      what: 'model',
+      id: model.id,
+      ...(iteration !== undefined ? { iteration } : {}),
+      fileName:
+        iteration !== undefined
+          ? `${slug}.iter${iteration}.mbh-model.json`
+          : `${slug}.mbh-bundle.json`,
+    }),
   );
-  if (file)
-    downloadText(
-      file.content,
-      file.fileName || `${safeFileName(model.name)}.json`,
-      'application/json',
-    );
 }
 
 /** One checkpoint (the last when `iteration` is absent) as an ONNX or safetensors file. */

@@ -1,0 +1,104 @@
+/**
+ * The desktop transport names files by path only when the main process's dialogs gave
+ * that path to the window: a chosen file reaches the lab as `{ path }`, any other path is
+ * refused with one error naming the field, and a cancelled dialog grants nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import { CALL_CHANNEL, OPEN_FILE_CHANNEL, SAVE_FILE_CHANNEL } from '../../src-main/app/bridge.ts';
+import { bindFileDialogs, PathGrants, type DialogsLike } from '../../src-main/app/file-dialogs.ts';
+import { bindLabIpc, type IpcMainLike } from '../../src-main/app/ipc.ts';
+import type { LabEndpoint } from '../../src-main/lab/dispatch.ts';
+import type { ResultMessage } from '../../src-shared/api/wire.ts';
+
+type Handler = (
+  event: { senderFrame: unknown; sender?: { id: number } },
+  ...args: unknown[]
+) => unknown;
+
+function setup(answers: { open: string | null; save: string | null }) {
+  const handlers = new Map<string, Handler>();
+  const ipcMain: IpcMainLike = {
+    handle: (channel, handler) => void handlers.set(channel, handler),
+    removeHandler: (channel) => void handlers.delete(channel),
+  };
+  const received: unknown[] = [];
+  const service = {
+    importProject: async (params: unknown) => {
+      received.push(params);
+      return { id: 1, name: 'imported' };
+    },
+    exportToFile: async (params: unknown) => {
+      received.push(params);
+      return { fileName: 'p.json', bytes: 2 };
+    },
+    on: () => {},
+    off: () => {},
+  } as unknown as LabEndpoint;
+  const dialogs: DialogsLike = {
+    showOpenDialog: async () =>
+      answers.open === null
+        ? { canceled: true, filePaths: [] }
+        : { canceled: false, filePaths: [answers.open] },
+    showSaveDialog: async () =>
+      answers.save === null ? { canceled: true } : { canceled: false, filePath: answers.save },
+  };
+  const grants = new PathGrants();
+  const trusted = { ours: true };
+  const isTrustedSender = (frame: unknown) => frame === trusted;
+  bindLabIpc({ service, ipcMain, isTrustedSender, grants });
+  bindFileDialogs({ ipcMain, dialogs, grants, isTrustedSender });
+  const invoke = (channel: string, ...args: unknown[]) =>
+    handlers.get(channel)!({ senderFrame: trusted, sender: { id: 1 } }, ...args);
+  const call = (method: string, params: unknown) =>
+    invoke(CALL_CHANNEL, method, params) as Promise<ResultMessage>;
+  return { invoke, call, received, handlers, trusted };
+}
+
+describe('paths over the desktop transport', () => {
+  it('lets a call name the file the open dialog gave, and nothing else', async () => {
+    const lab = setup({ open: '/home/user/spirals.json', save: null });
+    const refused = await lab.call('importProject', { json: { path: '/etc/passwd' } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: {
+        name: 'ValidationError',
+        path: 'params.json.path',
+        message:
+          'params.json.path: only a file chosen in the open or save dialog may be named by path',
+      },
+    });
+    expect(lab.received).toEqual([]);
+    expect(await lab.invoke(OPEN_FILE_CHANNEL, { filters: [] })).toBe('/home/user/spirals.json');
+    const result = await lab.call('importProject', { json: { path: '/home/user/spirals.json' } });
+    expect(result).toMatchObject({ ok: true, value: { name: 'imported' } });
+    expect(lab.received).toEqual([{ json: { path: '/home/user/spirals.json' } }]);
+  });
+
+  it('grants the save dialog’s path to an export, and nothing when a dialog is cancelled', async () => {
+    const lab = setup({ open: null, save: '/home/user/out.json' });
+    expect(await lab.invoke(OPEN_FILE_CHANNEL, { filters: [] })).toBeNull();
+    expect(await lab.invoke(SAVE_FILE_CHANNEL, { defaultName: 'Spirals.mbh-project.json' })).toBe(
+      '/home/user/out.json',
+    );
+    const saved = await lab.call('exportToFile', {
+      what: 'project',
+      id: 3,
+      to: { path: '/home/user/out.json' },
+    });
+    expect(saved).toMatchObject({ ok: true, value: { fileName: 'p.json' } });
+    const elsewhere = await lab.call('exportToFile', {
+      what: 'project',
+      id: 3,
+      to: { path: '/home/user/.bashrc' },
+    });
+    expect(elsewhere).toMatchObject({ ok: false, error: { path: 'params.to.path' } });
+  });
+
+  it('answers a dialog request from a foreign frame with nothing, without opening a dialog', async () => {
+    const lab = setup({ open: '/home/user/spirals.json', save: null });
+    const handler = lab.handlers.get(OPEN_FILE_CHANNEL)!;
+    expect(await handler({ senderFrame: { foreign: true } }, { filters: [] })).toBeNull();
+    const refused = await lab.call('importProject', { json: { path: '/home/user/spirals.json' } });
+    expect(refused).toMatchObject({ ok: false, error: { path: 'params.json.path' } });
+  });
+});
