@@ -196,6 +196,8 @@ export interface TrainRunnerOptions {
   onTrained(spec: TrainJobSpec, jobId: number): void;
   /** The path a phase trains on when the spec says 'auto' (default: TensorFlow.js). */
   chooseTrainer?(shape: NetworkShape): TrainerName;
+  /** A dataset's share of non-zero training inputs, when counted (a factor of the fused path's cost). */
+  inputNonZero?(datasetId: string): number | undefined;
   /** Learned facts: the tfjs backend in use (from TensorFlow.js runs)… */
   onBackend?(backend: Backend, skipped: readonly string[]): void;
   /** …and the speed of every phase that ran from its start to its end. */
@@ -259,7 +261,11 @@ export class TrainRunner implements JobRunner {
       const trainSpec = phaseSpec(spec, state);
       const offset = state.phase * spec.iterations;
       if (control.stopReason) return { kind: 'stopped' };
-      const shape = phaseShape(spec, state.phase, model.inputDim, model.classCount);
+      const inputNonZero = this.options.inputNonZero?.(spec.datasetId);
+      const shape = {
+        ...phaseShape(spec, state.phase, model.inputDim, model.classCount),
+        ...(inputNonZero !== undefined ? { inputNonZero } : {}),
+      };
       // A phase resumed from a snapshot continues on its path (a snapshot older than the
       // choice was TensorFlow.js's, the only path then); a fresh one chooses.
       if (state.resume !== null) state.trainer ??= 'tfjs';
@@ -333,6 +339,7 @@ export class TrainRunner implements JobRunner {
                   iteration: message.point.iteration,
                   accuracy: message.point.validationAccuracy,
                   loss: message.point.validationLoss,
+                  trainLoss: message.point.trainLoss,
                 });
               }
               break;

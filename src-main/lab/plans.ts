@@ -20,14 +20,16 @@ import {
   type MeasureFollowUp,
   type TrainJobSpec,
 } from '../jobs/train-job.ts';
-import type { CostModel, TrainerChoice } from '../train/cost-model.ts';
+import type { CostModel, NetworkShape, TrainerChoice } from '../train/cost-model.ts';
 import type { PlannedSetup } from './setups.ts';
 import { poolSeconds, type EstimatedJob } from './sweep-estimate.ts';
-import type { MeasureShape } from './training-costs.ts';
+import type { ExploreCandidate, MeasureShape } from './training-costs.ts';
 
 /** What the estimates need to know about this machine and its zoo. */
 export interface EstimateContext {
   readonly model: CostModel;
+  /** A dataset's share of non-zero training inputs, when counted (else every input counts). */
+  inputNonZero?(datasetId: string): number | undefined;
   /** Rows of a dataset's validation split. */
   testCount(datasetId: string): number;
   /** Wall ms per plane × checkpoint of a measure job on this network. */
@@ -64,8 +66,12 @@ export function trainJobEstimate(
   const trainers: TrainerName[] = [];
   let ms = 0;
   let msPerIteration = 0;
+  const inputNonZero = context.inputNonZero?.(spec.datasetId);
   for (let phase = 0; phase < phaseCount(spec.pruning); phase++) {
-    const shape = phaseShape(spec, phase, facts.inputDim, facts.classCount);
+    const shape = withInputs(
+      phaseShape(spec, phase, facts.inputDim, facts.classCount),
+      inputNonZero,
+    );
     const trainer = context.model.choose(shape, choice);
     msPerIteration = context.model.msPerStep(shape, trainer);
     ms +=
@@ -75,6 +81,47 @@ export function trainJobEstimate(
     trainers.push(trainer);
   }
   return { seconds: ms / 1000, trainers, msPerIteration };
+}
+
+function withInputs(shape: NetworkShape, inputNonZero: number | undefined): NetworkShape {
+  return inputNonZero === undefined ? shape : { ...shape, inputNonZero };
+}
+
+/** The job spec a setup of `spec` trains with (its seed aside). */
+function setupJobSpec(spec: ExperimentSpec, setup: PlannedSetup): TrainJobSpec {
+  return {
+    modelId: 0,
+    family: setup.family,
+    hidden: setup.hidden,
+    density: setup.density,
+    seed: 0,
+    datasetId: setup.datasetId,
+    iterations: spec.iterations,
+    checkpoints: spec.checkpoints === 'all' ? 'all' : 'ends',
+    pruning: spec.pruning,
+    measure: null,
+    trainer: spec.trainer ?? 'auto',
+  };
+}
+
+/**
+ * The networks of an experiment whose path 'auto' chooses: every phase of every setup,
+ * with its dataset's input share (TrainingCosts.explore measures the close ones).
+ */
+export function exploreCandidates(
+  spec: ExperimentSpec,
+  setups: readonly PlannedSetup[],
+  inputNonZero: (datasetId: string) => number | undefined,
+): ExploreCandidate[] {
+  if ((spec.trainer ?? 'auto') !== 'auto') return [];
+  return setups.flatMap((setup) => {
+    const jobSpec = setupJobSpec(spec, setup);
+    const share = inputNonZero(setup.datasetId);
+    return Array.from({ length: phaseCount(spec.pruning) }, (_, phase) => ({
+      shape: withInputs(phaseShape(jobSpec, phase, setup.inputDim, setup.classCount), share),
+      datasetId: setup.datasetId,
+    }));
+  });
 }
 
 /** Plane × checkpoint units a measure job will have for a training of `iterations`. */
@@ -104,20 +151,7 @@ export function planEstimate(
   let measureSeconds = 0;
   const plans: SetupPlan[] = [];
   for (const setup of setups) {
-    const jobSpec: TrainJobSpec = {
-      modelId: 0,
-      family: setup.family,
-      hidden: setup.hidden,
-      density: setup.density,
-      seed: 0,
-      datasetId: setup.datasetId,
-      iterations: spec.iterations,
-      checkpoints: spec.checkpoints === 'all' ? 'all' : 'ends',
-      pruning: spec.pruning,
-      measure: null,
-      trainer: spec.trainer ?? 'auto',
-    };
-    const train = trainJobEstimate(jobSpec, setup, context);
+    const train = trainJobEstimate(setupJobSpec(spec, setup), setup, context);
     const units = measureUnits(
       { checkpoints: spec.checkpoints === 'all' ? 'all' : 'last' },
       spec.iterations,

@@ -5,7 +5,10 @@
  *
  * The TensorFlow.js path multiplies masks, so every weight of a layer counts as dense; it
  * pays a dispatch cost per op, so the per-layer term is large. The fused path stores a
- * masked layer sparse, so it pays for kept weights only (at its own rate per weight).
+ * masked layer sparse, so it pays for kept weights only (at its own rate per weight), and
+ * its dense first layer walks only the non-zero input values (input-batch.ts): there the
+ * first layer's weights count times the dataset's share of non-zero inputs (Digit MNIST
+ * about 0.19, Fashion about 0.50), so one fit prices both datasets.
  *
  * The coefficients come from quiet short calibration runs of a few designed networks per
  * path (a non-negative least-squares fit: a negative cost would make a bigger network
@@ -44,6 +47,11 @@ export interface NetworkShape {
   /** Density of every hidden layer (1 = dense; the output layer is always dense). */
   readonly density: number;
   readonly batchSize: number;
+  /**
+   * Share of the non-zero values in the training split's inputs (absent: 1, every input
+   * counts). The fused path's dense first layer costs in proportion to it.
+   */
+  readonly inputNonZero?: number;
 }
 
 export function networkShape(
@@ -62,7 +70,10 @@ export function networkShape(
 
 /** Identifies a network for the per-architecture refinement (equal keys train alike). */
 export function shapeKey(shape: NetworkShape): string {
-  return `${shape.inputDim}:${shape.hidden.join(',')}:${shape.classCount}:d${shape.density}:b${shape.batchSize}`;
+  const share = shape.inputNonZero ?? 1;
+  // Datasets of one size whose inputs differ in sparsity train at different speeds.
+  const inputs = share < 1 ? `:z${share.toFixed(3)}` : '';
+  return `${shape.inputDim}:${shape.hidden.join(',')}:${shape.classCount}:d${shape.density}:b${shape.batchSize}${inputs}`;
 }
 
 /** Features scaled so every coefficient is of order 0.01–10 ms (a well-conditioned fit). */
@@ -80,11 +91,14 @@ export function stepFeatures(shape: NetworkShape, trainer: TrainerName): number[
   });
   let dense = 0;
   let sparse = 0;
+  const share = shape.inputNonZero ?? 1;
   layers.forEach((layer, index) => {
     const total = layer.inDim * layer.outDim;
     const masked = index < layers.length - 1 && shape.density < 1;
-    if (!masked || trainer === 'tfjs') dense += total;
-    else sparse += keptWeightCount(total, shape.density);
+    if (trainer === 'tfjs') dense += total;
+    else if (masked) sparse += keptWeightCount(total, shape.density);
+    // A masked first layer walks every input (input-batch.ts); a dense one the non-zero ones.
+    else dense += index === 0 ? total * share : total;
   });
   const rows = shape.batchSize / WEIGHT_UNIT;
   return [1, layers.length, rows * dense, rows * sparse];
@@ -179,6 +193,8 @@ export interface SpeedSample {
 
 /** Recent samples kept per backend; enough for medians per architecture of a sweep. */
 export const SPEED_SAMPLE_LIMIT = 200;
+/** Predictions of the two paths this close are measured on the network itself (worthExploring). */
+export const EXPLORE_FACTOR = 1.5;
 /** Samples per architecture whose median predicts it. */
 const PER_SHAPE = 5;
 /** Samples per path whose median ratio scales the calibrated line. */
@@ -251,6 +267,21 @@ export class CostModel {
       .map((sample) => sample.msPerIteration / predictMs(coefficients, sample.features))
       .filter((ratio) => Number.isFinite(ratio) && ratio > 0);
     return (median(ratios) ?? this.shared()) * this.lineMs(shape, trainer);
+  }
+
+  /**
+   * Whether 'auto' should measure both paths on `shape` before choosing: their predictions
+   * are within EXPLORE_FACTOR of each other (a line's error could flip the choice) and the
+   * path it would not pick has no measured sample of this network (so the per-architecture
+   * median never corrects a wrong first choice). Deterministic: the same state, the same answer.
+   */
+  worthExploring(shape: NetworkShape): boolean {
+    const fused = this.msPerStep(shape, 'fused');
+    const tfjs = this.msPerStep(shape, 'tfjs');
+    if (!(fused > 0 && tfjs > 0) || Math.max(fused, tfjs) > EXPLORE_FACTOR * Math.min(fused, tfjs))
+      return false;
+    const other: TrainerName = fused <= tfjs ? 'tfjs' : 'fused';
+    return this.samplesOf(other, shapeKey(shape)).length === 0;
   }
 
   /** The faster path for `shape`, or the one asked for. */

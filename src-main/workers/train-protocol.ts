@@ -6,6 +6,8 @@
  *
  * A worker may instead get one `calibrate`: it trains the listed networks one after the
  * other, quietly, and answers with one `calibrated` (the cost model's calibration runs).
+ * Or one `count-inputs`: it loads a dataset and answers with one `inputs-counted` (the
+ * share of non-zero values in its training split, a factor of the fused path's cost).
  */
 import type { BackendChoice, BackendPreference } from '../train/backend.ts';
 import type { TrainerName } from '../train/trainers.ts';
@@ -55,8 +57,28 @@ export interface CalibrationRun {
   readonly wallMs: number;
 }
 
+/** Counts the non-zero input values of a dataset's training split. */
+export interface CountInputsMessage {
+  readonly type: 'count-inputs';
+  readonly dataDirectory: string;
+  readonly dataset: string;
+}
+
+/** The answer to `count-inputs` (a failure comes as FromWorker's `error`). */
+export interface InputsCounted {
+  readonly type: 'inputs-counted';
+  readonly dataset: string;
+  /** Non-zero values over all values of the training split's inputs, in [0, 1]. */
+  readonly inputNonZero: number;
+  readonly trainCount: number;
+}
+
 export type ToWorker =
-  StartMessage | CalibrateMessage | { readonly type: 'pause' } | { readonly type: 'cancel' };
+  | StartMessage
+  | CalibrateMessage
+  | CountInputsMessage
+  | { readonly type: 'pause' }
+  | { readonly type: 'cancel' };
 
 export type FromWorker =
   /** The dataset is loaded and the backend chosen; training starts. */
@@ -104,6 +126,8 @@ export type FromWorker =
       readonly trainer: TrainerName;
       readonly backend: BackendChoice;
       readonly runs: readonly CalibrationRun[];
+      /** Share of non-zero values in the calibration dataset's training inputs. */
+      readonly inputNonZero: number;
     }
   | {
       readonly type: 'error';
@@ -139,6 +163,14 @@ export function validateToWorker(message: unknown): ToWorker {
   const type = (message as { type?: unknown }).type;
   if (type === 'pause' || type === 'cancel') return { type };
   if (type === 'calibrate') return validateCalibrate(message as CalibrateMessage);
+  if (type === 'count-inputs') {
+    const count = message as CountInputsMessage;
+    if (typeof count.dataDirectory !== 'string' || count.dataDirectory === '')
+      throw new TypeError('count-inputs.dataDirectory must be a non-empty path');
+    if (typeof count.dataset !== 'string' || count.dataset === '')
+      throw new TypeError('count-inputs.dataset must be a dataset id');
+    return count;
+  }
   if (type !== 'start') throw new TypeError(`unknown worker message type '${String(type)}'`);
   const start = message as StartMessage;
   if (typeof start.dataDirectory !== 'string' || start.dataDirectory === '') {

@@ -2,7 +2,8 @@
  * Worker-thread entry for one training job (protocol in train-protocol.ts). Loads the
  * dataset from the lab's data folder, trains on the path the job chose (TensorFlow.js or
  * fused), streams events, and closes its port when done so the thread exits. Or, for the
- * cost model, times short runs of a few networks one after the other (`calibrate`).
+ * cost model, times short runs of a few networks one after the other (`calibrate`), or
+ * counts a dataset's non-zero inputs (`count-inputs`).
  *
  * Times it reports: a progress message's ms per step counts the steps only (not the
  * validation passes, checkpoints or snapshots between them, nor the set-up before the
@@ -14,6 +15,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { Dataset } from '../data/dataset.ts';
+import { nonZeroShare } from '../data/non-zero-share.ts';
 import { DatasetRegistry } from '../data/registry.ts';
 import { trainFused } from '../train/fused/train-fused.ts';
 import { train, type StopRequest, type TrainHooks } from '../train/train.ts';
@@ -24,7 +26,9 @@ import {
   validateToWorker,
   type CalibrateMessage,
   type CalibrationRun,
+  type CountInputsMessage,
   type FromWorker,
+  type InputsCounted,
   type StartMessage,
 } from './train-protocol.ts';
 
@@ -193,9 +197,21 @@ function headOf(dataset: Dataset, count: number): Dataset {
 /** Rows of the validation split a calibration run evaluates (a full split would dominate it). */
 const CALIBRATION_TEST_ROWS = 1_000;
 
+async function countInputs(message: CountInputsMessage): Promise<void> {
+  const { dataset } = new DatasetRegistry(message.dataDirectory).loadTimed(message.dataset);
+  port.postMessage({
+    type: 'inputs-counted',
+    dataset: message.dataset,
+    inputNonZero: nonZeroShare(dataset.train, dataset.inputDim),
+    trainCount: dataset.train.count,
+  } satisfies InputsCounted);
+}
+
 async function calibrate(message: CalibrateMessage): Promise<void> {
   const registry = new DatasetRegistry(message.dataDirectory);
-  const dataset = headOf(registry.loadTimed(message.dataset).dataset, CALIBRATION_TEST_ROWS);
+  const loaded = registry.loadTimed(message.dataset).dataset;
+  const inputNonZero = nonZeroShare(loaded.train, loaded.inputDim);
+  const dataset = headOf(loaded, CALIBRATION_TEST_ROWS);
   const trainNetwork = TRAINERS[message.trainer];
   const wait = (message.startAt ?? 0) - Date.now();
   if (wait > 0) await new Promise<void>((resolve) => setTimeout(resolve, wait));
@@ -243,7 +259,7 @@ async function calibrate(message: CalibrateMessage): Promise<void> {
       wallMs: performance.now() - began,
     });
   }
-  send({ type: 'calibrated', trainer: message.trainer, backend: backend!, runs });
+  send({ type: 'calibrated', trainer: message.trainer, backend: backend!, runs, inputNonZero });
 }
 
 port.on('message', (raw: unknown) => {
@@ -268,7 +284,12 @@ port.on('message', (raw: unknown) => {
     return;
   }
   started = true;
-  (message.type === 'calibrate' ? calibrate(message) : run(message))
+  (message.type === 'calibrate'
+    ? calibrate(message)
+    : message.type === 'count-inputs'
+      ? countInputs(message)
+      : run(message)
+  )
     .catch((error: unknown) => {
       const failure = error instanceof Error ? error : new Error(String(error));
       send({

@@ -57,6 +57,29 @@ describe('step features', () => {
     expect(stepFeatures(lenet(1), 'fused')).toEqual([1, 3, 15.972, 0]);
   });
 
+  it("count the fused path's dense first layer by the share of non-zero inputs", () => {
+    // Fashion-like inputs, half of them zero: 784·300·0.5 + 300·100 + 100·10 = 148,600.
+    const fashion: NetworkShape = { ...lenet(1), inputNonZero: 0.5 };
+    expect(stepFeatures(fashion, 'fused')).toEqual([1, 3, (148_600 * 60) / 1e6, 0]);
+    // TensorFlow.js multiplies every input, zero or not.
+    expect(stepFeatures(fashion, 'tfjs')).toEqual(stepFeatures(lenet(1), 'tfjs'));
+    // A masked first layer walks every input (its kept weights are few): no factor.
+    const sparse: NetworkShape = { ...lenet(0.0164), inputNonZero: 0.5 };
+    expect(stepFeatures(sparse, 'fused')).toEqual(stepFeatures(lenet(0.0164), 'fused'));
+    // Only the first layer: an MNIST-like share scales 784·12 of the (12,4) network.
+    const digits: NetworkShape = { ...small, inputNonZero: 0.19 };
+    expect(stepFeatures(digits, 'fused')[2]).toBeCloseTo(
+      ((784 * 12 * 0.19 + 12 * 4 + 4 * 10) * 60) / 1e6,
+      12,
+    );
+  });
+
+  it('key networks by their inputs share too (a dataset of other sparsity trains at another speed)', () => {
+    expect(shapeKey(lenet(1))).toBe('784:300,100:10:d1:b60');
+    expect(shapeKey({ ...lenet(1), inputNonZero: 1 })).toBe('784:300,100:10:d1:b60');
+    expect(shapeKey({ ...lenet(1), inputNonZero: 0.19123 })).toBe('784:300,100:10:d1:b60:z0.191');
+  });
+
   it('follow the batch size', () => {
     expect(stepFeatures({ ...small, batchSize: 120 }, 'tfjs')[2]).toBeCloseTo(
       2 * stepFeatures(small, 'tfjs')[2],
@@ -169,6 +192,46 @@ describe('CostModel', () => {
     expect(model.choose(lenet(0.0164), 'auto')).toBe('fused');
     expect(model.choose(lenet(0.0164), 'tfjs')).toBe('tfjs');
     expect(model.choose(lenet(1), 'fused')).toBe('fused');
+  });
+
+  it('explores a network when the paths are within 1.5× and the other path never ran it', () => {
+    // Equal lines on both paths: every network is a close call.
+    const even = new CostModel({
+      calibration: { fused: [1, 0, 1, 1], tfjs: [1, 0, 1, 0] },
+      samples: [],
+    });
+    expect(even.worthExploring(small)).toBe(true);
+    // Measured on the path 'auto' would not pick (tfjs loses the tie): settled.
+    const measured = new CostModel({
+      calibration: { fused: [1, 0, 1, 1], tfjs: [1, 0, 1, 0] },
+      samples: [sample(small, 'tfjs', 1.1 * even.msPerStep(small, 'tfjs'))],
+    });
+    expect(measured.worthExploring(small)).toBe(false);
+    // A sample of another network (as the line predicted it) does not settle this one.
+    const other = new CostModel({
+      calibration: { fused: [1, 0, 1, 1], tfjs: [1, 0, 1, 0] },
+      samples: [sample(lenet(1), 'tfjs', even.msPerStep(lenet(1), 'tfjs'))],
+    });
+    expect(other.worthExploring(small)).toBe(true);
+  });
+
+  it('does not explore a clear choice (predictions more than 1.5× apart)', () => {
+    const model = new CostModel({ calibration, samples: [] });
+    // Sparse LeNet: fused 0.80 ms against tfjs 6.49 ms.
+    expect(model.worthExploring(lenet(0.0164))).toBe(false);
+    // Dense LeNet: 8.24 against 6.49 ms, a ratio of 1.27: worth a look.
+    expect(model.worthExploring(lenet(1))).toBe(true);
+    // Just past the factor either way: tfjs line = 1.5·fused line + a little.
+    const edge = new CostModel({
+      calibration: { fused: [2, 0, 0, 0], tfjs: [3.001, 0, 0, 0] },
+      samples: [],
+    });
+    expect(edge.worthExploring(small)).toBe(false);
+    const inside = new CostModel({
+      calibration: { fused: [2, 0, 0, 0], tfjs: [3, 0, 0, 0] },
+      samples: [],
+    });
+    expect(inside.worthExploring(small)).toBe(true);
   });
 
   it('prices a validation pass per row relative to a step, measured or calibrated', () => {
