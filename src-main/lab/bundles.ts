@@ -12,6 +12,7 @@ import {
   number,
   object,
   oneOf,
+  optional,
   quote,
   string,
   unknownValue,
@@ -70,7 +71,7 @@ export interface ModelBundle {
   version: 1;
   model: ModelMetadata;
   checkpoints: { iteration: number; model: ModelJson }[];
-  metrics: { iteration: number; accuracy: number; loss: number }[];
+  metrics: { iteration: number; accuracy: number; loss: number; trainLoss?: number }[];
 }
 
 /** A plane set; `ref` is its id in the zoo it came from. Vectors: base64 of little-endian Float64. */
@@ -160,6 +161,8 @@ const metricSchema = object({
   iteration: integer({ min: 0 }),
   accuracy: number({ min: 0, max: 1 }),
   loss: number(),
+  /** Mean training minibatch loss since the previous point; absent in older bundles. */
+  trainLoss: optional(number({ min: 0 })),
 });
 
 const modelBundleSchema = object({
@@ -253,7 +256,7 @@ const projectBundleSchema = object({
 export interface ParsedModelBundle {
   metadata: ModelMetadata;
   checkpoints: { iteration: number; network: Network }[];
-  metrics: { iteration: number; accuracy: number; loss: number }[];
+  metrics: { iteration: number; accuracy: number; loss: number; trainLoss?: number }[];
 }
 
 function modelNetwork(zoo: Zoo, model: StoredModel, iteration: number): Network {
@@ -324,7 +327,12 @@ export function exportModelBundle(zoo: Zoo, modelId: number): ModelBundle {
       iteration: checkpoint.iteration,
       model: networkToModelJson(unpackNetwork(widths, checkpoint)),
     })),
-    metrics: zoo.checkpoints.metrics(modelId),
+    // A point without a training loss leaves the field out, as bundles before it did.
+    metrics: zoo.checkpoints
+      .metrics(modelId)
+      .map(({ trainLoss, ...point }) =>
+        trainLoss === null || trainLoss === undefined ? point : { ...point, trainLoss },
+      ),
   };
 }
 

@@ -142,6 +142,7 @@ export function compareRow(
         iteration,
         accuracy: metricAt.get(iteration)?.accuracy ?? null,
         loss: metricAt.get(iteration)?.loss ?? null,
+        trainLoss: metricAt.get(iteration)?.trainLoss ?? null,
         s: headline(sValues),
         sByCp: sValues,
         regions: mean((regionsByIteration.get(iteration) ?? []).map((row) => row.regions)),

@@ -215,17 +215,18 @@ export class CheckpointRepository {
   putMetric(modelId: number, point: MetricPoint): void {
     this.db
       .prepare(
-        `INSERT INTO metrics (model_id, iteration, accuracy, loss) VALUES (?, ?, ?, ?)
+        `INSERT INTO metrics (model_id, iteration, accuracy, loss, train_loss) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (model_id, iteration) DO UPDATE SET
-           accuracy = excluded.accuracy, loss = excluded.loss`,
+           accuracy = excluded.accuracy, loss = excluded.loss, train_loss = excluded.train_loss`,
       )
-      .run(modelId, point.iteration, point.accuracy, point.loss);
+      .run(modelId, point.iteration, point.accuracy, point.loss, point.trainLoss ?? null);
   }
 
   metrics(modelId: number): MetricPoint[] {
     return this.db
       .prepare(
-        'SELECT iteration, accuracy, loss FROM metrics WHERE model_id = ? ORDER BY iteration',
+        `SELECT iteration, accuracy, loss, train_loss AS trainLoss
+         FROM metrics WHERE model_id = ? ORDER BY iteration`,
       )
       .all(modelId) as MetricPoint[];
   }

@@ -291,6 +291,26 @@ const jobWorker = /* sql */ `
 ALTER TABLE jobs ADD COLUMN worker TEXT CHECK (worker IS NULL OR length(worker) BETWEEN 1 AND 64);
 `;
 
+/**
+ * An experiment being created (issue 7 §3): its models and jobs are written in chunks,
+ * with the event loop free between them, while `creating` = 1 hides the experiment and
+ * everything under it; a final short transaction sets it to 0. A lab that opens removes
+ * the remains of a creation its process did not finish (crash), with their rows.
+ */
+const experimentCreating = /* sql */ `
+ALTER TABLE experiments ADD COLUMN creating INTEGER NOT NULL DEFAULT 0 CHECK (creating IN (0, 1));
+CREATE INDEX experiments_creating ON experiments(id) WHERE creating = 1;
+`;
+
+/**
+ * Training loss over training (issue 10 §1): each evaluation point's mean minibatch loss
+ * since the previous point, as the trainer reported it; null where none was recorded
+ * (points stored before this migration, imported bundles without it).
+ */
+const trainLoss = /* sql */ `
+ALTER TABLE metrics ADD COLUMN train_loss REAL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: initial },
   { version: 2, sql: trainer },
@@ -298,4 +318,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, sql: analyses },
   { version: 5, sql: modelSources },
   { version: 6, sql: jobWorker },
+  { version: 7, sql: experimentCreating },
+  { version: 8, sql: trainLoss },
 ];

@@ -18,7 +18,7 @@ import {
   type Schema,
 } from './validate.ts';
 
-export const CURVE_METRICS = ['val-accuracy', 'val-loss', 's', 'regions'] as const;
+export const CURVE_METRICS = ['val-accuracy', 'val-loss', 'train-loss', 's', 'regions'] as const;
 export const GROUP_KEYS = [
   'run',
   'replicates',

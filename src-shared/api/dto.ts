@@ -187,8 +187,11 @@ export interface CheckpointSummary {
 
 export interface MetricPoint {
   iteration: number;
+  /** Validation accuracy and validation loss. */
   accuracy: number;
   loss: number;
+  /** Mean training minibatch loss since the previous evaluation point; null or absent when not recorded. */
+  trainLoss?: number | null;
 }
 
 export interface MeasurementRow {
@@ -352,6 +355,23 @@ export interface JobSummary {
   attempts: number;
 }
 
+/**
+ * A machine that trains the lab's jobs (the workers panel): the lab's own threads
+ * ('local') and, on a hub with Redis, each live `mbh-lab worker` process.
+ */
+export interface WorkerSummary {
+  name: string;
+  host: string;
+  cores: number;
+  /** Runs it takes at once. */
+  concurrency: number;
+  /** The training path and backend of its latest run; null before its first. */
+  trainer: TrainerName | null;
+  backend: string | null;
+  /** Its runs now, with their pace (steps per second; null until measured). */
+  jobs: { jobId: number; iteration: number; iterations: number; stepsPerSecond: number | null }[];
+}
+
 /** One model's row in the compare view: everything the thesis figures plot. */
 export interface CompareRow {
   modelId: number;
@@ -383,6 +403,8 @@ export interface CompareRow {
     /** Validation accuracy and validation loss at this iteration. */
     accuracy: number | null;
     loss: number | null;
+    /** Mean training minibatch loss since the previous evaluation point. */
+    trainLoss: number | null;
     /** s at the headline cP (0.8, else the nearest measured). */
     s: number | null;
     /** s at every measured cP at this iteration. */

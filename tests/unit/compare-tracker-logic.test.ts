@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CompareRow } from '../../src-shared/api/dto.ts';
-import { compareViewStateSchema } from '../../src-shared/api/compare-view.ts';
+import { compareViewStateSchema, CURVE_METRICS } from '../../src-shared/api/compare-view.ts';
 import { backendLabel } from '../../src-renderer/src/lib/backend-label.ts';
 import { parseCsv } from '../../src-renderer/src/lib/csv.ts';
 import { figureOption } from '../../src-renderer/src/lib/figures.ts';
@@ -26,8 +26,13 @@ import {
   pointStats,
   sampleStd,
 } from '../../src-renderer/src/lib/run-groups.ts';
-import { columnTitle, metricCell, runCurve } from '../../src-renderer/src/lib/run-metrics.ts';
-import { shownCsv, sortTable } from '../../src-renderer/src/lib/runs-table.ts';
+import {
+  columnTitle,
+  metricCell,
+  METRICS,
+  runCurve,
+} from '../../src-renderer/src/lib/run-metrics.ts';
+import { metricCsvHeader, shownCsv, sortTable } from '../../src-renderer/src/lib/runs-table.ts';
 import { emaSmooth } from '../../src-renderer/src/lib/smoothing.ts';
 
 type Training = CompareRow['training'][number];
@@ -37,7 +42,16 @@ function point(
   accuracy: number | null,
   extra: Partial<Training> = {},
 ): Training {
-  return { iteration, accuracy, loss: null, s: null, sByCp: [], regions: null, ...extra };
+  return {
+    iteration,
+    accuracy,
+    loss: null,
+    trainLoss: null,
+    s: null,
+    sByCp: [],
+    regions: null,
+    ...extra,
+  };
 }
 
 function run(partial: Partial<CompareRow> & { modelId: number }): CompareRow {
@@ -244,6 +258,45 @@ describe('metric columns', () => {
       'validation loss · best (min)',
     );
     expect(columnTitle({ metric: 's', mode: 'at' }, 0.8, 100)).toBe('s @ cP 0.8 · @ it 100');
+  });
+
+  it('offers training loss, said to be the minibatch mean since the previous evaluation', () => {
+    const training = METRICS.find((metric) => metric.id === 'train-loss')!;
+    expect(training.label).toBe('training loss (minibatch mean)');
+    expect(training.best).toBe('min');
+    expect(training.hint).toContain('since the previous evaluation point');
+    // Every metric the picker offers is one a saved view accepts, and the other way round.
+    expect(METRICS.map((metric) => metric.id).sort()).toEqual([...CURVE_METRICS].sort());
+    expect(compareViewStateSchema.parse({ curves: { metric: 'train-loss' } }).curves.metric).toBe(
+      'train-loss',
+    );
+
+    const losses = run({
+      modelId: 11,
+      training: [
+        point(0, 0.1, { loss: 2.3, trainLoss: null }),
+        point(100, 0.6, { loss: 0.9, trainLoss: 1.2 }),
+        point(200, 0.7, { loss: 0.8, trainLoss: 0.5 }),
+        point(300, 0.7, { loss: 0.85, trainLoss: 0.7 }),
+      ],
+    });
+    // Iteration 0 has no steps before it, so no training loss: the curve starts at 100.
+    expect(runCurve(losses, 'train-loss', 0.8)).toEqual([
+      [100, 1.2],
+      [200, 0.5],
+      [300, 0.7],
+    ]);
+    expect(metricCell(losses, { metric: 'train-loss', mode: 'best' }, 0.8, 0)).toEqual({
+      value: 0.5,
+      iteration: 200,
+    });
+    expect(columnTitle({ metric: 'train-loss', mode: 'last' }, 0.8, 0)).toBe(
+      'training loss (minibatch mean) · last',
+    );
+    expect(metricCsvHeader({ metric: 'train-loss', mode: 'at' }, 0.8, 200)).toEqual([
+      'training_loss_minibatch_mean_at_iteration_200',
+      'training_loss_minibatch_mean_at_iteration_200_iteration',
+    ]);
   });
 
   it('sorts by a metric column with unknowns last and writes the shown CSV', () => {

@@ -115,15 +115,47 @@ describe('setup grouping', () => {
       row({
         modelId: 1,
         training: [
-          { iteration: 0, accuracy: 0.1, loss: null, s: 0.2, sByCp: [], regions: 10 },
-          { iteration: 10, accuracy: 0.5, loss: null, s: 0.4, sByCp: [], regions: 20 },
+          {
+            iteration: 0,
+            accuracy: 0.1,
+            loss: null,
+            trainLoss: null,
+            s: 0.2,
+            sByCp: [],
+            regions: 10,
+          },
+          {
+            iteration: 10,
+            accuracy: 0.5,
+            loss: null,
+            trainLoss: null,
+            s: 0.4,
+            sByCp: [],
+            regions: 20,
+          },
         ],
       }),
       row({
         modelId: 2,
         training: [
-          { iteration: 0, accuracy: 0.3, loss: null, s: 0.4, sByCp: [], regions: 30 },
-          { iteration: 10, accuracy: null, loss: null, s: 0.6, sByCp: [], regions: 40 },
+          {
+            iteration: 0,
+            accuracy: 0.3,
+            loss: null,
+            trainLoss: null,
+            s: 0.4,
+            sByCp: [],
+            regions: 30,
+          },
+          {
+            iteration: 10,
+            accuracy: null,
+            loss: null,
+            trainLoss: null,
+            s: 0.6,
+            sByCp: [],
+            regions: 40,
+          },
         ],
       }),
     ];

@@ -5,7 +5,7 @@
  */
 import type { CompareRow } from '../../../src-shared/api/dto.ts';
 
-export type CurveMetric = 'val-accuracy' | 'val-loss' | 's' | 'regions';
+export type CurveMetric = 'val-accuracy' | 'val-loss' | 'train-loss' | 's' | 'regions';
 
 export interface MetricInfo {
   id: CurveMetric;
@@ -36,6 +36,14 @@ export const METRICS: readonly MetricInfo[] = [
     best: 'min',
     percent: false,
     hint: 'Mean cross-entropy on the validation set; lower is better.',
+  },
+  {
+    id: 'train-loss',
+    label: 'training loss (minibatch mean)',
+    axis: 'training loss (cross-entropy, mean since previous evaluation)',
+    best: 'min',
+    percent: false,
+    hint: 'Mean cross-entropy of the training minibatches since the previous evaluation point (not the whole training set); lower is better.',
   },
   {
     id: 's',
@@ -70,6 +78,9 @@ export function runCurve(row: CompareRow, metric: CurveMetric, cp: number): [num
         break;
       case 'val-loss':
         value = point.loss;
+        break;
+      case 'train-loss':
+        value = point.trainLoss;
         break;
       case 's':
         value = point.sByCp.find((entry) => Math.abs(entry.cp - cp) < 1e-9)?.s ?? null;

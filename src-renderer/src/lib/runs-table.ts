@@ -114,9 +114,11 @@ function csvMetricName(column: MetricColumn): string {
       ? 'validation_accuracy_percent'
       : column.metric === 'val-loss'
         ? 'validation_loss'
-        : column.metric === 'regions'
-          ? 'regions_per_plane'
-          : 's';
+        : column.metric === 'train-loss'
+          ? 'training_loss_minibatch_mean'
+          : column.metric === 'regions'
+            ? 'regions_per_plane'
+            : 's';
   return base;
 }
 
