@@ -55,6 +55,7 @@ import { InteractivePool } from '../jobs/interactive-pool.ts';
 import type { CallContext } from '../../src-shared/api/call.ts';
 import { InteractivePartitions } from './interactive.ts';
 import { checkExperimentSize } from './experiment-size.ts';
+import { writeExperiment, type PlannedRow } from './experiment-create.ts';
 import { readLimits, writeLimits } from './lab-limits.ts';
 import {
   checkpointKey,
@@ -197,6 +198,8 @@ export class LabService implements LabApi {
     if (!zoo.db.readonly) {
       removeStaleStaging(this.registry.directory);
       removeExpiredTransfers(paths.home);
+      // The remains of an experiment whose creation a crash interrupted (never visible).
+      zoo.transaction(() => zoo.experiments.removeHidden());
     }
     this.pool = new InteractivePool(paths.home, {
       memoryMb: () => readLimits(zoo).workerMemoryMb,
@@ -711,30 +714,25 @@ export class LabService implements LabApi {
       phenomena: spec.phenomena ?? null,
       scope: spec.scope,
     });
-    const { experimentId, jobIds } = this.zoo.transaction(() => {
-      const experimentId = this.zoo.experiments.create(
-        p.projectId,
-        spec,
-        planeSets.get(spec.datasets[0]) ?? null,
+    // Rows are planned here and written in chunks, hidden until complete (experiment-create.ts).
+    const rows: PlannedRow[] = [];
+    const now = Date.now();
+    for (const setup of setups) {
+      // Named once per setup: validating the architecture per model cost a third of the
+      // transaction of a 10,000-model experiment.
+      const architecture = architectureName(
+        validateArchitecture({
+          family: setup.family,
+          hidden: setup.hidden,
+          inputDim: setup.inputDim,
+          outputDim: setup.classCount,
+        }),
       );
-      const jobIds: number[] = [];
-      const now = Date.now();
-      for (const setup of setups) {
-        // Named once per setup: validating the architecture per model cost a third of the
-        // transaction of a 10,000-model experiment.
-        const architecture = architectureName(
-          validateArchitecture({
-            family: setup.family,
-            hidden: setup.hidden,
-            inputDim: setup.inputDim,
-            outputDim: setup.classCount,
-          }),
-        );
-        for (const seed of spec.seeds) {
-          const name = `${architecture} d=${formatDensity(setup.density)} seed ${seed} ${setup.datasetId}`;
-          const modelId = this.zoo.models.create({
+      for (const seed of spec.seeds) {
+        const name = `${architecture} d=${formatDensity(setup.density)} seed ${seed} ${setup.datasetId}`;
+        rows.push({
+          model: {
             projectId: p.projectId,
-            experimentId,
             name,
             family: setup.family,
             hidden: setup.hidden,
@@ -750,37 +748,41 @@ export class LabService implements LabApi {
             iterations: 0,
             notes: '',
             createdAt: now,
-          });
-          const trainSpec: TrainJobSpec = {
-            modelId,
-            family: setup.family,
-            hidden: setup.hidden,
-            density: setup.density,
-            seed,
-            datasetId: setup.datasetId,
-            iterations: spec.iterations,
-            checkpoints: spec.checkpoints === 'all' ? 'all' : 'ends',
-            pruning: spec.pruning,
-            measure: follow(setup.datasetId),
-            trainer: spec.trainer ?? 'auto',
-          };
-          const jobId = this.zoo.jobs.create({
+          },
+          job: (modelId) => ({
             kind: 'train',
-            experimentId,
             modelId,
             label: `train ${name}`,
-            spec: trainSpec,
+            spec: {
+              modelId,
+              family: setup.family,
+              hidden: setup.hidden,
+              density: setup.density,
+              seed,
+              datasetId: setup.datasetId,
+              iterations: spec.iterations,
+              checkpoints: spec.checkpoints === 'all' ? 'all' : 'ends',
+              pruning: spec.pruning,
+              measure: follow(setup.datasetId),
+              trainer: spec.trainer ?? 'auto',
+            } satisfies TrainJobSpec,
             iterations: spec.iterations * phaseCount(spec.pruning),
-          });
-          if (!p.launch) this.zoo.jobs.setState(jobId, 'paused');
-          jobIds.push(jobId);
-        }
+          }),
+        });
       }
-      return { experimentId, jobIds };
-    });
-    this.changed('experiment', experimentId, 'created');
-    const jobs = jobIds.map((id) => jobSummary(this.zoo.jobs.get(id)));
-    for (const job of jobs) this.emit('job', job);
+    }
+    const jobs: JobSummary[] = [];
+    const { experimentId } = await writeExperiment(
+      this.zoo,
+      { projectId: p.projectId, spec, planeSetId: planeSets.get(spec.datasets[0]) ?? null },
+      rows,
+      !p.launch,
+      (id) => this.changed('experiment', id, 'created'),
+      (visible) => {
+        for (const job of visible) this.emit('job', job);
+        jobs.push(...visible);
+      },
+    );
     this.scheduler.pump();
     return { experiment: this.zoo.experiments.get(experimentId), jobs };
   }

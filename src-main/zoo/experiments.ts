@@ -12,9 +12,12 @@ interface ExperimentRow {
   model_count: number;
 }
 
+/** Rows under an experiment still being created are hidden from every listing. */
+export const HIDDEN_EXPERIMENTS = 'SELECT id FROM experiments WHERE creating = 1';
+
 const SELECT = `
   SELECT e.*, (SELECT count(*) FROM models m WHERE m.experiment_id = e.id) AS model_count
-  FROM experiments e`;
+  FROM (SELECT * FROM experiments WHERE creating = 0) e`;
 
 const STATES: readonly JobState[] = ['queued', 'running', 'paused', 'done', 'failed', 'cancelled'];
 
@@ -70,6 +73,31 @@ export class ExperimentRepository {
         )
         .run(projectId, spec.name, JSON.stringify(spec), planeSetId, createdAt).lastInsertRowid,
     );
+  }
+
+  /** A new experiment hidden until `reveal` (its models and jobs are written meanwhile). */
+  createHidden(projectId: number, spec: ExperimentSpec, planeSetId: number | null): number {
+    const id = this.create(projectId, spec, planeSetId);
+    this.db.prepare('UPDATE experiments SET creating = 1 WHERE id = ?').run(id);
+    return id;
+  }
+
+  /** Makes a hidden experiment visible with all its rows; false if it is gone (removed). */
+  reveal(id: number): boolean {
+    return (
+      this.db.prepare('UPDATE experiments SET creating = 0 WHERE id = ? AND creating = 1').run(id)
+        .changes === 1
+    );
+  }
+
+  /**
+   * Removes hidden experiments with their models and jobs (cascades): the one given, or
+   * every one (a lab opening after a crash mid-creation). Returns how many.
+   */
+  removeHidden(id?: number): number {
+    return id === undefined
+      ? this.db.prepare('DELETE FROM experiments WHERE creating = 1').run().changes
+      : this.db.prepare('DELETE FROM experiments WHERE id = ? AND creating = 1').run(id).changes;
   }
 
   rename(id: number, name: string): void {

@@ -11,6 +11,10 @@ import type {
 } from '../../src-shared/api/dto.ts';
 import type { Db } from './database.ts';
 import { NotFoundError } from './errors.ts';
+import { HIDDEN_EXPERIMENTS } from './experiments.ts';
+
+/** Jobs outside an experiment still being created (those are neither listed nor run). */
+const VISIBLE = `(experiment_id IS NULL OR experiment_id NOT IN (${HIDDEN_EXPERIMENTS}))`;
 
 interface JobRow {
   id: number;
@@ -157,7 +161,8 @@ export class JobRepository {
       where.push('state = ?');
       values.push(filter.state);
     }
-    const sql = `SELECT ${COLUMNS} FROM jobs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
+    where.push(VISIBLE);
+    const sql = `SELECT ${COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY id`;
     return (this.db.prepare(sql).all(...values) as JobRow[]).map(toJob);
   }
 
@@ -166,7 +171,7 @@ export class JobRepository {
     return (
       this.db
         .prepare(
-          `SELECT ${COLUMNS} FROM jobs WHERE state = 'queued'
+          `SELECT ${COLUMNS} FROM jobs WHERE state = 'queued' AND ${VISIBLE}
            ORDER BY CASE kind WHEN 'measure' THEN 0 ELSE 1 END, id LIMIT ?`,
         )
         .all(limit) as JobRow[]

@@ -7,6 +7,7 @@ import type {
 } from '../../src-shared/api/dto.ts';
 import type { Db } from './database.ts';
 import { NotFoundError } from './errors.ts';
+import { HIDDEN_EXPERIMENTS } from './experiments.ts';
 
 /** What a model is, as stored; everything but the trained numbers. */
 export interface ModelRecord {
@@ -65,7 +66,8 @@ const SELECT = `
       AS accuracy,
     (SELECT loss FROM metrics x WHERE x.model_id = m.id ORDER BY iteration DESC LIMIT 1) AS loss,
     (SELECT count(*) FROM checkpoints c WHERE c.model_id = m.id) AS checkpoint_count
-  FROM models m`;
+  FROM (SELECT * FROM models WHERE experiment_id IS NULL
+          OR experiment_id NOT IN (${HIDDEN_EXPERIMENTS})) m`;
 
 export interface ModelFilter {
   projectId?: number;

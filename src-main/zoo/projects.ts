@@ -1,6 +1,7 @@
 import type { ProjectSummary } from '../../src-shared/api/dto.ts';
 import type { Db } from './database.ts';
 import { NotFoundError } from './errors.ts';
+import { HIDDEN_EXPERIMENTS } from './experiments.ts';
 
 interface ProjectRow {
   id: number;
@@ -14,8 +15,11 @@ interface ProjectRow {
 
 const SELECT = `
   SELECT p.*,
-    (SELECT count(*) FROM experiments e WHERE e.project_id = p.id) AS experiment_count,
-    (SELECT count(*) FROM models m WHERE m.project_id = p.id) AS model_count
+    (SELECT count(*) FROM experiments e WHERE e.project_id = p.id AND e.creating = 0)
+      AS experiment_count,
+    (SELECT count(*) FROM models m WHERE m.project_id = p.id
+      AND (m.experiment_id IS NULL OR m.experiment_id NOT IN (${HIDDEN_EXPERIMENTS})))
+      AS model_count
   FROM projects p`;
 
 function toSummary(row: ProjectRow): ProjectSummary {
