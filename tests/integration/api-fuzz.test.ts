@@ -100,6 +100,7 @@ function example(method: MethodName): Record<string, unknown> {
     setModelTags: { id: ids.model, tags: ['a', 'b'] },
     deleteModel: { id: ids.model },
     exportModel: { id: ids.model, iteration: 0 },
+    exportToFile: { what: 'model', id: ids.model, iteration: 0, to: 'download' },
     importModel: { projectId: ids.project, json: figure32, name: 'n', datasetId: 'xor' },
     getMaskHeatmap: { modelId: ids.model },
     trainModel: {
