@@ -1,15 +1,17 @@
 /**
- * Each image's non-zero pixels, found once per split and kept for every later batch and
- * run in this thread. Building a batch then copies an image's entries instead of scanning
- * its 784 bytes: Fashion MNIST images are half zeros and Digit MNIST 81 %, and the scan
- * (or the per-pixel table lookup of the feature-major form) was a sixth to a quarter of a
- * small network's step (profiled on (12,4) and (12,4)@0.5).
+ * Each image's non-zero pixels, found once per split and kept for every later batch of
+ * the thread (a training worker runs one job, so in the lab: once per run). A dense first
+ * layer's batch (InputBatch, form 'non-zero') then copies an image's entries instead of
+ * scanning its 784 bytes: Fashion MNIST images are half zeros and Digit MNIST 81 %, and the
+ * scan was about a quarter of a (12,4) step. Measured in one process against the scan:
+ * (12,4) dense 1.12× faster per step on Fashion, 1.30× on Digit.
  *
  * Compact, because a worker keeps it for its lifetime: per entry the pixel index (Uint16)
  * and the raw byte (Uint8), 3 bytes; per image an offset. Fashion's training split is
- * 70.5 MB, Digit's 27.2 MB, each built in about a second (measured here, under load).
- * Keyed by the split's byte array (a WeakMap), so a dataset the registry keeps serves
- * every run of the worker, and one it drops frees its lists.
+ * 70.5 MB, Digit's 27.2 MB, each built in about a second (measured here, under load;
+ * a 50,000-step run of (12,4) takes about a minute, which the cache shortens by more).
+ * Keyed by the split's byte array (a WeakMap): a dataset kept in memory serves every run
+ * that uses it, and one dropped frees its lists.
  *
  * Only byte images qualify (a split with `pixels`, inputs ≤ 65,536): float splits such
  * as the standardised variants have few exact zeros, and their values are not bytes.
