@@ -2,10 +2,16 @@
  * Drawing a plane set (DESIGN §3, thesis §6.3): each plane goes through three test images
  * of three distinct random classes, all drawn from one seed, so the same (dataset, count,
  * seed) always gives the same planes. With fewer than three classes (the XOR toy) the
- * classes may repeat; the three samples never do.
+ * classes may repeat; the three samples never do. Another rule (src-shared/model/plane-rule.ts)
+ * fixes the three classes (a random sample of each per plane) or the three samples.
  */
 import { clipPlaneToBox, planeFromPoints, PlaneError } from '../../src-shared/mbh/plane.ts';
 import { Random } from '../../src-shared/model/random.ts';
+import {
+  checkPlaneRule,
+  DEFAULT_PLANE_RULE,
+  type PlaneRule,
+} from '../../src-shared/model/plane-rule.ts';
 import type { StoredPlane } from '../zoo/planes.ts';
 
 export interface PlaneSource {
@@ -25,12 +31,22 @@ export function drawPlanes(
   count: number,
   seed: number,
   clip: boolean,
+  rule: PlaneRule = DEFAULT_PLANE_RULE,
 ): StoredPlane[] {
   const random = Random.create(seed, 'plane-set');
   const byClass: number[][] = Array.from({ length: source.classCount }, () => []);
   for (let i = 0; i < source.count; i++) byClass[source.y[i]].push(i);
   const classes = byClass.flatMap((members, label) => (members.length > 0 ? [label] : []));
   if (source.count < 3) throw new Error('a plane set needs a test split of at least 3 samples');
+  const checked = checkPlaneRule(
+    rule,
+    {
+      classCount: source.classCount,
+      sampleCount: source.count,
+      perClass: byClass.map((members) => members.length),
+    },
+    count,
+  );
   const distinct = classes.length >= 3;
   const row = (index: number) =>
     source.x.subarray(index * source.inputDim, (index + 1) * source.inputDim);
@@ -42,7 +58,14 @@ export function drawPlanes(
         throw new Error(`could not draw plane ${index}: the test images are (nearly) collinear`);
       }
       const samples: number[] = [];
-      if (distinct) {
+      if (checked.kind === 'samples') {
+        samples.push(...checked.samples);
+      } else if (checked.kind === 'classes') {
+        for (const label of checked.classes) {
+          const members = byClass[label];
+          samples.push(members[random.nextInt(members.length)]);
+        }
+      } else if (distinct) {
         const order = random.permutation(classes.length);
         for (let k = 0; k < 3; k++) {
           const members = byClass[classes[order[k]]];
@@ -71,6 +94,12 @@ export function drawPlanes(
         break;
       } catch (error) {
         if (!(error instanceof PlaneError)) throw error;
+        // Given samples cannot be drawn again: their plane does not exist.
+        if (checked.kind === 'samples') {
+          throw new Error(
+            `samples ${checked.samples.join(', ')} span no plane: the three images are (nearly) collinear`,
+          );
+        }
       }
     }
   }
