@@ -105,8 +105,9 @@ import { DEFAULT_EXACT_TIME_LIMIT } from '../../src-shared/mbh/exact-pattern.ts'
 import { readDemoBundle } from './demo.ts';
 import { deleteView, listViews, saveView, setDefaultView } from './views.ts';
 import { LruCache } from './lru.ts';
-import { planEstimate, sweepProgress, type EstimateContext } from './plans.ts';
+import { exploreCandidates, planEstimate, sweepProgress, type EstimateContext } from './plans.ts';
 import { speedSample, TrainingCosts } from './training-costs.ts';
+import { CalibrationCache, calibrationCachePath, thisMachine } from './calibration-cache.ts';
 import { planSetups, setupKey, type PlannedSetup } from './setups.ts';
 
 export interface LabOptions {
@@ -207,7 +208,11 @@ export class LabService implements LabApi {
     this.interactive = new InteractivePartitions(this.pool, this.partitions, (progress) =>
       this.emit('partition', progress),
     );
-    this.costs = new TrainingCosts(zoo, paths.home);
+    this.costs = new TrainingCosts(
+      zoo,
+      paths.home,
+      new CalibrationCache(calibrationCachePath(paths.zooFile), thisMachine(VERSION)),
+    );
     const train = new TrainRunner(zoo, {
       home: paths.home,
       ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
@@ -220,6 +225,7 @@ export class LabService implements LabApi {
       onTrained: (spec, jobId) => this.queueFollowUp(spec, jobId),
       chooseTrainer: (shape) =>
         this.costs.model(this.costBackend(), this.scheduler.workers).choose(shape, 'auto'),
+      inputNonZero: (datasetId) => this.inputShare(datasetId),
       onBackend: (backend, skipped) =>
         this.zoo.settings.set('backend', { backend, note: backendNote(backend, skipped) }),
       onSpeed: (run) =>
@@ -316,6 +322,8 @@ export class LabService implements LabApi {
   async close(options: { pauseRunning: boolean } = { pauseRunning: true }): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // First: a calibration's workers would otherwise run on and write after the zoo closed.
+    await this.costs.close();
     await this.scheduler.close(options);
     await this.remote?.close();
     await this.measure.close();
@@ -609,11 +617,13 @@ export class LabService implements LabApi {
     const setups = this.setups(p.spec);
     const models = checkExperimentSize(setups.length, p.spec.seeds.length);
     const { backend } = await this.backend();
-    // Calibrated once per machine (quiet short runs of both paths), on the spec's data.
-    const calibration = this.costs.ensureCalibrated(
-      backend,
-      this.datasetEntry(p.spec.datasets[0], 'params.spec.datasets[0]'),
-      this.scheduler.workers,
+    // Calibrated once per machine (quiet short runs of both paths), on the spec's data;
+    // each dataset's inputs counted once; close choices measured on their networks.
+    const datasets = p.spec.datasets.map((id, index) =>
+      this.datasetEntry(id, `params.spec.datasets[${index}]`),
+    );
+    const calibration = this.costs.preparePlan(backend, datasets, this.scheduler.workers, () =>
+      exploreCandidates(p.spec, setups, (id) => this.inputShare(id)),
     );
     if (p.wait) await calibration;
     // A failed background calibration leaves the defaults; the next plan tries again.
@@ -645,6 +655,12 @@ export class LabService implements LabApi {
     return sweepProgress(jobs, this.estimateContext(this.costBackend()));
   }
 
+  /** A dataset's share of non-zero training inputs, once counted (training-costs.ts). */
+  private inputShare(datasetId: string): number | undefined {
+    const entry = this.datasetEntries().find((candidate) => candidate.id === datasetId);
+    return entry === undefined ? undefined : this.costs.inputShare(entry);
+  }
+
   /** The tfjs backend this machine's costs are filed under (as last seen, else wasm's). */
   private costBackend(): Backend {
     return this.zoo.settings.get<{ backend: Backend }>('backend')?.backend ?? 'wasm';
@@ -657,6 +673,10 @@ export class LabService implements LabApi {
     const planes = new Map<number, number>();
     return {
       model: this.costs.model(backend, this.scheduler.workers),
+      inputNonZero: (id) => {
+        const entry = entries.get(id);
+        return entry === undefined ? undefined : this.costs.inputShare(entry);
+      },
       // The default split's size when a dataset is gone (its jobs fail anyway).
       testCount: (id) => entries.get(id)?.testCount ?? 10_000,
       measureMsPerUnit: (shape) => {
