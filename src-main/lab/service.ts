@@ -80,6 +80,7 @@ import { modelSummary } from '../zoo/models.ts';
 import { planeSummary, type StoredPlane } from '../zoo/planes.ts';
 import { Zoo } from '../zoo/zoo.ts';
 import type { HubRemote } from '../remote/hub-wiring.ts';
+import { workerSummaries } from '../remote/workers-view.ts';
 import type { ModelSource } from '../../src-shared/api/model-files.ts';
 import type { Network } from '../../src-shared/model/network.ts';
 import {
@@ -1427,6 +1428,17 @@ export class LabService implements LabApi {
   }
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────
+
+  async listWorkers(params: Params<'listWorkers'>): Promise<Results['listWorkers']> {
+    this.check('listWorkers', params);
+    return workerSummaries(
+      {
+        concurrency: this.remote ? this.remote.dispatch.localWorkers : this.scheduler.workers,
+        running: this.zoo.jobs.list({ state: 'running' }).map(jobSummary),
+      },
+      this.remote?.workers() ?? [],
+    );
+  }
 
   async listJobs(params: Params<'listJobs'>): Promise<Results['listJobs']> {
     const p = this.check('listJobs', params);

@@ -10,7 +10,7 @@ export class TrainingDispatch {
   private localRunning = 0;
 
   constructor(
-    private readonly localWorkers: number,
+    readonly localWorkers: number,
     private readonly remote: RemoteTraining,
     /** Called when a job's run goes to a local worker thread. */
     private readonly onLocal: (jobId: number) => void,

@@ -13,6 +13,7 @@ import type {
   ExperimentPreset,
   ExperimentSummary,
   JobSummary,
+  WorkerSummary,
   LabInfo,
   MaskHeatmap,
   ModelDetail,
@@ -118,6 +119,8 @@ export const methods = {
   /** Removes an imported dataset that no model uses (its plane sets go with it). */
   deleteDataset: object({ id: string({ min: 1, max: 100 }) }),
 
+  /** The machines that train this lab's jobs: its own threads and any remote workers. */
+  listWorkers: none,
   /** The lab's limits: region budget, worker heap, experiment size. */
   getLimits: none,
   /** Changes the region budget and/or the measure workers' heap limit (lab settings). */
@@ -339,6 +342,7 @@ export interface Results extends ModelFileResults {
   listDatasets: DatasetSummary[];
   importDataset: DatasetSummary;
   deleteDataset: { deleted: true };
+  listWorkers: WorkerSummary[];
   getLimits: LabLimits;
   setLimits: LabLimits;
   listProjects: ProjectSummary[];
