@@ -70,6 +70,8 @@ export class RemoteTraining {
     private readonly options: RemoteTrainingOptions,
     private readonly redis: Redis,
     private readonly queue: Queue,
+    /** The queue's connection: BullMQ leaves one it was given open on close. */
+    private readonly queueConnection: Redis,
   ) {
     this.keys = new RemoteKeys(options.queue);
     this.identities = new DatasetIdentities(options.registry);
@@ -80,9 +82,10 @@ export class RemoteTraining {
     await whenReady(redis, options.redis);
     const { Queue } = await import('bullmq');
     const keys = new RemoteKeys(options.queue);
-    const queue = new Queue(keys.queue, { connection: duplicateRedis(redis) });
+    const connection = duplicateRedis(redis);
+    const queue = new Queue(keys.queue, { connection });
     queue.on('error', () => {});
-    const self = new RemoteTraining(options, redis, queue);
+    const self = new RemoteTraining(options, redis, queue, connection);
     await self.readWorkers();
     self.poll = setInterval(() => void self.readWorkers().catch(() => {}), WORKERS_POLL_MS);
     return self;
@@ -277,6 +280,7 @@ export class RemoteTraining {
     if (this.poll) clearInterval(this.poll);
     for (const reader of this.readers) reader.disconnect();
     await this.queue.close();
+    this.queueConnection.disconnect();
     this.redis.disconnect();
   }
 }

@@ -78,6 +78,7 @@ export class RemoteWorker {
   private readonly startedAt = Date.now();
   private heartbeat: NodeJS.Timeout | null = null;
   private closing = false;
+  private queueConnection: Redis | null = null;
 
   private constructor(
     private readonly options: RemoteWorkerOptions,
@@ -109,8 +110,9 @@ export class RemoteWorker {
         // Not ours: the control channel carries only {run, kind}.
       }
     });
+    this.queueConnection = duplicateRedis(this.redis);
     this.worker = new Worker(this.keys.queue, (job, token) => this.process(job, token), {
-      connection: duplicateRedis(this.redis),
+      connection: this.queueConnection,
       concurrency: this.options.concurrency,
       lockDuration: this.options.lockMs,
       stalledInterval: Math.max(500, Math.round(this.options.lockMs / 2)),
@@ -266,6 +268,8 @@ export class RemoteWorker {
       active.stop('pause');
     }
     await this.worker?.close();
+    // BullMQ leaves a connection it was given open on close.
+    this.queueConnection?.disconnect();
     this.closing = true;
     await this.redis.del(this.keys.worker(this.options.name)).catch(() => {});
     this.subscriber.disconnect();
