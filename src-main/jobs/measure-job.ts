@@ -9,8 +9,8 @@ import type { StoredCheckpoint } from '../zoo/checkpoints.ts';
 import { planeMessage } from '../workers/measure-protocol.ts';
 import type { Zoo } from '../zoo/zoo.ts';
 import { MeasureWorker } from './measure-client.ts';
-import type { ExactPatternMessage } from '../analyses/exact-protocol.ts';
 import { readLimits } from '../lab/lab-limits.ts';
+import type { ExactPatternMessage } from '../analyses/exact-protocol.ts';
 import type { JobControl, JobOutcome, JobRunner } from './scheduler.ts';
 
 export interface MeasureJobSpec {

@@ -30,10 +30,10 @@ import type {
   SetupStatistics,
   TreeView,
 } from './analyses-dto.ts';
-import { compareViewStateSchema, type CompareViewSummary } from './compare-view.ts';
 import type { CallContext } from './call.ts';
 import { setLimitsSchema, type LabLimits } from './lab-limits.ts';
 import { MAX_REGION_BUDGET } from '../mbh/budget.ts';
+import { compareViewStateSchema, type CompareViewSummary } from './compare-view.ts';
 import {
   array,
   boolean,

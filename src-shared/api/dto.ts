@@ -372,23 +372,6 @@ export interface WorkerSummary {
   jobs: { jobId: number; iteration: number; iterations: number; stepsPerSecond: number | null }[];
 }
 
-/**
- * A machine that trains the lab's jobs (the workers panel): the lab's own threads
- * ('local') and, on a hub with Redis, each live `mbh-lab worker` process.
- */
-export interface WorkerSummary {
-  name: string;
-  host: string;
-  cores: number;
-  /** Runs it takes at once. */
-  concurrency: number;
-  /** The training path and backend of its latest run; null before its first. */
-  trainer: TrainerName | null;
-  backend: string | null;
-  /** Its runs now, with their pace (steps per second; null until measured). */
-  jobs: { jobId: number; iteration: number; iterations: number; stepsPerSecond: number | null }[];
-}
-
 /** One model's row in the compare view: everything the thesis figures plot. */
 export interface CompareRow {
   modelId: number;
