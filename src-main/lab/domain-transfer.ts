@@ -95,15 +95,17 @@ export class LabTransfer {
   /** An export written to a file (a browser download, or a path for in-process callers). */
   async exportToFile(params: Params<'exportToFile'>): Promise<Results['exportToFile']> {
     const p = this.lab.check('exportToFile', params);
-    if (p.what === 'project' && p.iteration !== undefined)
+    if (p.what !== 'model' && p.iteration !== undefined)
       invalid('params.iteration', 'applies to a model export only');
     const file =
       p.what === 'project'
         ? await this.exportProject({ id: p.id })
-        : await this.exportModel({
-            id: p.id,
-            ...(p.iteration !== undefined ? { iteration: p.iteration } : {}),
-          });
+        : p.what === 'report'
+          ? await this.lab.buildReport({ experimentId: p.id })
+          : await this.exportModel({
+              id: p.id,
+              ...(p.iteration !== undefined ? { iteration: p.iteration } : {}),
+            });
     return writeExport(this.lab.paths.home, p.to, file.fileName, file.content);
   }
 

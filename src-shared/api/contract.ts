@@ -172,7 +172,8 @@ export const methods = {
    * callers: Electron's save dialog, the command line). Nothing large crosses the transport.
    */
   exportToFile: object({
-    what: oneOf(['project', 'model'] as const),
+    /** A project bundle, a model bundle or checkpoint, or an experiment's HTML report (id: the experiment). */
+    what: oneOf(['project', 'model', 'report'] as const),
     id: id(),
     iteration: optional(integer({ min: 0 })),
     to: exportTarget(),

@@ -182,6 +182,23 @@ describe('the report', () => {
     expect((html.match(/<figure>/g) ?? []).length).toBeGreaterThanOrEqual(4);
     await expect(lab.buildReport({ experimentId: 999 })).rejects.toThrow('999');
   });
+
+  it('is what the report button saves: exportToFile writes the same HTML to the chosen file', async () => {
+    const path = join(home, 'saved-report.html');
+    const saved = await lab.exportToFile({ what: 'report', id: experimentId, to: { path } });
+    expect(saved.fileName).toBe('two-setups-report.html');
+    const built = await lab.buildReport({ experimentId });
+    const written = readFileSync(path, 'utf8');
+    expect(Buffer.byteLength(written)).toBe(saved.bytes);
+    // Two builds of one experiment differ only in the time they were generated at.
+    const undated = (html: string) =>
+      html.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<time>');
+    expect(undated(written)).toBe(undated(built.content));
+    expect(written).toContain('<h2>Environment</h2>');
+    await expect(
+      lab.exportToFile({ what: 'report', id: experimentId, iteration: 0, to: { path } }),
+    ).rejects.toThrow('params.iteration: applies to a model export only');
+  });
 });
 
 describe('analyses from the command line', () => {

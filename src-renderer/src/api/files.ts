@@ -58,7 +58,7 @@ export async function chooseFileByDialog(
  * browser mode the lab writes a download that the browser fetches. False when cancelled.
  */
 export async function saveExport(request: {
-  what: 'project' | 'model';
+  what: 'project' | 'model' | 'report';
   id: number;
   iteration?: number;
   fileName: string;

@@ -166,6 +166,17 @@ export async function renameExperiment(experiment: ExperimentSummary): Promise<v
     await run('Rename failed', () => api.renameExperiment({ id: experiment.id, name }));
 }
 
+/** The experiment's report: one self-contained HTML file (spec, environment, figures, tables, CIs). */
+export async function exportReport(experiment: ExperimentSummary): Promise<void> {
+  await run('Report failed', () =>
+    saveExport({
+      what: 'report',
+      id: experiment.id,
+      fileName: `${safeFileName(experiment.name)}.report.html`,
+    }),
+  );
+}
+
 export async function deleteExperiment(experiment: ExperimentSummary): Promise<void> {
   const sure = await dialogs.confirm(
     'Delete experiment',
