@@ -25,8 +25,14 @@ const steps = [
   ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
   ['format', 'npm', ['run', '--silent', 'format:check']],
   ['unit', 'npx', vitest('unit')],
+  // The integration tier starts `mbh-lab serve`, which serves the built UI; e2e reuses it.
+  [
+    'ui build',
+    'npx',
+    ['vite', 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'],
+  ],
   ['integration', 'npx', vitest('integration')],
-  ['e2e', 'npm', ['run', '--silent', 'test:e2e']],
+  ['e2e', 'npm', ['run', '--silent', 'test:e2e'], { MBH_E2E_SKIP_BUILD: '1' }],
 ];
 
 mkdirSync('tests/.tmp', { recursive: true });
@@ -41,12 +47,12 @@ function count(file) {
     (report.numFailedTests ?? 0) + (report.numTodoTests ?? 0) + (report.numPendingTests ?? 0);
 }
 
-for (const [name, command, args] of steps) {
+for (const [name, command, args, env = {}] of steps) {
   const started = Date.now();
   process.stdout.write(`\n── ${name} ──\n`);
   // A report left by an earlier run must not be counted if this step dies before writing.
   if (counted.has(name)) rmSync(`tests/.tmp/${name}.json`, { force: true });
-  const result = spawnSync(command, args, { stdio: 'inherit', env: process.env });
+  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (counted.has(name)) count(`tests/.tmp/${name}.json`);
   if (result.status !== 0) {

@@ -71,7 +71,9 @@ function firstLine(child: ChildProcess): Promise<string> {
       resolve(text.slice(0, end));
     };
     child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before printing`)));
+    child.once('exit', (code) =>
+      reject(new Error(`serve exited (${code}) before printing: ${serveStderr.trim()}`)),
+    );
   });
 }
 

@@ -52,14 +52,16 @@ describe('Ctrl-C in the CLI', () => {
     const exited = new Promise<number | null>((resolve) =>
       child.on('exit', (code) => resolve(code)),
     );
-    // Under way: a checkpoint past the start is stored.
+    // Under way: a checkpoint past the start is stored and the job's progress recorded
+    // (progress is reported every 200 ms, after a warm-up of a few steps).
     await whenReached(
       dir,
       () => {
         const [row] = query<{ last: number | null }>(
           'SELECT max(iteration) AS last FROM checkpoints',
         );
-        return row.last !== null && row.last > 0;
+        const [job] = query<{ iteration: number }>('SELECT iteration FROM jobs');
+        return row.last !== null && row.last > 0 && job !== undefined && job.iteration > 0;
       },
       child,
       'training did not start',

@@ -39,11 +39,10 @@ async function importNetwork(
     seed: 5,
     biasStd: 0.05,
   });
-  const model = await lab.importModel({
-    projectId,
-    json: JSON.stringify(networkToModelJson(network)),
-    datasetId,
-  } as never);
+  // A 3 × 800 network's JSON is tens of MB: it travels as a file, as a user's would.
+  const file = join(home, `network-${hidden.join('x')}.json`);
+  writeFileSync(file, JSON.stringify(networkToModelJson(network)));
+  const model = await lab.importModel({ projectId, json: { path: file }, datasetId } as never);
   const detail = await lab.getModel({ id: model.id });
   const set = await lab.createPlaneSet({ datasetId, count: 2, seed: 1 } as never);
   return { checkpointId: detail.checkpoints.at(-1)!.id, planeSetId: set.id };
