@@ -11,6 +11,7 @@ import type { JobSummary } from '../../src-shared/api/dto.ts';
 import { ValidationError } from '../../src-shared/api/validate.ts';
 import { discoveryPath } from '../hub/discovery.ts';
 import { connectToHub, type StaleReason } from '../hub/hub-client.ts';
+import { ignoredWorkersWarning } from '../hub/running-lab.ts';
 import { LabService } from '../lab/service.ts';
 import { ZooOutdatedError } from '../zoo/database.ts';
 import { ZooInUseError } from '../zoo/lock.ts';
@@ -28,7 +29,8 @@ export const COMMON_FLAGS = {
 } as const satisfies ParseArgsConfig['options'];
 
 export const COMMON_HELP = `  --zoo PATH     the zoo file (default: $MBH_LAB_HOME/zoo.sqlite or the per-user lab folder)
-  --workers N    jobs run at once (default: cores − 1; experiment run and plan: every core)
+  --workers N    jobs run at once (default: cores − 1; experiment run and plan: every core);
+                 ignored while a lab (the desktop app or mbh-lab serve) serves the zoo
   --json         machine-readable output on stdout
   --help         this help`;
 
@@ -84,16 +86,26 @@ export function nonNegativeInteger(text: string | undefined, flag: string): numb
  */
 export async function openLab(
   values: { zoo?: string; workers?: string },
-  options: { readOnly?: boolean | 'if-busy' } = {},
+  options: {
+    readOnly?: boolean | 'if-busy';
+    /** Where a warning goes (the user's --workers ignored beside a running lab). */
+    io?: Pick<Io, 'stderr'>;
+    /** The pool when --workers is not given and this process opens the zoo itself. */
+    defaultWorkers?: number;
+  } = {},
 ): Promise<LabConnection> {
   const workers = positiveInteger(values.workers, '--workers');
   const paths = labPaths(values.zoo !== undefined ? { zooPath: values.zoo } : {});
   const hub = await connectToHub(paths.zooFile);
-  if (hub.connection) return hub.connection;
+  if (hub.connection) {
+    if (workers !== undefined) options.io?.stderr(ignoredWorkersWarning(hub.connection.where));
+    return hub.connection;
+  }
+  const pool = workers ?? options.defaultWorkers;
   const labOptions = {
     shell: 'cli' as const,
     ...(values.zoo !== undefined ? { zooPath: values.zoo } : {}),
-    ...(workers !== undefined ? { workers } : {}),
+    ...(pool !== undefined ? { workers: pool } : {}),
   };
   let outdated: ZooOutdatedError | null = null;
   if (options.readOnly === 'if-busy') {

@@ -29,6 +29,11 @@ export interface HubAdvert {
   /** The lab's folder (dataset cache). */
   home: string;
   startedAt: string;
+  /**
+   * `mbh-lab serve`'s page with its access token (as serve printed it), so that a second
+   * serve on the zoo can send the user there; absent for the desktop app (no page).
+   */
+  browserUrl?: string;
 }
 
 export function discoveryPath(zooFile: string): string {
@@ -105,7 +110,9 @@ export function readDiscovery(zooFile: string): HubAdvert | null {
     !positive('pid') ||
     !isText('token') ||
     !isText('zooFile') ||
-    !isText('home')
+    !isText('home') ||
+    (advert.browserUrl !== undefined &&
+      !/^http:\/\/127\.0\.0\.1:\d{1,5}\/\?token=[\w-]+$/.test(String(advert.browserUrl)))
   )
     return null;
   return value as HubAdvert;

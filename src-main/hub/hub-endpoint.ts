@@ -29,6 +29,8 @@ export interface HubOptions {
   /** From the service's info: the lab's version and shell. */
   appVersion: string;
   shell: string;
+  /** `mbh-lab serve`'s page URL with its token, kept in the advert (see HubAdvert). */
+  browserUrl?: string;
 }
 
 export interface RunningHub {
@@ -97,6 +99,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     zooFile: options.zooFile,
     home: options.home,
     startedAt: new Date().toISOString(),
+    ...(options.browserUrl !== undefined ? { browserUrl: options.browserUrl } : {}),
   };
   const stop = async () => {
     for (const [name, listener] of listeners) options.service.off(name, listener);

@@ -132,7 +132,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     throw new UsageError('data rm: give the dataset ID (see mbh-lab data ls)');
 
   // Listing only looks: beside another writer, without taking the zoo's lock.
-  const lab = await openLab(values, { readOnly: action === 'ls' });
+  const lab = await openLab(values, { readOnly: action === 'ls', io });
   try {
     switch (action) {
       case 'ls': {

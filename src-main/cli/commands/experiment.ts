@@ -117,14 +117,12 @@ export async function run(args: string[], io: Io): Promise<number> {
   const { spec, label } = loadSpec(source);
   // A sweep uses every core: one training per worker thread (the desktop keeps one for its UI).
   // The plan assumes the pool `run` would have.
-  const lab = await openLab(
-    {
-      ...values,
-      workers: values.workers ?? String(availableParallelism()),
-    },
+  const lab = await openLab(values, {
     // A plan only looks: beside another writer, read-only (its calibration is then not kept).
-    { readOnly: action === 'plan' ? 'if-busy' : false },
-  );
+    readOnly: action === 'plan' ? 'if-busy' : false,
+    defaultWorkers: availableParallelism(),
+    io,
+  });
   let closed = false;
   try {
     if (action === 'plan') {

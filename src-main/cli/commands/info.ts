@@ -15,7 +15,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.stdout(`${usage}\n`);
     return 0;
   }
-  const lab = await openLab(values);
+  const lab = await openLab(values, { io });
   try {
     const info = await lab.info({});
     if (values.json) io.stdout(`${JSON.stringify(info)}\n`);

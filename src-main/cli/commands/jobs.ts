@@ -42,7 +42,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     throw new UsageError(`--state: must be one of ${STATES.join(', ')}, got "${values.state}"`);
   }
   // Listing only looks: beside another writer, without taking the zoo's lock.
-  const lab = await openLab(values, { readOnly: action === undefined });
+  const lab = await openLab(values, { readOnly: action === undefined, io });
   let closed = false;
   try {
     if (action === undefined) {

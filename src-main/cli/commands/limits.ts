@@ -44,7 +44,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     MIN_WORKER_MEMORY_MB,
     MAX_WORKER_MEMORY_MB,
   );
-  const lab = await openLab(values);
+  const lab = await openLab(values, { io });
   try {
     const limits =
       regionBudget === undefined && workerMemoryMb === undefined

@@ -58,7 +58,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       defaultPhenomena(input.classCount),
     );
   } else {
-    const lab = await openLab(values);
+    const lab = await openLab(values, { io });
     try {
       const model = await lab.getModel({ id: input.modelId });
       if (input.dataset !== undefined && input.dataset !== model.datasetId) {

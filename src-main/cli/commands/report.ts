@@ -56,7 +56,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     if (!browser)
       throw new UsageError('--pdf needs Chromium: none at /usr/bin/chromium (set CHROMIUM=PATH)');
   }
-  const lab = await openLab(values);
+  const lab = await openLab(values, { io });
   let html: string;
   try {
     const file = await lab.buildReport({

@@ -11,6 +11,9 @@ import { discoveryPath } from '../../hub/discovery.ts';
 import { startHub } from '../../hub/hub-endpoint.ts';
 import { startServer } from '../../server/server.ts';
 import { checkRedisUrl, redactRedisUrl, REDIS_ENV } from '../../remote/connection.ts';
+import { alreadyServedMessage, runningLab } from '../../hub/running-lab.ts';
+import { labPaths } from '../../zoo/home.ts';
+import { ZooInUseError } from '../../zoo/lock.ts';
 
 /**
  * The hub's Redis settings from --redis (or MBH_LAB_REDIS), --local-workers and --queue;
@@ -100,6 +103,13 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
     workers: remote?.localWorkers ?? workers,
     shell: 'browser',
     ...(remote ? { redis: remote.redis, redisQueue: remote.queue } : {}),
+  }).catch((error: unknown) => {
+    // One writer per zoo: when it is a lab, say which one and what to do instead.
+    const running =
+      error instanceof ZooInUseError
+        ? runningLab(labPaths(values.zoo !== undefined ? { zooPath: values.zoo } : {}).zooFile)
+        : null;
+    throw running ? new Error(alreadyServedMessage(running)) : error;
   });
   const server = await startServer({
     service,
@@ -115,6 +125,7 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
     home: service.paths.home,
     appVersion: info.version,
     shell: info.shell,
+    browserUrl: server.openUrl,
   });
 
   if (values.json) {

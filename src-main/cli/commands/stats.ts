@@ -80,7 +80,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const planeSetId = positiveInteger(values['plane-set'], '--plane-set');
   const resamples = positiveInteger(values.resamples, '--resamples');
   const seed = nonNegativeInteger(values.seed, '--seed');
-  const lab = await openLab(values);
+  const lab = await openLab(values, { io });
   try {
     const result = await lab
       .setupStatistics({

@@ -111,7 +111,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     ...(values.name !== undefined ? { name: values.name } : {}),
   };
 
-  const lab = await openLab(values);
+  const lab = await openLab(values, { io });
   let closed = false;
   try {
     let started;

@@ -77,7 +77,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     const patterns = decisionPatterns(input.network, input.data.x, input.data.count, scope);
     tree = treeSummary(growPatternTree(patterns, input.data.labels, input.classCount));
   } else {
-    const lab = await openLab(values);
+    const lab = await openLab(values, { io });
     try {
       const model = await lab.getModel({ id: input.modelId });
       if (input.dataset !== undefined && input.dataset !== model.datasetId) {

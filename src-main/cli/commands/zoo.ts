@@ -87,7 +87,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     );
   }
   // Listing only looks: beside another writer, without taking the zoo's lock.
-  const lab = await openLab(values, { readOnly: action === 'ls' });
+  const lab = await openLab(values, { readOnly: action === 'ls', io });
   try {
     switch (action) {
       case 'ls': {
