@@ -437,6 +437,9 @@ function splitParent(
   level.leafCount = leafCount;
 }
 
+/** Where a next layer's maps are written: a hidden level, or the output layer's logits. */
+type MapTarget = Pick<Level, 'size' | 'map'>;
+
 /** Clears bits [start, start + count) of a packed bitset. */
 function clearBits(target: Uint32Array, base: number, start: number, count: number): void {
   let bit = start;
@@ -474,7 +477,7 @@ function orBits(
 }
 
 /** Z_{l+1} of a piece from scratch: b + Σ_{k on} W[:, k] ⊗ Z_l[k]. */
-function mapFromScratch(level: Level, next: Level, bits: Uint32Array, bitsStart: number): void {
+function mapFromScratch(level: Level, next: MapTarget, bits: Uint32Array, bitsStart: number): void {
   if (level.nextRows !== null) {
     mapFromScratchDense(level, next, bits, bitsStart);
     return;
@@ -513,7 +516,7 @@ function mapFromScratch(level: Level, next: Level, bits: Uint32Array, bitsStart:
 /** mapFromScratch for a dense next layer: one dot product per output row. */
 function mapFromScratchDense(
   level: Level,
-  next: Level,
+  next: MapTarget,
   bits: Uint32Array,
   bitsStart: number,
 ): void {
@@ -553,7 +556,7 @@ function mapFromScratchDense(
 /** Z_{l+1} of a piece from its predecessor's: ± W[:, k] ⊗ Z_l[k] per differing neuron k. */
 function mapFromNeighbour(
   level: Level,
-  next: Level,
+  next: MapTarget,
   bits: Uint32Array,
   bitsStart: number,
   previousStart: number,
@@ -620,7 +623,24 @@ export interface PartitionOptions extends PartitionControl {
    * planes that discards each partition runs faster recycling it.
    */
   recycle?: Partition;
+  /**
+   * Called once per region, in output order, with the network's output layer on it: the
+   * logits are affine there, `ca·x + cb·y + c0` per class (3 numbers each, as the hidden
+   * maps), and the region's polygon is `vertices[2·start …)` with `count` vertices. The
+   * engine derives these maps as it derives the hidden ones (rank-1 updates between
+   * neighbouring regions), so a caller gets them for a few flops per region. The arrays
+   * are the engine's scratch: read them during the call only.
+   */
+  onRegionOutput?: RegionOutputVisitor;
 }
+
+export type RegionOutputVisitor = (
+  region: number,
+  logits: Float64Array,
+  vertices: Float64Array,
+  start: number,
+  count: number,
+) => void;
 
 /** The full capacity of a typed array's buffer from its start. */
 function capacity<T extends Float64Array | Uint32Array>(
@@ -667,6 +687,24 @@ export function partitionPlane(
     levels[l].nextRow = columns.row;
     levels[l].nextValue = columns.value;
     levels[l].nextBias = nextLayer.bias;
+  }
+  // The output layer's maps per region, derived from the deepest level like a next layer.
+  const visitor = options.onRegionOutput;
+  const outputLayer = network.layers[hidden];
+  const logits: MapTarget = {
+    size: outputLayer.outDim,
+    map: new Float64Array(3 * outputLayer.outDim),
+  };
+  if (visitor && hidden > 0) {
+    const deepest = levels[hidden - 1];
+    const columns = compressedColumns(outputLayer.weights, outputLayer.outDim, outputLayer.inDim);
+    if (columns.row.length > DENSE_ROWS * outputLayer.weights.length) {
+      deepest.nextRows = outputLayer.weights;
+    }
+    deepest.nextStart = columns.start;
+    deepest.nextRow = columns.row;
+    deepest.nextValue = columns.value;
+    deepest.nextBias = outputLayer.bias;
   }
   const patternWords = (neuronCount + 31) >>> 5;
   const domain = plane.domain;
@@ -730,6 +768,21 @@ export function partitionPlane(
       for (let w = 0; w < patternWords; w++) patterns[r * patternWords + w] = current[w];
       areas[r] = polygonArea(leafVertices, start, end - start);
       offsets[r + 1] = vertexBase + end;
+      if (visitor) {
+        // Leaves of one parent share its map: each derives from the previous leaf's logits.
+        if (leaf % REFRESH_INTERVAL === 0) {
+          mapFromScratch(level, logits, level.leafBits, leaf * level.words);
+        } else {
+          mapFromNeighbour(
+            level,
+            logits,
+            level.leafBits,
+            leaf * level.words,
+            (leaf - 1) * level.words,
+          );
+        }
+        visitor(r, logits.map, leafVertices, start, end - start);
+      }
     }
     output.count = first + leafCount;
     output.vertexCount = vertexBase + vertexTotal;
@@ -785,6 +838,11 @@ export function partitionPlane(
     output.areas[0] = domainArea;
     output.count = 1;
     output.vertexCount = domainCount;
+    if (visitor) {
+      // No hidden layer: the output layer is affine on the whole domain.
+      firstLayerMap(network, plane, logits.map);
+      visitor(0, logits.map, domain, 0, domainCount);
+    }
   } else {
     const t0 = clock();
     firstLayerMap(network, plane, levels[0].map);

