@@ -51,7 +51,7 @@ describe('fused input batches from the non-zero cache', () => {
     expect(cached.start[6] - cached.start[5]).toBe(INPUT);
   });
 
-  it('builds the same non-zero batch as the float rows, both views', () => {
+  it('builds the same non-zero batch as the float rows', () => {
     const fromCache = new InputBatch('non-zero', 8, INPUT);
     const fromFloats = new InputBatch('non-zero', 8, INPUT);
     // A larger batch first, so stale entries would show if the smaller one left them.
@@ -69,15 +69,21 @@ describe('fused input batches from the non-zero cache', () => {
     expect(fromCache.sampleValue.subarray(0, entries)).toStrictEqual(
       fromFloats.sampleValue.subarray(0, entries),
     );
-    fromCache.indexByPixel();
-    fromFloats.indexByPixel();
-    expect(fromCache.pixelStart).toStrictEqual(fromFloats.pixelStart);
-    expect(fromCache.pixelSample.subarray(0, entries)).toStrictEqual(
-      fromFloats.pixelSample.subarray(0, entries),
-    );
-    expect(fromCache.pixelValue.subarray(0, entries)).toStrictEqual(
-      fromFloats.pixelValue.subarray(0, entries),
-    );
+  });
+
+  it('lays out a feature-major batch of 8-image blocks and a remainder pixel by pixel', () => {
+    // 11 rows: one block of eight images, then three one at a time; rows repeat.
+    const many = Uint32Array.from([6, 0, 5, 2, 1, 4, 3, 5, 6, 0, 2]);
+    for (const split of [bytes, floats]) {
+      const batch = new InputBatch('feature-major', 16, INPUT);
+      batch.load(split, many, many.length);
+      for (let b = 0; b < many.length; b++) {
+        for (let d = 0; d < INPUT; d++) {
+          const expected = BYTE_TO_UNIT[bytes.pixels![many[b] * INPUT + d]];
+          expect(Object.is(batch.featureMajor[d * many.length + b], expected)).toBe(true);
+        }
+      }
+    }
   });
 
   it('builds the same feature-major batch as the float rows (+0 at every zero pixel)', () => {

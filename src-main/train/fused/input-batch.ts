@@ -5,11 +5,9 @@
  * 'non-zero' (a dense first layer): only the non-zero pixels. Digit MNIST images are 81 %
  * exact zeros and Fashion MNIST 50 %, and a zero pixel adds nothing to the forward pass
  * nor to the weight gradient, so the largest layer costs what the images hold, not
- * 784 × width per sample. Two views of the same entries:
- *   by sample (forward pass): entries sampleStart[b] … sampleStart[b+1]−1 of sample b,
- *     pixel indices ascending;
- *   by pixel (weight gradient, `indexByPixel`): entries pixelStart[i] … pixelStart[i+1]−1
- *     of pixel i, sample indices ascending.
+ * 784 × width per sample. Entries sampleStart[b] … sampleStart[b+1]−1 are sample b's,
+ * pixel indices ascending; the forward pass and the weight gradient both walk them
+ * sample by sample (input-kernels.ts), so no by-pixel index is built per step.
  *
  * 'feature-major' (a masked first layer): all pixels as [inputDim][count], the layout of
  * every later layer's input. A masked layer already skips its pruned weights, and its
@@ -34,9 +32,6 @@ export class InputBatch {
   readonly sampleStart: Int32Array;
   readonly samplePixel: Int32Array;
   readonly sampleValue: Float32Array;
-  readonly pixelStart: Int32Array;
-  readonly pixelSample: Int32Array;
-  readonly pixelValue: Float32Array;
   /** 'feature-major': pixel i of sample b at [i · count + b]. */
   readonly featureMajor: Float32Array;
 
@@ -49,16 +44,10 @@ export class InputBatch {
     this.sampleStart = new Int32Array(form === 'non-zero' ? capacity + 1 : 0);
     this.samplePixel = new Int32Array(lists);
     this.sampleValue = new Float32Array(lists);
-    this.pixelStart = new Int32Array(form === 'non-zero' ? inputDim + 1 : 0);
-    this.pixelSample = new Int32Array(lists);
-    this.pixelValue = new Float32Array(lists);
     this.featureMajor = new Float32Array(form === 'feature-major' ? capacity * inputDim : 0);
   }
 
-  /**
-   * Loads rows `rows[0 … count−1]` of `split` (for 'non-zero', the by-sample view; call
-   * `indexByPixel` when the weight gradient needs the other).
-   */
+  /** Loads rows `rows[0 … count−1]` of `split`. */
   load(split: DatasetSplit, rows: Uint32Array, count: number): void {
     if (count > this.capacity) throw new RangeError(`InputBatch: ${count} rows > capacity`);
     const { inputDim } = this;
@@ -87,27 +76,6 @@ export class InputBatch {
           : floatsNonZero(split.x, rows, count, inputDim, sampleStart, samplePixel, sampleValue);
     }
     this.count = count;
-  }
-
-  /** Builds the by-pixel view from the by-sample one (a counting sort, O(entries)). */
-  indexByPixel(): void {
-    const { inputDim, count, sampleStart, samplePixel, sampleValue } = this;
-    const { pixelStart, pixelSample, pixelValue } = this;
-    pixelStart.fill(0);
-    const entries = sampleStart[count];
-    for (let e = 0; e < entries; e++) pixelStart[samplePixel[e] + 1]++;
-    for (let i = 0; i < inputDim; i++) pixelStart[i + 1] += pixelStart[i];
-    // pixelStart[i] serves as the write cursor of pixel i, then is shifted back.
-    for (let b = 0; b < count; b++) {
-      const end = sampleStart[b + 1];
-      for (let e = sampleStart[b]; e < end; e++) {
-        const at = pixelStart[samplePixel[e]]++;
-        pixelSample[at] = b;
-        pixelValue[at] = sampleValue[e];
-      }
-    }
-    for (let i = inputDim; i > 0; i--) pixelStart[i] = pixelStart[i - 1];
-    pixelStart[0] = 0;
   }
 }
 
@@ -194,7 +162,30 @@ function bytesFeatureMajor(
   inputDim: number,
   out: Float32Array,
 ): void {
-  for (let b = 0; b < count; b++) {
+  // Eight images at a time: each pixel's eight values are written side by side (one cache
+  // line) instead of one value per line per image, the transposition's whole cost.
+  let b = 0;
+  for (; b + 8 <= count; b += 8) {
+    const r0 = rows[b] * inputDim;
+    const r1 = rows[b + 1] * inputDim;
+    const r2 = rows[b + 2] * inputDim;
+    const r3 = rows[b + 3] * inputDim;
+    const r4 = rows[b + 4] * inputDim;
+    const r5 = rows[b + 5] * inputDim;
+    const r6 = rows[b + 6] * inputDim;
+    const r7 = rows[b + 7] * inputDim;
+    for (let d = 0, at = b; d < inputDim; d++, at += count) {
+      out[at] = BYTE_TO_UNIT[pixels[r0 + d]];
+      out[at + 1] = BYTE_TO_UNIT[pixels[r1 + d]];
+      out[at + 2] = BYTE_TO_UNIT[pixels[r2 + d]];
+      out[at + 3] = BYTE_TO_UNIT[pixels[r3 + d]];
+      out[at + 4] = BYTE_TO_UNIT[pixels[r4 + d]];
+      out[at + 5] = BYTE_TO_UNIT[pixels[r5 + d]];
+      out[at + 6] = BYTE_TO_UNIT[pixels[r6 + d]];
+      out[at + 7] = BYTE_TO_UNIT[pixels[r7 + d]];
+    }
+  }
+  for (; b < count; b++) {
     const from = rows[b] * inputDim;
     for (let d = 0, at = b; d < inputDim; d++, at += count)
       out[at] = BYTE_TO_UNIT[pixels[from + d]];
@@ -208,7 +199,29 @@ function floatsFeatureMajor(
   inputDim: number,
   out: Float32Array,
 ): void {
-  for (let b = 0; b < count; b++) {
+  // Eight images at a time, as bytesFeatureMajor.
+  let b = 0;
+  for (; b + 8 <= count; b += 8) {
+    const r0 = rows[b] * inputDim;
+    const r1 = rows[b + 1] * inputDim;
+    const r2 = rows[b + 2] * inputDim;
+    const r3 = rows[b + 3] * inputDim;
+    const r4 = rows[b + 4] * inputDim;
+    const r5 = rows[b + 5] * inputDim;
+    const r6 = rows[b + 6] * inputDim;
+    const r7 = rows[b + 7] * inputDim;
+    for (let d = 0, at = b; d < inputDim; d++, at += count) {
+      out[at] = x[r0 + d];
+      out[at + 1] = x[r1 + d];
+      out[at + 2] = x[r2 + d];
+      out[at + 3] = x[r3 + d];
+      out[at + 4] = x[r4 + d];
+      out[at + 5] = x[r5 + d];
+      out[at + 6] = x[r6 + d];
+      out[at + 7] = x[r7 + d];
+    }
+  }
+  for (; b < count; b++) {
     const from = rows[b] * inputDim;
     for (let d = 0, at = b; d < inputDim; d++, at += count) out[at] = x[from + d];
   }

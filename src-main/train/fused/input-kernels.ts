@@ -6,9 +6,8 @@
  * there is no kernel for it. (A masked first layer runs the sparse kernels of
  * sparse-kernels.ts on the batch's feature-major form; input-batch.ts says why.)
  *
- * The output is feature-major ([outDim][n], ReLU applied: the first layer is always
- * hidden); the weight gradients read the layer's output gradient sample-major
- * ([n][outDim], see `toSampleMajor`) so that the products run along contiguous rows.
+ * The output and its gradient are feature-major ([outDim][n]; ReLU applied: the first
+ * layer is always hidden).
  */
 import type { InputBatch } from './input-batch.ts';
 
@@ -97,90 +96,80 @@ export function inputDenseForward(
   }
 }
 
-/** gradient[i][o] = Σ_b x[b][i]·dz[b][o] over the samples where pixel i is non-zero. */
+/**
+ * gradient[i][o] = Σ_b x[b][i]·dz[o][b] over the samples where pixel i is non-zero, from
+ * the batch's by-sample lists as they are: each sample adds its non-zero pixels' products
+ * into `sums` ([inDim][outDim], Float64), so no by-pixel index of the batch is built per
+ * step. Every (i, o) still sums its terms in double, in sample order, from +0, and is
+ * rounded to Float32 once: the same value as a by-pixel loop, bit for bit.
+ *
+ * Eight (then four, then one) outputs per pass: the pass's eight dz values stay in
+ * registers while it walks every sample's entries, and the block of `sums` it touches
+ * (inDim rows × 8) stays in cache even for a wide layer.
+ */
 export function inputDenseWeightGradient(
   batch: InputBatch,
-  dzSampleMajor: Float32Array,
+  dz: Float32Array,
+  sums: Float64Array,
   gradient: Float32Array,
   inDim: number,
   outDim: number,
 ): void {
-  const { pixelStart, pixelSample, pixelValue } = batch;
-  for (let i = 0; i < inDim; i++) {
-    const row = i * outDim;
-    const first = pixelStart[i];
-    const end = pixelStart[i + 1];
-    if (first === end) {
-      gradient.fill(0, row, row + outDim);
-      continue;
-    }
-    let o = 0;
-    for (; o + 8 <= outDim; o += 8) {
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let a4 = 0;
-      let a5 = 0;
-      let a6 = 0;
-      let a7 = 0;
-      for (let e = first; e < end; e++) {
-        const v = pixelValue[e];
-        const q = pixelSample[e] * outDim + o;
-        a0 += v * dzSampleMajor[q];
-        a1 += v * dzSampleMajor[q + 1];
-        a2 += v * dzSampleMajor[q + 2];
-        a3 += v * dzSampleMajor[q + 3];
-        a4 += v * dzSampleMajor[q + 4];
-        a5 += v * dzSampleMajor[q + 5];
-        a6 += v * dzSampleMajor[q + 6];
-        a7 += v * dzSampleMajor[q + 7];
+  const { count: n, sampleStart, samplePixel, sampleValue } = batch;
+  const size = inDim * outDim;
+  sums.fill(0, 0, size);
+  let o = 0;
+  for (; o + 8 <= outDim; o += 8) {
+    for (let b = 0; b < n; b++) {
+      const q = o * n + b;
+      const d0 = dz[q];
+      const d1 = dz[q + n];
+      const d2 = dz[q + 2 * n];
+      const d3 = dz[q + 3 * n];
+      const d4 = dz[q + 4 * n];
+      const d5 = dz[q + 5 * n];
+      const d6 = dz[q + 6 * n];
+      const d7 = dz[q + 7 * n];
+      const end = sampleStart[b + 1];
+      for (let e = sampleStart[b]; e < end; e++) {
+        const v = sampleValue[e];
+        const r = samplePixel[e] * outDim + o;
+        sums[r] += v * d0;
+        sums[r + 1] += v * d1;
+        sums[r + 2] += v * d2;
+        sums[r + 3] += v * d3;
+        sums[r + 4] += v * d4;
+        sums[r + 5] += v * d5;
+        sums[r + 6] += v * d6;
+        sums[r + 7] += v * d7;
       }
-      gradient[row + o] = a0;
-      gradient[row + o + 1] = a1;
-      gradient[row + o + 2] = a2;
-      gradient[row + o + 3] = a3;
-      gradient[row + o + 4] = a4;
-      gradient[row + o + 5] = a5;
-      gradient[row + o + 6] = a6;
-      gradient[row + o + 7] = a7;
-    }
-    for (; o + 4 <= outDim; o += 4) {
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      for (let e = first; e < end; e++) {
-        const v = pixelValue[e];
-        const q = pixelSample[e] * outDim + o;
-        a0 += v * dzSampleMajor[q];
-        a1 += v * dzSampleMajor[q + 1];
-        a2 += v * dzSampleMajor[q + 2];
-        a3 += v * dzSampleMajor[q + 3];
-      }
-      gradient[row + o] = a0;
-      gradient[row + o + 1] = a1;
-      gradient[row + o + 2] = a2;
-      gradient[row + o + 3] = a3;
-    }
-    for (; o < outDim; o++) {
-      let a = 0;
-      for (let e = first; e < end; e++)
-        a += pixelValue[e] * dzSampleMajor[pixelSample[e] * outDim + o];
-      gradient[row + o] = a;
     }
   }
-}
-
-/** [outDim][n] → [n][outDim]. */
-export function toSampleMajor(
-  featureMajor: Float32Array,
-  sampleMajor: Float32Array,
-  outDim: number,
-  n: number,
-): void {
-  for (let o = 0; o < outDim; o++) {
-    const from = o * n;
-    for (let b = 0; b < n; b++) sampleMajor[b * outDim + o] = featureMajor[from + b];
+  for (; o + 4 <= outDim; o += 4) {
+    for (let b = 0; b < n; b++) {
+      const q = o * n + b;
+      const d0 = dz[q];
+      const d1 = dz[q + n];
+      const d2 = dz[q + 2 * n];
+      const d3 = dz[q + 3 * n];
+      const end = sampleStart[b + 1];
+      for (let e = sampleStart[b]; e < end; e++) {
+        const v = sampleValue[e];
+        const r = samplePixel[e] * outDim + o;
+        sums[r] += v * d0;
+        sums[r + 1] += v * d1;
+        sums[r + 2] += v * d2;
+        sums[r + 3] += v * d3;
+      }
+    }
   }
+  for (; o < outDim; o++) {
+    for (let b = 0; b < n; b++) {
+      const d = dz[o * n + b];
+      const end = sampleStart[b + 1];
+      for (let e = sampleStart[b]; e < end; e++)
+        sums[samplePixel[e] * outDim + o] += sampleValue[e] * d;
+    }
+  }
+  for (let k = 0; k < size; k++) gradient[k] = sums[k];
 }

@@ -8,7 +8,7 @@ import type { DatasetSplit } from '../../data/dataset.ts';
 import { adamCorrections, adamUpdate } from './adam.ts';
 import { denseForward, denseInputGradient, denseWeightGradient } from './dense-kernels.ts';
 import { InputBatch } from './input-batch.ts';
-import { inputDenseForward, inputDenseWeightGradient, toSampleMajor } from './input-kernels.ts';
+import { inputDenseForward, inputDenseWeightGradient } from './input-kernels.ts';
 import type { FusedLayer } from './layer-storage.ts';
 import { sparseForward, sparseInputGradient, sparseWeightGradient } from './sparse-kernels.ts';
 
@@ -18,8 +18,8 @@ export class FusedNetwork {
   private readonly outputs: Float32Array[];
   /** Per layer, the loss gradient with respect to its pre-activation, same layout. */
   private readonly deltas: Float32Array[];
-  /** A dense first layer's delta sample-major, for its weight gradient. */
-  private readonly firstDeltaSampleMajor: Float32Array;
+  /** A dense first layer's weight gradient summed in double ([inDim][outDim]). */
+  private readonly firstGradientSums: Float64Array;
   private readonly classCount: number;
 
   constructor(
@@ -32,9 +32,7 @@ export class FusedNetwork {
     this.input = new InputBatch(form, capacity, first.inDim);
     this.outputs = layers.map((layer) => new Float32Array(layer.outDim * capacity));
     this.deltas = layers.map((layer) => new Float32Array(layer.outDim * capacity));
-    this.firstDeltaSampleMajor = new Float32Array(
-      form === 'non-zero' ? first.outDim * capacity : 0,
-    );
+    this.firstGradientSums = new Float64Array(form === 'non-zero' ? first.inDim * first.outDim : 0);
     this.classCount = layers[layers.length - 1].outDim;
   }
 
@@ -148,11 +146,10 @@ export class FusedNetwork {
       }
       switch (layer.kind) {
         case 'input-dense':
-          input.indexByPixel();
-          toSampleMajor(dz, this.firstDeltaSampleMajor, outDim, n);
           inputDenseWeightGradient(
             input,
-            this.firstDeltaSampleMajor,
+            dz,
+            this.firstGradientSums,
             layer.weightGradient,
             inDim,
             outDim,
