@@ -1,13 +1,59 @@
 /**
  * Redis connections for the hub and its remote workers. ioredis is imported on demand, so
  * a lab with no Redis configured never loads it (nor BullMQ). A URL is `redis://` or
- * `rediss://` (TLS), optionally with a user and password (`redis://:secret@host:6379/0`);
- * both pass through to ioredis unchanged. Nothing here listens on a port.
+ * `rediss://` (TLS), optionally with a user and password (`redis://:secret@host:6379/0`).
+ * A `rediss://` server's certificate is checked against the system's CAs, or against a
+ * private CA's PEM file named by MBH_LAB_REDIS_CA. Nothing here listens on a port.
  */
+import type { ConnectionOptions } from 'node:tls';
 import type { Redis } from 'ioredis';
+import { readTextBounded } from '../data/read-bounded.ts';
 
 /** The environment variable a hub reads its Redis URL from when no flag gives one. */
 export const REDIS_ENV = 'MBH_LAB_REDIS';
+
+/**
+ * The environment variable naming a PEM file of CA certificates that a `rediss://`
+ * server's certificate may be signed by (a private CA; the system's CAs are used without).
+ */
+export const REDIS_CA_ENV = 'MBH_LAB_REDIS_CA';
+
+/** A CA file is a few certificates; anything near this size is not one. */
+const MAX_CA_FILE_BYTES = 1024 * 1024;
+
+/**
+ * ioredis' TLS settings for `url`: none for `redis://`; for `rediss://` the system's CAs,
+ * or the certificates of the PEM file in $MBH_LAB_REDIS_CA. Given explicitly rather than
+ * left to ioredis, which turns TLS on only for a lower-case `rediss://` prefix (a URL
+ * written `REDISS://` would otherwise go out in the clear). A CA file set for a URL
+ * without TLS is an error: whoever set it meant the connection to be encrypted.
+ */
+export function redisTls(
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ConnectionOptions | undefined {
+  const tls = new URL(url).protocol === 'rediss:';
+  const caFile = env[REDIS_CA_ENV];
+  if (caFile === undefined || caFile === '') return tls ? {} : undefined;
+  if (!tls)
+    throw new RangeError(
+      `${REDIS_CA_ENV} is set (${caFile}) but the Redis URL is redis://, which does not use TLS; write rediss:// to connect with TLS`,
+    );
+  let text: string;
+  try {
+    text = readTextBounded(caFile, MAX_CA_FILE_BYTES);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new Error(
+      `${REDIS_CA_ENV}: cannot read the CA file ${caFile}: ${code === 'ENOENT' ? 'no such file' : message}`,
+    );
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new RangeError(
+      `${REDIS_CA_ENV}: ${caFile} holds no PEM certificate (no -----BEGIN CERTIFICATE----- line)`,
+    );
+  return { ca: text };
+}
 
 /** Checks a Redis URL; throws one error naming `field` when it is not one. */
 export function checkRedisUrl(url: string, field = '--redis'): string {
@@ -48,8 +94,10 @@ export function redactRedisUrl(url: string): string {
  * needs `maxRetriesPerRequest: null` for its blocking calls, and so do ours).
  */
 export async function connectRedis(url: string, name: string): Promise<Redis> {
+  const tls = redisTls(url);
   const { Redis } = await import('ioredis');
   const redis = new Redis(url, {
+    ...(tls ? { tls } : {}),
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     connectionName: name,
@@ -82,11 +130,14 @@ export function whenReady(redis: Redis, url: string, timeoutMs = 10_000): Promis
     const ready = () => finish();
     const failed = (error: Error) => {
       lastError = error;
-      // A refused password does not get better by retrying.
+      // A refused password does not get better by retrying, nor does a certificate.
       if (/NOAUTH|WRONGPASS|invalid password|invalid username-password/i.test(error.message))
         finish(
           new Error(`Redis at ${redactRedisUrl(url)} refused the connection: ${error.message}`),
         );
+      const tlsProblem = tlsFailure(error);
+      if (tlsProblem !== null)
+        finish(new Error(`TLS: Redis at ${redactRedisUrl(url)}: ${tlsProblem} (${error.message})`));
     };
     const timer = setTimeout(
       () =>
@@ -100,6 +151,36 @@ export function whenReady(redis: Redis, url: string, timeoutMs = 10_000): Promis
     redis.on('ready', ready);
     redis.on('error', failed);
   });
+}
+
+/** Node's codes for a server certificate that does not verify. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+]);
+
+/**
+ * What a TLS error means for the user, or null when `error` is not one: these do not get
+ * better by retrying, so the connection fails at once instead of waiting out its timeout.
+ */
+function tlsFailure(error: Error): string | null {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (UNTRUSTED_CERTIFICATE.has(code))
+    return `the server's certificate is not signed by a CA this machine trusts; if a private CA signed it, give that CA's PEM file in ${REDIS_CA_ENV}`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return "the server's certificate is not issued for the host in the URL";
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return "the server's certificate is outside its validity period";
+  if (code.startsWith('ERR_SSL_'))
+    return 'the TLS handshake failed (does the server speak TLS on this port? it is its tls-port)';
+  return null;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * A real redis-server for the integration tests: on a free loopback port, with its data
  * in a temporary folder (append-only file, fsync on every write, so a restart keeps
- * everything acknowledged), optionally with a password. Waited for by its own "ready"
- * line, never by time; stopped (and its folder removed) by `stop()`.
+ * everything acknowledged), optionally with a password, and optionally speaking TLS only
+ * (`rediss://`; no plain port). Waited for by its own "ready" line, never by time;
+ * stopped (and its folder removed) by `stop()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const REDIS_BINARY = '/usr/bin/redis-server';
+
+/** A TLS server's certificate, its key and the CA that signed it (PEM files). */
+export interface RedisTlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -31,28 +39,39 @@ export class RedisServer {
     readonly port: number,
     readonly directory: string,
     readonly password: string | null,
+    readonly tls: RedisTlsFiles | null = null,
   ) {}
 
-  static async start(options: { password?: string } = {}): Promise<RedisServer> {
+  static async start(
+    options: { password?: string; tls?: RedisTlsFiles } = {},
+  ): Promise<RedisServer> {
     const server = new RedisServer(
       await freePort(),
       mkdtempSync(join(tmpdir(), 'mbh-redis-')),
       options.password ?? null,
+      options.tls ?? null,
     );
     await server.launch();
     return server;
   }
 
-  /** redis://[:password@]127.0.0.1:port */
+  /** redis://[:password@]127.0.0.1:port, or rediss://… with TLS */
   get url(): string {
     const auth = this.password === null ? '' : `:${encodeURIComponent(this.password)}@`;
-    return `redis://${auth}127.0.0.1:${this.port}`;
+    return `${this.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${this.port}`;
   }
 
   private launch(): Promise<void> {
+    const ports = this.tls
+      ? [
+          ...['--port', '0', '--tls-port', String(this.port)],
+          ...['--tls-cert-file', this.tls.certFile, '--tls-key-file', this.tls.keyFile],
+          // Clients prove who they are by the password, not by a certificate of their own.
+          ...['--tls-ca-cert-file', this.tls.caFile, '--tls-auth-clients', 'no'],
+        ]
+      : ['--port', String(this.port)];
     const args = [
-      '--port',
-      String(this.port),
+      ...ports,
       '--bind',
       '127.0.0.1',
       '--dir',

@@ -6,7 +6,7 @@
  */
 import { availableParallelism, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { checkRedisUrl, redactRedisUrl, REDIS_ENV } from '../../remote/connection.ts';
+import { checkRedisUrl, redactRedisUrl, REDIS_CA_ENV, REDIS_ENV } from '../../remote/connection.ts';
 import { DEFAULT_QUEUE } from '../../remote/keys.ts';
 import { defaultHome } from '../../zoo/home.ts';
 import type { Io } from '../engine-io.ts';
@@ -15,7 +15,8 @@ export const usage = `mbh-lab worker --redis URL [--concurrency N] [--name NAME]
                  [--home DIR] [--lock-ms N] [--json]
 
 Trains runs of a lab started with \`mbh-lab serve --redis URL\` (or MBH_LAB_REDIS) on
-this machine. The URL is redis://[:password@]host[:port][/db], or rediss://… for TLS;
+this machine. The URL is redis://[:password@]host[:port][/db], or rediss://… for TLS
+(a server certificate signed by a private CA: set $${REDIS_CA_ENV} to the CA's PEM file);
 default $${REDIS_ENV}. Only Redis is contacted: this process listens on no port.
   --concurrency N  runs at once (default: the number of cores − 1, at least 1)
   --name NAME      shown in the lab's jobs and workers panel (default host-pid)
