@@ -7,12 +7,7 @@ import {
   patternHash,
   regionColorIndices,
 } from '../../src-renderer/src/lib/colors.ts';
-import {
-  compareCsv,
-  filterRows,
-  sideBySide,
-  sortRows,
-} from '../../src-renderer/src/lib/compare-table.ts';
+import { filterRows, sideBySide } from '../../src-renderer/src/lib/compare-table.ts';
 import { csvField, parseCsv, toCsv } from '../../src-renderer/src/lib/csv.ts';
 import { figureOption } from '../../src-renderer/src/lib/figures.ts';
 import { compact, duration, percent } from '../../src-renderer/src/lib/format.ts';
@@ -35,12 +30,30 @@ import {
   RegionIndex,
 } from '../../src-renderer/src/lib/plane-geometry.ts';
 import { formatHash, parseHash } from '../../src-renderer/src/lib/route.ts';
+import { shownCsv, sortTable, type TableContext } from '../../src-renderer/src/lib/runs-table.ts';
 import {
   buildSpec,
   emptyForm,
   errorsFromApi,
   fieldForPath,
 } from '../../src-renderer/src/lib/spec-form.ts';
+
+/** One evaluation point of a run's training series. */
+function evaluation(
+  iteration: number,
+  extra: Partial<CompareRow['training'][number]> = {},
+): CompareRow['training'][number] {
+  return {
+    iteration,
+    accuracy: null,
+    loss: null,
+    trainLoss: null,
+    s: null,
+    sByCp: [],
+    regions: null,
+    ...extra,
+  };
+}
 
 function row(partial: Partial<CompareRow> & { modelId: number }): CompareRow {
   return {
@@ -208,19 +221,27 @@ describe('CSV', () => {
     ]);
   });
 
-  it('exports compare rows with one s column per measured cP', () => {
-    const csv = parseCsv(
-      compareCsv([
-        row({ modelId: 7, name: 'dense, big' }),
-        row({ modelId: 8, sByCp: [{ cp: 0.8, s: 0.25 }] }),
-      ]),
-    );
-    expect(csv[0]).toContain('s_cp_0.8');
-    expect(csv[0]).toContain('s_cp_1');
-    expect(csv).toHaveLength(3);
-    expect(csv[1][csv[0].indexOf('name')]).toBe('dense, big');
-    expect(csv[2][csv[0].indexOf('s_cp_1')]).toBe('');
-    expect(csv[2][csv[0].indexOf('s_cp_0.8')]).toBe('0.25');
+  it('exports the shown run table: s at the chosen cP, empty where a run has none', () => {
+    const rows = [
+      row({
+        modelId: 7,
+        name: 'dense, big',
+        training: [evaluation(10, { sByCp: [{ cp: 1, s: 0.1 }] })],
+      }),
+      row({ modelId: 8, training: [evaluation(10, { sByCp: [{ cp: 0.8, s: 0.25 }] })] }),
+    ];
+    const shown = (cp: number) =>
+      parseCsv(shownCsv(rows, { columns: [{ metric: 's', mode: 'last' }], cp, at: 0 }));
+    const at08 = shown(0.8);
+    expect(at08).toHaveLength(3);
+    expect(at08[1][at08[0].indexOf('name')]).toBe('dense, big');
+    expect(at08[1][at08[0].indexOf('s_cp_0.8_last')]).toBe('');
+    expect(at08[2][at08[0].indexOf('s_cp_0.8_last')]).toBe('0.25');
+    expect(at08[2][at08[0].indexOf('s_cp_0.8_last_iteration')]).toBe('10');
+    const at1 = shown(1);
+    expect(at1[0]).not.toContain('s_cp_0.8_last');
+    expect(at1[1][at1[0].indexOf('s_cp_1_last')]).toBe('0.1');
+    expect(at1[2][at1[0].indexOf('s_cp_1_last')]).toBe('');
   });
 });
 
@@ -394,12 +415,22 @@ describe('routes, formats and run tables', () => {
 
   it('sorts with unknowns last, filters by terms, diffs against the baseline', () => {
     const rows = [
-      row({ modelId: 1, accuracy: 0.7 }),
-      row({ modelId: 2, accuracy: null }),
-      row({ modelId: 3, accuracy: 0.9, seed: 4 }),
+      row({ modelId: 1, accuracy: 0.7, training: [evaluation(5, { accuracy: 0.7 })] }),
+      row({ modelId: 2, accuracy: null, training: [evaluation(5)] }),
+      row({ modelId: 3, accuracy: 0.9, seed: 4, training: [evaluation(5, { accuracy: 0.9 })] }),
     ];
-    expect(sortRows(rows, 'accuracy', true, 0.8).map((r) => r.modelId)).toEqual([3, 1, 2]);
-    expect(sortRows(rows, 'accuracy', false, 0.8).map((r) => r.modelId)).toEqual([1, 3, 2]);
+    const context: TableContext = {
+      columns: [{ metric: 'val-accuracy', mode: 'last' }],
+      cp: 0.8,
+      at: 0,
+    };
+    const sorted = (key: Parameters<typeof sortTable>[1], descending: boolean) =>
+      sortTable(rows, key, descending, context).map((r) => r.modelId);
+    expect(sorted('metric:0', true)).toEqual([3, 1, 2]);
+    expect(sorted('metric:0', false)).toEqual([1, 3, 2]);
+    // Ties keep model id order either way.
+    expect(sorted('seed', false)).toEqual([1, 2, 3]);
+    expect(sorted('seed', true)).toEqual([3, 1, 2]);
     expect(filterRows(rows, 'seed:4 lenet').map((r) => r.modelId)).toEqual([3]);
     const table = sideBySide([rows[0], rows[2]]);
     const accuracy = table.find((r) => r.label === 'validation accuracy')!;

@@ -1,72 +1,13 @@
 /**
- * The compare view's tables: the run table (sort, filter), its CSV export, and the
- * side-by-side table of picked models with differences against a baseline.
+ * The compare view's run filter and the side-by-side table of picked models with
+ * differences against a baseline. Sorting and the CSV of the run table are in
+ * ./runs-table.ts.
  */
 import type { CompareRow } from '../../../src-shared/api/dto.ts';
-import { toCsv, type CsvValue } from './csv.ts';
 import { architecture } from './format.ts';
 import { formatDelta, formatValue, rowDecimals, type ValueKind } from './deltas.ts';
 import { measuredCps, sAt } from './groups.ts';
 import { pruningText } from './run-groups.ts';
-
-export type SortKey =
-  | 'name'
-  | 'architecture'
-  | 'density'
-  | 'hnps'
-  | 'seed'
-  | 'dataset'
-  | 'accuracy'
-  | 'regions'
-  | 'regionDensity'
-  | 's';
-
-export function sortValue(row: CompareRow, key: SortKey, cp: number): string | number | null {
-  switch (key) {
-    case 'name':
-      return row.name;
-    case 'architecture':
-      return row.hiddenNeurons * 10 + (row.family === 'deepfc' ? 1 : 0);
-    case 'density':
-      return row.density;
-    case 'hnps':
-      return row.hnps;
-    case 'seed':
-      return row.seed;
-    case 'dataset':
-      return row.datasetId;
-    case 'accuracy':
-      return row.accuracy;
-    case 'regions':
-      return row.regions;
-    case 'regionDensity':
-      return row.regionDensity;
-    case 's':
-      return sAt(row, cp);
-  }
-}
-
-/** Sorted copy; unknown values (null) always last. */
-export function sortRows(
-  rows: readonly CompareRow[],
-  key: SortKey,
-  descending: boolean,
-  cp: number,
-): CompareRow[] {
-  const sign = descending ? -1 : 1;
-  return [...rows].sort((a, b) => {
-    const x = sortValue(a, key, cp);
-    const y = sortValue(b, key, cp);
-    if (x === null && y === null) return a.modelId - b.modelId;
-    if (x === null) return 1;
-    if (y === null) return -1;
-    const order =
-      typeof x === 'string'
-        ? x.localeCompare(String(y), undefined, { numeric: true })
-        : x - (y as number);
-    return order === 0 ? a.modelId - b.modelId : sign * order;
-  });
-}
 
 /** Free-text filter over name, architecture, dataset and setup; `key:value` pairs too. */
 export function filterRows(rows: readonly CompareRow[], text: string): CompareRow[] {
@@ -80,47 +21,6 @@ export function filterRows(rows: readonly CompareRow[], text: string): CompareRo
       `${row.name} ${architecture(row.family, row.hidden)} ${row.family} ${row.datasetId} ${row.setup} seed:${row.seed} density:${row.density}`.toLowerCase();
     return terms.every((term) => haystack.includes(term));
   });
-}
-
-export function compareCsv(rows: readonly CompareRow[]): string {
-  const cps = measuredCps(rows);
-  const header = [
-    'model_id',
-    'name',
-    'experiment_id',
-    'family',
-    'hidden',
-    'hidden_neurons',
-    'density',
-    'hnps',
-    'seed',
-    'dataset',
-    'setup',
-    'accuracy',
-    'loss',
-    'regions',
-    'region_density',
-    ...cps.map((cp) => `s_cp_${cp}`),
-  ];
-  const lines: CsvValue[][] = rows.map((row) => [
-    row.modelId,
-    row.name,
-    row.experimentId,
-    row.family,
-    row.hidden.join('x'),
-    row.hiddenNeurons,
-    row.density,
-    row.hnps,
-    row.seed,
-    row.datasetId,
-    row.setup,
-    row.accuracy,
-    row.loss,
-    row.regions,
-    row.regionDensity,
-    ...cps.map((cp) => sAt(row, cp)),
-  ]);
-  return toCsv(header, lines);
 }
 
 export interface SideBySideCell {
