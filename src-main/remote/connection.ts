@@ -139,11 +139,16 @@ export function whenReady(redis: Redis, url: string, timeoutMs = 10_000): Promis
       if (tlsProblem !== null)
         finish(new Error(`TLS: Redis at ${redactRedisUrl(url)}: ${tlsProblem} (${error.message})`));
     };
+    // A server that does not speak TLS on the port never answers a TLS hello: no error, no reply.
+    const silentTls =
+      new URL(url).protocol === 'rediss:'
+        ? ' (TLS: no handshake completed; does the server speak TLS on this port? it is its tls-port)'
+        : '';
     const timer = setTimeout(
       () =>
         finish(
           new Error(
-            `cannot reach Redis at ${redactRedisUrl(url)} within ${timeoutMs / 1000} s${lastError ? ` (${lastError.message})` : ''}`,
+            `cannot reach Redis at ${redactRedisUrl(url)} within ${timeoutMs / 1000} s${lastError ? ` (${lastError.message})` : silentTls}`,
           ),
         ),
       timeoutMs,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabService } from '../../src-main/lab/service.ts';
-import { REDIS_CA_ENV } from '../../src-main/remote/connection.ts';
+import { connectRedis, REDIS_CA_ENV, whenReady } from '../../src-main/remote/connection.ts';
 import { sweepResults } from '../fixtures/scripts/remote-sweep.ts';
 import { RedisServer } from './redis-server.ts';
 import { startWorkerProcess, type WorkerProcess } from './remote-worker-process.ts';
@@ -151,6 +151,26 @@ describe('Redis over TLS (rediss://)', () => {
       ),
     );
     expect(worker.log()).not.toContain('tls secret');
+  });
+
+  it('names TLS when a rediss:// URL reaches a port without TLS', async () => {
+    const plain = await RedisServer.start({ password: 'plain secret' });
+    const url = plain.url.replace(/^redis:/, 'rediss:');
+    delete process.env[REDIS_CA_ENV];
+    const client = await connectRedis(url, 'mbh-lab-test');
+    try {
+      // The server reads the TLS hello as a command: it answers garbage (a failed handshake)
+      // if the hello's random bytes hold a line end, else nothing (the handshake never ends).
+      await expect(whenReady(client, url, 1_500)).rejects.toThrow(
+        new RegExp(
+          `^(TLS: Redis at rediss://:\\*\\*\\*@127\\.0\\.0\\.1:${plain.port}: the TLS handshake failed \\(does the server speak TLS on this port\\? it is its tls-port\\) \\(.+\\)` +
+            `|cannot reach Redis at rediss://:\\*\\*\\*@127\\.0\\.0\\.1:${plain.port} within 1\\.5 s \\(TLS: no handshake completed; does the server speak TLS on this port\\? it is its tls-port\\))$`,
+        ),
+      );
+    } finally {
+      client.disconnect();
+      await plain.stop();
+    }
   });
 
   it('refuses a plain redis:// URL on the TLS port with the CA set, and a CA file that is missing or not PEM', async () => {
