@@ -6,7 +6,9 @@
  */
 import type { PhenomenonSpec, ScopeName } from '../../src-shared/api/dto.ts';
 import type { StoredCheckpoint } from '../zoo/checkpoints.ts';
-import { planeMessage } from '../workers/measure-protocol.ts';
+import { planeMessage, type PlaneResult } from '../workers/measure-protocol.ts';
+import type { JobProgress } from '../zoo/jobs.ts';
+import type { StoredPlane, StoredPlaneSet } from '../zoo/planes.ts';
 import type { Zoo } from '../zoo/zoo.ts';
 import { MeasureWorker } from './measure-client.ts';
 import { readLimits } from '../lab/lab-limits.ts';
@@ -120,28 +122,10 @@ export class MeasureRunner implements JobRunner {
     return solved;
   }
 
-  /** The checkpoints a measure job covers, oldest first. */
-  checkpointsOf(spec: MeasureJobSpec) {
-    const all = this.zoo.checkpoints.list(spec.modelId);
-    return spec.checkpoints === 'all' ? all : all.slice(-1);
-  }
-
   async run(control: JobControl): Promise<JobOutcome> {
     const spec = control.job.spec as MeasureJobSpec;
-    const model = this.zoo.models.get(spec.modelId);
-    const planeSet = this.zoo.planeSets.get(spec.planeSetId);
-    if (planeSet.datasetId !== model.datasetId) {
-      throw new Error(
-        `plane set ${planeSet.id} is on dataset ${planeSet.datasetId}, model ${model.id} on ${model.datasetId}`,
-      );
-    }
-    const checkpoints = this.checkpointsOf(spec);
-    if (checkpoints.length === 0) throw new Error(`model ${model.id} has no checkpoint to measure`);
-    const widths = [model.inputDim, ...model.hidden, model.classCount];
-    const total = checkpoints.length * planeSet.planes.length;
-    let done = 0;
-    const started = Date.now();
-    let measuredHere = 0;
+    const { model, planeSet, checkpoints, widths, total } = measureJobScope(this.zoo, spec);
+    const progress = new MeasureProgress(total);
 
     const worker = this.acquire();
     // A stop cannot wait for the plane in progress: the worker is stopped, not reused.
@@ -149,25 +133,8 @@ export class MeasureRunner implements JobRunner {
     try {
       for (const summary of checkpoints) {
         if (control.stopReason) break;
-        const todo = planeSet.planes.filter(
-          (plane) =>
-            !this.zoo.measurements.isPlaneMeasured(
-              summary.id,
-              planeSet.id,
-              plane.index,
-              spec.scope,
-              spec.cps,
-            ) ||
-            (spec.exact &&
-              !this.zoo.exact.isPlaneMeasured(
-                summary.id,
-                planeSet.id,
-                plane.index,
-                spec.scope,
-                spec.cps,
-              )),
-        );
-        done += planeSet.planes.length - todo.length;
+        const todo = planesToMeasure(this.zoo, spec, planeSet, summary.id);
+        progress.skipped(planeSet.planes.length - todo.length);
         if (todo.length === 0) continue;
         const checkpoint = this.zoo.checkpoints.get(summary.id);
         const exact = spec.exact
@@ -188,62 +155,8 @@ export class MeasureRunner implements JobRunner {
           },
           {
             onPlane: (result) => {
-              this.zoo.transaction(() => {
-                const rows = [];
-                let k = 0;
-                for (const phenomenon of result.phenomena) {
-                  for (const cp of result.cps) {
-                    rows.push({
-                      checkpointId: checkpoint.id,
-                      planeSetId: planeSet.id,
-                      plane: result.plane,
-                      phenomenon,
-                      cp,
-                      scope: spec.scope,
-                      s: result.s[k],
-                      blanketArea: result.blanketArea[k],
-                      domainArea: result.domainArea,
-                      constraints: result.constraints[k],
-                      coverage: result.coverage[k],
-                    });
-                    k++;
-                  }
-                }
-                this.zoo.measurements.put(rows);
-                const exactCells = result.exact;
-                if (exactCells) {
-                  this.zoo.exact.putMeasurements(
-                    rows.map((row, cell) => ({
-                      ...row,
-                      s: exactCells.s[cell],
-                      blanketArea: exactCells.blanketArea[cell],
-                      constraints: exactCells.constraints[cell],
-                      coverage: exactCells.coverage[cell],
-                      optimal: exactCells.optimal[cell] === 1,
-                    })),
-                  );
-                }
-                this.zoo.measurements.putRegionCounts([
-                  {
-                    checkpointId: checkpoint.id,
-                    planeSetId: planeSet.id,
-                    plane: result.plane,
-                    regions: result.regions,
-                    domainArea: result.domainArea,
-                    ms: result.ms,
-                  },
-                ]);
-              });
-              done++;
-              measuredHere++;
-              const perUnit = (Date.now() - started) / measuredHere;
-              control.progress({
-                progress: done / total,
-                iteration: done,
-                loss: null,
-                accuracy: null,
-                etaSeconds: ((total - done) * perUnit) / 1000,
-              });
+              storePlaneResult(this.zoo, spec, checkpoint.id, planeSet.id, result);
+              control.progress(progress.measured());
             },
           },
         );
@@ -259,5 +172,145 @@ export class MeasureRunner implements JobRunner {
     }
     this.release(worker);
     return { kind: 'done' };
+  }
+}
+
+/**
+ * What a measure job covers, checked: its model, its plane set (on the model's dataset)
+ * and the checkpoints to measure, oldest first; `total` counts checkpoint × plane units.
+ */
+export function measureJobScope(zoo: Zoo, spec: MeasureJobSpec) {
+  const model = zoo.models.get(spec.modelId);
+  const planeSet = zoo.planeSets.get(spec.planeSetId);
+  if (planeSet.datasetId !== model.datasetId) {
+    throw new Error(
+      `plane set ${planeSet.id} is on dataset ${planeSet.datasetId}, model ${model.id} on ${model.datasetId}`,
+    );
+  }
+  const all = zoo.checkpoints.list(spec.modelId);
+  const checkpoints = spec.checkpoints === 'all' ? all : all.slice(-1);
+  if (checkpoints.length === 0) throw new Error(`model ${model.id} has no checkpoint to measure`);
+  const widths = [model.inputDim, ...model.hidden, model.classCount];
+  return {
+    model,
+    planeSet,
+    checkpoints,
+    widths,
+    total: checkpoints.length * planeSet.planes.length,
+  };
+}
+
+/**
+ * The planes of a checkpoint the job still has to measure: those missing a cell (or an
+ * exact cell, when the job asks for exact patterns). A job cut off continues from here.
+ */
+export function planesToMeasure(
+  zoo: Zoo,
+  spec: MeasureJobSpec,
+  planeSet: StoredPlaneSet,
+  checkpointId: number,
+): StoredPlane[] {
+  return planeSet.planes.filter(
+    (plane) =>
+      !zoo.measurements.isPlaneMeasured(
+        checkpointId,
+        planeSet.id,
+        plane.index,
+        spec.scope,
+        spec.cps,
+      ) ||
+      (spec.exact &&
+        !zoo.exact.isPlaneMeasured(checkpointId, planeSet.id, plane.index, spec.scope, spec.cps)),
+  );
+}
+
+/** One plane's results as a measure worker computes them (a local thread or a remote worker). */
+export type PlaneCells = Omit<PlaneResult, 'type' | 'id'>;
+
+/**
+ * Stores one plane's results — every phenomenon × cP cell, the exact cells when measured,
+ * and the plane's region count — in one transaction. Upserts: writing a plane again
+ * (a job resumed, a remote result read twice) replaces the same rows.
+ */
+export function storePlaneResult(
+  zoo: Zoo,
+  spec: MeasureJobSpec,
+  checkpointId: number,
+  planeSetId: number,
+  result: PlaneCells,
+): void {
+  zoo.transaction(() => {
+    const rows = [];
+    let k = 0;
+    for (const phenomenon of result.phenomena) {
+      for (const cp of result.cps) {
+        rows.push({
+          checkpointId,
+          planeSetId,
+          plane: result.plane,
+          phenomenon,
+          cp,
+          scope: spec.scope,
+          s: result.s[k],
+          blanketArea: result.blanketArea[k],
+          domainArea: result.domainArea,
+          constraints: result.constraints[k],
+          coverage: result.coverage[k],
+        });
+        k++;
+      }
+    }
+    zoo.measurements.put(rows);
+    const exactCells = result.exact;
+    if (exactCells) {
+      zoo.exact.putMeasurements(
+        rows.map((row, cell) => ({
+          ...row,
+          s: exactCells.s[cell],
+          blanketArea: exactCells.blanketArea[cell],
+          constraints: exactCells.constraints[cell],
+          coverage: exactCells.coverage[cell],
+          optimal: exactCells.optimal[cell] === 1,
+        })),
+      );
+    }
+    zoo.measurements.putRegionCounts([
+      {
+        checkpointId,
+        planeSetId,
+        plane: result.plane,
+        regions: result.regions,
+        domainArea: result.domainArea,
+        ms: result.ms,
+      },
+    ]);
+  });
+}
+
+/** A measure job's progress: units (checkpoint × plane) done of its total, and an ETA from this run's pace. */
+export class MeasureProgress {
+  private done = 0;
+  private measuredHere = 0;
+  private readonly started = Date.now();
+
+  constructor(readonly total: number) {}
+
+  /** Units found measured already (by an earlier run of the job). */
+  skipped(units: number): void {
+    this.done += units;
+  }
+
+  /** One unit measured now; the progress to report. */
+  measured(): JobProgress {
+    this.done++;
+    this.measuredHere++;
+    const perUnit = (Date.now() - this.started) / this.measuredHere;
+    return {
+      progress: this.done / this.total,
+      iteration: this.done,
+      loss: null,
+      accuracy: null,
+      etaSeconds: ((this.total - this.done) * perUnit) / 1000,
+    };
   }
 }

@@ -59,8 +59,8 @@ const READ_BLOCK_MS = 2_000;
 const DATASET_TTL_SECONDS = 7 * 24 * 3600;
 
 export class RemoteTraining {
-  private readonly keys: RemoteKeys;
-  private readonly identities: DatasetIdentities;
+  readonly keys: RemoteKeys;
+  readonly identities: DatasetIdentities;
   private known: WorkerHeartbeat[] = [];
   private poll: NodeJS.Timeout | null = null;
   private closed = false;
@@ -68,7 +68,8 @@ export class RemoteTraining {
 
   private constructor(
     private readonly options: RemoteTrainingOptions,
-    private readonly redis: Redis,
+    /** The hub's connection (remote measure runs share it). */
+    readonly redis: Redis,
     private readonly queue: Queue,
     /** The queue's connection: BullMQ leaves one it was given open on close. */
     private readonly queueConnection: Redis,
@@ -153,7 +154,7 @@ export class RemoteTraining {
       stop = (kind) => void this.requestStop(run, kind);
       if (requested) await this.requestStop(run, requested);
       try {
-        return await this.follow(run, context, onMessage);
+        return await this.follow(run, context, decodeMessage, onMessage, pausedBeforeStart);
       } finally {
         await this.forget(run, context).catch(() => {});
       }
@@ -162,10 +163,8 @@ export class RemoteTraining {
   }
 
   private async enqueue(message: StartMessage, context: RunContext): Promise<string> {
-    const run = `j${context.jobId}-p${context.phase}-${randomUUID().slice(0, 8)}`;
-    const dataset = await this.identities.of(message.spec.dataset);
-    if (dataset === null) throw new Error(`dataset '${message.spec.dataset}' is not on the hub`);
-    await this.share(dataset);
+    const run = newRunId(context);
+    const dataset = await this.dataset(message.spec.dataset);
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { type, dataDirectory, resume, ...start } = message;
     const data: RunData = {
@@ -176,15 +175,41 @@ export class RemoteTraining {
       dataset,
       start,
     };
-    const write = this.redis.multi().hset(this.keys.runs, runKey(context), run);
-    if (resume) write.set(this.keys.resume(run), encodeResume(resume));
+    await this.submit(
+      'train',
+      data,
+      context,
+      resume ? [[this.keys.resume(run), encodeResume(resume)]] : [],
+    );
+    return run;
+  }
+
+  /** The hub's identity of a dataset, its file shared in Redis when it is a user dataset. */
+  async dataset(id: string): Promise<DatasetIdentity> {
+    const dataset = await this.identities.of(id);
+    if (dataset === null) throw new Error(`dataset '${id}' is not on the hub`);
+    await this.share(dataset);
+    return dataset;
+  }
+
+  /**
+   * Queues a run as a BullMQ job named `name` (its id the run's), after recording it for
+   * its job and phase and writing its binary parts (`blobs`: Redis key and bytes).
+   */
+  async submit(
+    name: 'train' | 'measure',
+    data: { readonly run: string },
+    context: RunContext,
+    blobs: readonly (readonly [string, Buffer])[],
+  ): Promise<void> {
+    const write = this.redis.multi().hset(this.keys.runs, runKey(context), data.run);
+    for (const [key, bytes] of blobs) write.set(key, bytes);
     await write.exec();
-    await this.queue.add('train', data, {
-      jobId: run,
+    await this.queue.add(name, data, {
+      jobId: data.run,
       removeOnComplete: true,
       removeOnFail: 1_000,
     });
-    return run;
   }
 
   /** Puts a user dataset's cache file in Redis once, for workers that lack it. */
@@ -208,17 +233,23 @@ export class RemoteTraining {
     await this.redis.multi().rename(staging, key).expire(key, DATASET_TTL_SECONDS).exec();
   }
 
-  private async requestStop(run: string, kind: 'pause' | 'cancel'): Promise<void> {
+  async requestStop(run: string, kind: 'pause' | 'cancel'): Promise<void> {
     await this.redis.set(this.keys.stop(run), kind, 'EX', 7 * 24 * 3600);
     await this.redis.publish(this.keys.control, JSON.stringify({ run, kind }));
   }
 
-  /** Reads the run's stream until its done (resolved) or error (rejected) message. */
-  private async follow(
+  /**
+   * Reads the run's stream until its done (resolved) or error (rejected) message; each
+   * entry is decoded (and checked) by `decode`, told which worker sent it. A run stopped
+   * before any worker took it leaves the queue and ends as `removed` says.
+   */
+  async follow<M extends { readonly type: string }>(
     run: string,
     context: RunContext,
-    onMessage: (message: Exclude<RunMessage, { type: 'done' | 'error' }>) => void,
-  ): Promise<Done> {
+    decode: (bytes: Uint8Array, worker: string) => M,
+    onMessage: (message: Exclude<M, { type: 'done' | 'error' }>) => void,
+    removed: (status: 'paused' | 'cancelled') => Extract<M, { type: 'done' }>,
+  ): Promise<Extract<M, { type: 'done' }>> {
     const reader = duplicateRedis(this.redis);
     this.readers.add(reader);
     let worker: string | null = null;
@@ -229,7 +260,7 @@ export class RemoteTraining {
         const stopRequested = await this.redis.get(this.keys.stop(run));
         // A paused or cancelled run no worker has taken yet leaves the queue at once.
         if (stopRequested !== null && (await this.queue.remove(run)) === 1) {
-          return pausedBeforeStart(stopRequested === 'cancel' ? 'cancelled' : 'paused');
+          return removed(stopRequested === 'cancel' ? 'cancelled' : 'paused');
         }
         const answer = await reader.xreadBuffer(
           'COUNT',
@@ -244,15 +275,17 @@ export class RemoteTraining {
           for (const [id, fields] of entries) {
             last = id.toString();
             const entry = fieldsOf(fields);
-            const message = decodeMessage(entry.m);
             const from = entry.w.toString();
+            // Recorded first: a job failed by a message the hub refuses names its sender.
             if (from !== worker) {
               worker = from;
               this.options.onWorker(context.jobId, from);
             }
-            if (message.type === 'done') return message;
-            if (message.type === 'error') throw new Error(`on worker ${from}: ${message.message}`);
-            onMessage(message);
+            const message = decode(entry.m, from);
+            if (message.type === 'done') return message as Extract<M, { type: 'done' }>;
+            if (message.type === 'error')
+              throw new Error(`on worker ${from}: ${(message as { message?: string }).message}`);
+            onMessage(message as Exclude<M, { type: 'done' | 'error' }>);
           }
         }
       }
@@ -263,13 +296,18 @@ export class RemoteTraining {
   }
 
   /** Removes what Redis kept of a finished run. */
-  private async forget(run: string, context: RunContext): Promise<void> {
+  async forget(run: string, context: RunContext): Promise<void> {
     if (this.closed) return;
     const key = runKey(context);
     const current = await this.redis.hget(this.keys.runs, key);
     const write = this.redis
       .multi()
-      .del(this.keys.events(run), this.keys.resume(run), this.keys.stop(run));
+      .del(
+        this.keys.events(run),
+        this.keys.resume(run),
+        this.keys.payload(run),
+        this.keys.stop(run),
+      );
     if (current === run) write.hdel(this.keys.runs, key);
     await write.exec();
   }
@@ -283,6 +321,11 @@ export class RemoteTraining {
     this.queueConnection.disconnect();
     this.redis.disconnect();
   }
+}
+
+/** A new run id of a job's phase: unique, and readable in logs. */
+export function newRunId(context: RunContext): string {
+  return `j${context.jobId}-p${context.phase}-${randomUUID().slice(0, 8)}`;
 }
 
 function runKey(context: RunContext): string {

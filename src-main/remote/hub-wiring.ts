@@ -5,10 +5,14 @@
  * lab loads neither ioredis nor BullMQ.
  */
 import { DatasetRegistry } from '../data/registry.ts';
+import type { MeasureRunner } from '../jobs/measure-job.ts';
+import type { JobRunner } from '../jobs/scheduler.ts';
 import { LOCAL_WORKER } from '../zoo/jobs.ts';
+import type { Zoo } from '../zoo/zoo.ts';
 import { checkRedisUrl } from './connection.ts';
-import { TrainingDispatch } from './dispatch.ts';
+import { MeasureDispatch, TrainingDispatch } from './dispatch.ts';
 import { RemoteTraining } from './hub-remote.ts';
+import { RemoteMeasure } from './measure-hub.ts';
 import { DEFAULT_QUEUE } from './keys.ts';
 import type { WorkerHeartbeat } from './remote-worker.ts';
 
@@ -29,23 +33,38 @@ export class HubRemote {
   private constructor(
     readonly training: RemoteTraining,
     readonly dispatch: TrainingDispatch,
+    private readonly registry: DatasetRegistry,
   ) {}
 
   static async connect(options: HubRemoteOptions): Promise<HubRemote> {
     checkRedisUrl(options.redis, 'redis');
     let self: HubRemote | null = null;
+    const registry = new DatasetRegistry(options.home);
     const training = await RemoteTraining.connect({
       redis: options.redis,
       queue: options.queue ?? DEFAULT_QUEUE,
-      registry: new DatasetRegistry(options.home),
+      registry,
       onCapacity: () => self?.onCapacity(),
       onWorker: (jobId, worker) => self?.onWorker(jobId, worker),
     });
     const dispatch = new TrainingDispatch(options.localWorkers, training, (jobId) =>
       self?.onWorker(jobId, LOCAL_WORKER),
     );
-    self = new HubRemote(training, dispatch);
+    self = new HubRemote(training, dispatch, registry);
     return self;
+  }
+
+  /**
+   * The hub's measure jobs: in `local`'s measure workers while one of the hub's slots is
+   * free, else on the remote workers; the results are written to `zoo` as local ones are.
+   */
+  measureRunner(zoo: Zoo, local: MeasureRunner): JobRunner {
+    return new MeasureDispatch(
+      this.dispatch,
+      this.training,
+      local,
+      new RemoteMeasure(zoo, this.training, this.registry),
+    );
   }
 
   workers(): readonly WorkerHeartbeat[] {

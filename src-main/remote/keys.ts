@@ -2,9 +2,10 @@
  * Where the hub and its remote workers meet in Redis. Everything of one lab lives under
  * its queue name (default 'mbh-lab'), so several labs may share one Redis server.
  *
- * - BullMQ queue `<queue>`: one job per training run (a phase from a step); its data is
- *   the worker thread's start message without the resume state (BullMQ stores job data
- *   as JSON; the resume state is binary and goes in `resume`).
+ * - BullMQ queue `<queue>`: one job per training run (a phase from a step; job name
+ *   'train'), its data the worker thread's start message without the resume state (BullMQ
+ *   stores job data as JSON; the resume state is binary and goes in `resume`), and one per
+ *   measure run (job name 'measure'), its data naming the run and its dataset.
  * - `<queue>:run:<run>:events`: a stream of the run's messages, each one binary field
  *   (blob-codec: a JSON header and the typed arrays' bytes), in the order sent. The hub
  *   reads it from the start and applies each message once per (run, entry id); since
@@ -13,6 +14,8 @@
  * - `<queue>:run:<run>:resume`: the run's latest resume state (binary): what it starts
  *   from, replaced by the worker at every snapshot, so a run taken over after its worker
  *   died continues from there.
+ * - `<queue>:run:<run>:payload`: a measure run's input (binary): the checkpoints' weights,
+ *   the planes and the options (measure-wire.ts), too large and too binary for job data.
  * - `<queue>:run:<run>:stop`: 'pause' or 'cancel' once asked; `<queue>:control` carries
  *   the same to the worker that runs it now.
  * - `<queue>:runs`: hash from the hub's job key (job id and phase) to its current run,
@@ -34,6 +37,10 @@ export class RemoteKeys {
 
   resume(run: string): string {
     return `${this.queue}:run:${run}:resume`;
+  }
+
+  payload(run: string): string {
+    return `${this.queue}:run:${run}:payload`;
   }
 
   stop(run: string): string {

@@ -2,7 +2,8 @@
  * A remote worker (`mbh-lab worker --redis URL`): takes training runs from the lab's
  * BullMQ queue and runs each in the same training worker thread a local job uses
  * (startTraining, train.worker.ts), streaming the thread's messages back to the hub
- * through Redis. It writes no zoo; the hub applies what comes back.
+ * through Redis; measure runs likewise go to a measure worker thread (measure-run.ts).
+ * It writes no zoo; the hub applies what comes back.
  *
  * A run starts from the latest resume state stored for it in Redis, which the worker
  * replaces at every snapshot: when a worker dies mid-run, BullMQ's stalled-job check
@@ -18,6 +19,13 @@ import { startTraining } from '../jobs/train-job.ts';
 import { connectRedis, duplicateRedis, whenReady } from './connection.ts';
 import { DatasetIdentities } from './dataset-identity.ts';
 import { HEARTBEAT_SECONDS, RemoteKeys } from './keys.ts';
+import { MeasureRun } from './measure-run.ts';
+import {
+  decodeMeasurePayload,
+  encodeMeasureMessage,
+  validateMeasureRunData,
+  type MeasureRunMessage,
+} from './measure-wire.ts';
 import {
   decodeResume,
   encodeMessage,
@@ -170,6 +178,7 @@ export class RemoteWorker {
   }
 
   private async process(job: Job, token: string | undefined): Promise<string> {
+    if (job.name === 'measure') return this.processMeasure(job, token);
     const data = validateRunData(job.data);
     const { run } = data;
     const events = this.keys.events(run);
@@ -249,6 +258,86 @@ export class RemoteWorker {
       await send(done);
       this.options.log(`job ${data.jobId} (run ${run}): ${done.status} at step ${done.iteration}`);
       return done.status;
+    } catch (error) {
+      if ((error as Error).name === 'WaitingError') throw error;
+      await last.catch(() => {});
+      await send({ type: 'error', name: (error as Error).name, message: (error as Error).message });
+      throw error;
+    } finally {
+      this.active.delete(run);
+    }
+  }
+
+  /**
+   * A measure run: its input from Redis, checked; its planes measured in a measure worker
+   * thread and sent as they come. A run stopped here to close goes back to the queue and
+   * starts again from its first plane wherever it lands (the hub writes each plane once).
+   */
+  private async processMeasure(job: Job, token: string | undefined): Promise<string> {
+    const data = validateMeasureRunData(job.data);
+    const { run } = data;
+    const events = this.keys.events(run);
+    let last: Promise<unknown> = Promise.resolve();
+    const send = (message: MeasureRunMessage) => {
+      last = this.redis.xaddBuffer(
+        events,
+        '*',
+        'w',
+        this.options.name,
+        'm',
+        encodeMeasureMessage(message),
+      );
+      return last;
+    };
+    const active: Active = {
+      jobId: data.jobId,
+      stop: () => {},
+      closing: false,
+      iteration: 0,
+      iterations: 0,
+      trainer: null,
+      backend: null,
+      stepsPerSecond: null,
+    };
+    try {
+      await this.identities.ensure(data.dataset, () =>
+        this.downloadDataset(data.dataset.identity.slice('sha256:'.length), data.dataset.id),
+      );
+      const [payloadBytes, requested] = await Promise.all([
+        this.redis.getBuffer(this.keys.payload(run)),
+        this.redis.get(this.keys.stop(run)),
+      ]);
+      if (payloadBytes === null)
+        throw new Error(`measure run ${run}: its input is no longer in Redis`);
+      const payload = decodeMeasurePayload(payloadBytes);
+      const started = Date.now();
+      const measuring = new MeasureRun({
+        home: this.options.home,
+        run,
+        payload,
+        send: (message) => void send(message),
+        onProgress: (done, total) => {
+          active.iteration = done;
+          active.iterations = total;
+          active.stepsPerSecond = done / ((Date.now() - started) / 1000);
+        },
+      });
+      active.iterations = payload.checkpoints.reduce((sum, entry) => sum + entry.planes.length, 0);
+      active.stop = (kind) => measuring.stop(kind);
+      this.active.set(run, active);
+      if (requested === 'pause' || requested === 'cancel') measuring.stop(requested);
+      this.options.log(`job ${data.jobId} (run ${run}): measuring ${active.iterations} plane(s)`);
+      const status = await measuring.run();
+      await last;
+      if (active.closing && status !== 'completed') {
+        // This worker closes: the run goes back to the queue for another worker.
+        await job.moveToWait(token);
+        const { WaitingError } = await import('bullmq');
+        throw new WaitingError();
+      }
+      await send({ type: 'done', status });
+      this.options.log(`job ${data.jobId} (run ${run}): measure ${status}`);
+      return status;
     } catch (error) {
       if ((error as Error).name === 'WaitingError') throw error;
       await last.catch(() => {});
