@@ -24,6 +24,61 @@ export function inputDenseForward(
     const first = sampleStart[b];
     const end = sampleStart[b + 1];
     let o = 0;
+    for (; o + 12 <= outDim; o += 12) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let a4 = 0;
+      let a5 = 0;
+      let a6 = 0;
+      let a7 = 0;
+      let a8 = 0;
+      let a9 = 0;
+      let a10 = 0;
+      let a11 = 0;
+      for (let e = first; e < end; e++) {
+        const v = sampleValue[e];
+        const r = samplePixel[e] * outDim + o;
+        a0 += v * weights[r];
+        a1 += v * weights[r + 1];
+        a2 += v * weights[r + 2];
+        a3 += v * weights[r + 3];
+        a4 += v * weights[r + 4];
+        a5 += v * weights[r + 5];
+        a6 += v * weights[r + 6];
+        a7 += v * weights[r + 7];
+        a8 += v * weights[r + 8];
+        a9 += v * weights[r + 9];
+        a10 += v * weights[r + 10];
+        a11 += v * weights[r + 11];
+      }
+      const at = o * n + b;
+      a0 += bias[o + 0];
+      z[at + 0 * n] = a0 > 0 ? a0 : 0;
+      a1 += bias[o + 1];
+      z[at + 1 * n] = a1 > 0 ? a1 : 0;
+      a2 += bias[o + 2];
+      z[at + 2 * n] = a2 > 0 ? a2 : 0;
+      a3 += bias[o + 3];
+      z[at + 3 * n] = a3 > 0 ? a3 : 0;
+      a4 += bias[o + 4];
+      z[at + 4 * n] = a4 > 0 ? a4 : 0;
+      a5 += bias[o + 5];
+      z[at + 5 * n] = a5 > 0 ? a5 : 0;
+      a6 += bias[o + 6];
+      z[at + 6 * n] = a6 > 0 ? a6 : 0;
+      a7 += bias[o + 7];
+      z[at + 7 * n] = a7 > 0 ? a7 : 0;
+      a8 += bias[o + 8];
+      z[at + 8 * n] = a8 > 0 ? a8 : 0;
+      a9 += bias[o + 9];
+      z[at + 9 * n] = a9 > 0 ? a9 : 0;
+      a10 += bias[o + 10];
+      z[at + 10 * n] = a10 > 0 ? a10 : 0;
+      a11 += bias[o + 11];
+      z[at + 11 * n] = a11 > 0 ? a11 : 0;
+    }
     // Eight sums per pass: each pixel's value and row offset serve eight products.
     for (; o + 8 <= outDim; o += 8) {
       let a0 = 0;
@@ -119,6 +174,40 @@ export function inputDenseWeightGradient(
   const size = inDim * outDim;
   sums.fill(0, 0, size);
   let o = 0;
+  for (; o + 12 <= outDim; o += 12) {
+    for (let b = 0; b < n; b++) {
+      const q = o * n + b;
+      const d0 = dz[q + 0 * n];
+      const d1 = dz[q + 1 * n];
+      const d2 = dz[q + 2 * n];
+      const d3 = dz[q + 3 * n];
+      const d4 = dz[q + 4 * n];
+      const d5 = dz[q + 5 * n];
+      const d6 = dz[q + 6 * n];
+      const d7 = dz[q + 7 * n];
+      const d8 = dz[q + 8 * n];
+      const d9 = dz[q + 9 * n];
+      const d10 = dz[q + 10 * n];
+      const d11 = dz[q + 11 * n];
+      const end = sampleStart[b + 1];
+      for (let e = sampleStart[b]; e < end; e++) {
+        const v = sampleValue[e];
+        const r = samplePixel[e] * outDim + o;
+        sums[r + 0] += v * d0;
+        sums[r + 1] += v * d1;
+        sums[r + 2] += v * d2;
+        sums[r + 3] += v * d3;
+        sums[r + 4] += v * d4;
+        sums[r + 5] += v * d5;
+        sums[r + 6] += v * d6;
+        sums[r + 7] += v * d7;
+        sums[r + 8] += v * d8;
+        sums[r + 9] += v * d9;
+        sums[r + 10] += v * d10;
+        sums[r + 11] += v * d11;
+      }
+    }
+  }
   for (; o + 8 <= outDim; o += 8) {
     for (let b = 0; b < n; b++) {
       const q = o * n + b;
