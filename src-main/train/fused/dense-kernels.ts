@@ -1,12 +1,18 @@
 /**
  * Kernels of a dense layer after the first, over feature-major activations: a layer's
  * input h is [inDim][n] and its output z is [outDim][n] (n samples, one contiguous run
- * per neuron), weights [outDim][inDim]. Each kernel keeps a block of four sums in
- * registers and streams the other operand, so every loaded value serves four products.
- * Sums are taken in double and rounded once when stored.
+ * per neuron), weights [outDim][inDim]. Each kernel keeps a block of sums in registers
+ * and streams the other operand, so every loaded value serves several products. Sums are
+ * taken in double and rounded once when stored. The forward pass and the weight gradient
+ * skip the input's zeros (the ReLU's +0), as the first layer skips zero pixels.
  */
 
-/** z[o][b] = Σ_i w[o][i]·h[i][b] + bias[o], then ReLU when `relu`. */
+/**
+ * z[o][b] = Σ_i w[o][i]·h[i][b] + bias[o], then ReLU when `relu`; sample by sample over
+ * its non-zero inputs only (`activeIndex`/`activeValue`: scratch of inDim entries). The
+ * layer below is a ReLU, so about half of h is +0, and those terms (±0) change no sum.
+ * Eight outputs per pass: each non-zero input serves eight products, one per weight row.
+ */
 export function denseForward(
   weights: Float32Array,
   bias: Float32Array,
@@ -16,50 +22,115 @@ export function denseForward(
   outDim: number,
   n: number,
   relu: boolean,
+  activeIndex: Int32Array,
+  activeValue: Float32Array,
 ): void {
-  for (let o = 0; o < outDim; o++) {
-    const row = o * inDim;
-    const out = o * n;
-    const base = bias[o];
-    let b = 0;
-    for (; b + 4 <= n; b += 4) {
+  for (let b = 0; b < n; b++) {
+    const count = activeInputs(h, b, n, inDim, activeIndex, activeValue);
+    let o = 0;
+    for (; o + 8 <= outDim; o += 8) {
       let a0 = 0;
       let a1 = 0;
       let a2 = 0;
       let a3 = 0;
-      for (let i = 0, p = b; i < inDim; i++, p += n) {
-        const w = weights[row + i];
-        a0 += w * h[p];
-        a1 += w * h[p + 1];
-        a2 += w * h[p + 2];
-        a3 += w * h[p + 3];
+      let a4 = 0;
+      let a5 = 0;
+      let a6 = 0;
+      let a7 = 0;
+      const row = o * inDim;
+      for (let e = 0; e < count; e++) {
+        const v = activeValue[e];
+        const w = row + activeIndex[e];
+        a0 += v * weights[w];
+        a1 += v * weights[w + 1 * inDim];
+        a2 += v * weights[w + 2 * inDim];
+        a3 += v * weights[w + 3 * inDim];
+        a4 += v * weights[w + 4 * inDim];
+        a5 += v * weights[w + 5 * inDim];
+        a6 += v * weights[w + 6 * inDim];
+        a7 += v * weights[w + 7 * inDim];
       }
-      a0 += base;
-      a1 += base;
-      a2 += base;
-      a3 += base;
-      if (relu) {
-        z[out + b] = a0 > 0 ? a0 : 0;
-        z[out + b + 1] = a1 > 0 ? a1 : 0;
-        z[out + b + 2] = a2 > 0 ? a2 : 0;
-        z[out + b + 3] = a3 > 0 ? a3 : 0;
-      } else {
-        z[out + b] = a0;
-        z[out + b + 1] = a1;
-        z[out + b + 2] = a2;
-        z[out + b + 3] = a3;
-      }
+      const at = o * n + b;
+      a0 += bias[o + 0];
+      z[at + 0 * n] = relu && !(a0 > 0) ? 0 : a0;
+      a1 += bias[o + 1];
+      z[at + 1 * n] = relu && !(a1 > 0) ? 0 : a1;
+      a2 += bias[o + 2];
+      z[at + 2 * n] = relu && !(a2 > 0) ? 0 : a2;
+      a3 += bias[o + 3];
+      z[at + 3 * n] = relu && !(a3 > 0) ? 0 : a3;
+      a4 += bias[o + 4];
+      z[at + 4 * n] = relu && !(a4 > 0) ? 0 : a4;
+      a5 += bias[o + 5];
+      z[at + 5 * n] = relu && !(a5 > 0) ? 0 : a5;
+      a6 += bias[o + 6];
+      z[at + 6 * n] = relu && !(a6 > 0) ? 0 : a6;
+      a7 += bias[o + 7];
+      z[at + 7 * n] = relu && !(a7 > 0) ? 0 : a7;
     }
-    for (; b < n; b++) {
+    for (; o + 4 <= outDim; o += 4) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      const row = o * inDim;
+      for (let e = 0; e < count; e++) {
+        const v = activeValue[e];
+        const w = row + activeIndex[e];
+        a0 += v * weights[w];
+        a1 += v * weights[w + 1 * inDim];
+        a2 += v * weights[w + 2 * inDim];
+        a3 += v * weights[w + 3 * inDim];
+      }
+      const at = o * n + b;
+      a0 += bias[o + 0];
+      z[at + 0 * n] = relu && !(a0 > 0) ? 0 : a0;
+      a1 += bias[o + 1];
+      z[at + 1 * n] = relu && !(a1 > 0) ? 0 : a1;
+      a2 += bias[o + 2];
+      z[at + 2 * n] = relu && !(a2 > 0) ? 0 : a2;
+      a3 += bias[o + 3];
+      z[at + 3 * n] = relu && !(a3 > 0) ? 0 : a3;
+    }
+    for (; o < outDim; o++) {
       let a = 0;
-      for (let i = 0, p = b; i < inDim; i++, p += n) a += weights[row + i] * h[p];
-      a += base;
-      z[out + b] = relu && !(a > 0) ? 0 : a;
+      const row = o * inDim;
+      for (let e = 0; e < count; e++) a += activeValue[e] * weights[row + activeIndex[e]];
+      a += bias[o];
+      z[o * n + b] = relu && !(a > 0) ? 0 : a;
     }
   }
 }
 
-/** gradient[o][i] = Σ_b dz[o][b]·h[i][b]. */
+/**
+ * Sample b's non-zero inputs (column b of the feature-major h), ascending, into
+ * index/value; returns how many. Branch-free: every input is written at the cursor, which
+ * advances only past a non-zero one (ReLU zeros fall in no predictable order).
+ */
+function activeInputs(
+  h: Float32Array,
+  b: number,
+  n: number,
+  inDim: number,
+  index: Int32Array,
+  value: Float32Array,
+): number {
+  let count = 0;
+  for (let i = 0, p = b; i < inDim; i++, p += n) {
+    const v = h[p];
+    index[count] = i;
+    value[count] = v;
+    count += v !== 0 ? 1 : 0;
+  }
+  return count;
+}
+
+/**
+ * gradient[o][i] = Σ_b dz[o][b]·h[i][b], input neuron by input neuron over the samples
+ * where it is non-zero only (`activeIndex`/`activeValue`: scratch of n entries): the
+ * ReLU's +0 terms change no sum. Eight outputs per pass, each non-zero activation
+ * serving eight products.
+ */
 export function denseWeightGradient(
   dz: Float32Array,
   h: Float32Array,
@@ -67,44 +138,85 @@ export function denseWeightGradient(
   inDim: number,
   outDim: number,
   n: number,
+  activeIndex: Int32Array,
+  activeValue: Float32Array,
 ): void {
-  for (let o = 0; o < outDim; o++) {
-    const q = o * n;
-    const row = o * inDim;
-    let i = 0;
-    for (; i + 4 <= inDim; i += 4) {
-      const p0 = i * n;
-      const p1 = p0 + n;
-      const p2 = p1 + n;
-      const p3 = p2 + n;
+  for (let i = 0; i < inDim; i++) {
+    const p = i * n;
+    let count = 0;
+    for (let b = 0; b < n; b++) {
+      const v = h[p + b];
+      activeIndex[count] = b;
+      activeValue[count] = v;
+      count += v !== 0 ? 1 : 0;
+    }
+    let o = 0;
+    for (; o + 8 <= outDim; o += 8) {
       let a0 = 0;
       let a1 = 0;
       let a2 = 0;
       let a3 = 0;
-      for (let b = 0; b < n; b++) {
-        const d = dz[q + b];
-        a0 += d * h[p0 + b];
-        a1 += d * h[p1 + b];
-        a2 += d * h[p2 + b];
-        a3 += d * h[p3 + b];
+      let a4 = 0;
+      let a5 = 0;
+      let a6 = 0;
+      let a7 = 0;
+      const q = o * n;
+      for (let e = 0; e < count; e++) {
+        const v = activeValue[e];
+        const at = q + activeIndex[e];
+        a0 += v * dz[at];
+        a1 += v * dz[at + 1 * n];
+        a2 += v * dz[at + 2 * n];
+        a3 += v * dz[at + 3 * n];
+        a4 += v * dz[at + 4 * n];
+        a5 += v * dz[at + 5 * n];
+        a6 += v * dz[at + 6 * n];
+        a7 += v * dz[at + 7 * n];
       }
-      gradient[row + i] = a0;
-      gradient[row + i + 1] = a1;
-      gradient[row + i + 2] = a2;
-      gradient[row + i + 3] = a3;
+      const row = o * inDim + i;
+      gradient[row] = a0;
+      gradient[row + 1 * inDim] = a1;
+      gradient[row + 2 * inDim] = a2;
+      gradient[row + 3 * inDim] = a3;
+      gradient[row + 4 * inDim] = a4;
+      gradient[row + 5 * inDim] = a5;
+      gradient[row + 6 * inDim] = a6;
+      gradient[row + 7 * inDim] = a7;
     }
-    for (; i < inDim; i++) {
-      const p = i * n;
+    for (; o + 4 <= outDim; o += 4) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      const q = o * n;
+      for (let e = 0; e < count; e++) {
+        const v = activeValue[e];
+        const at = q + activeIndex[e];
+        a0 += v * dz[at];
+        a1 += v * dz[at + 1 * n];
+        a2 += v * dz[at + 2 * n];
+        a3 += v * dz[at + 3 * n];
+      }
+      const row = o * inDim + i;
+      gradient[row] = a0;
+      gradient[row + 1 * inDim] = a1;
+      gradient[row + 2 * inDim] = a2;
+      gradient[row + 3 * inDim] = a3;
+    }
+    for (; o < outDim; o++) {
       let a = 0;
-      for (let b = 0; b < n; b++) a += dz[q + b] * h[p + b];
-      gradient[row + i] = a;
+      const q = o * n;
+      for (let e = 0; e < count; e++) a += activeValue[e] * dz[q + activeIndex[e]];
+      gradient[o * inDim + i] = a;
     }
   }
 }
 
 /**
  * The gradient with respect to the pre-activation of the layer below:
- * dh[i][b] = Σ_o w[o][i]·dz[o][b] where that layer's ReLU passed (h[i][b] > 0), else 0.
+ * dh[i][b] = Σ_o w[o][i]·dz[o][b] where that layer's ReLU passed (h[i][b] > 0), else 0;
+ * computed only there (`activeIndex`: scratch of n entries), four samples per pass so
+ * that each weight loaded serves four products.
  */
 export function denseInputGradient(
   weights: Float32Array,
@@ -114,40 +226,41 @@ export function denseInputGradient(
   inDim: number,
   outDim: number,
   n: number,
+  activeIndex: Int32Array,
 ): void {
   for (let i = 0; i < inDim; i++) {
     const p = i * n;
-    let b = 0;
-    for (; b + 4 <= n; b += 4) {
-      const at = p + b;
-      if (!(h[at] > 0 || h[at + 1] > 0 || h[at + 2] > 0 || h[at + 3] > 0)) {
-        dh[at] = 0;
-        dh[at + 1] = 0;
-        dh[at + 2] = 0;
-        dh[at + 3] = 0;
-        continue;
-      }
+    let count = 0;
+    for (let b = 0; b < n; b++) {
+      const passed = h[p + b] > 0;
+      activeIndex[count] = b;
+      count += passed ? 1 : 0;
+      dh[p + b] = 0;
+    }
+    let e = 0;
+    for (; e + 4 <= count; e += 4) {
+      const b0 = activeIndex[e];
+      const b1 = activeIndex[e + 1];
+      const b2 = activeIndex[e + 2];
+      const b3 = activeIndex[e + 3];
       let a0 = 0;
       let a1 = 0;
       let a2 = 0;
       let a3 = 0;
-      for (let o = 0, w = i, q = b; o < outDim; o++, w += inDim, q += n) {
+      for (let o = 0, w = i, q = 0; o < outDim; o++, w += inDim, q += n) {
         const weight = weights[w];
-        a0 += weight * dz[q];
-        a1 += weight * dz[q + 1];
-        a2 += weight * dz[q + 2];
-        a3 += weight * dz[q + 3];
+        a0 += weight * dz[q + b0];
+        a1 += weight * dz[q + b1];
+        a2 += weight * dz[q + b2];
+        a3 += weight * dz[q + b3];
       }
-      dh[at] = h[at] > 0 ? a0 : 0;
-      dh[at + 1] = h[at + 1] > 0 ? a1 : 0;
-      dh[at + 2] = h[at + 2] > 0 ? a2 : 0;
-      dh[at + 3] = h[at + 3] > 0 ? a3 : 0;
+      dh[p + b0] = a0;
+      dh[p + b1] = a1;
+      dh[p + b2] = a2;
+      dh[p + b3] = a3;
     }
-    for (; b < n; b++) {
-      if (!(h[p + b] > 0)) {
-        dh[p + b] = 0;
-        continue;
-      }
+    for (; e < count; e++) {
+      const b = activeIndex[e];
       let a = 0;
       for (let o = 0, w = i, q = b; o < outDim; o++, w += inDim, q += n) a += weights[w] * dz[q];
       dh[p + b] = a;

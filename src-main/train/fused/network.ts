@@ -21,6 +21,11 @@ export class FusedNetwork {
   /** A dense first layer's weight gradient summed in double ([inDim][outDim]). */
   private readonly firstGradientSums: Float64Array;
   private readonly classCount: number;
+  /** Scratch of the dense kernels: one sample's or one neuron's non-zero activations. */
+  private readonly activeIndex: Int32Array;
+  private readonly activeValue: Float32Array;
+  /** Per class, the sample at hand's exp(logit − max), kept for its softmax. */
+  private readonly exponentials: Float64Array;
 
   constructor(
     readonly layers: readonly FusedLayer[],
@@ -34,6 +39,10 @@ export class FusedNetwork {
     this.deltas = layers.map((layer) => new Float32Array(layer.outDim * capacity));
     this.firstGradientSums = new Float64Array(form === 'non-zero' ? first.inDim * first.outDim : 0);
     this.classCount = layers[layers.length - 1].outDim;
+    this.exponentials = new Float64Array(this.classCount);
+    const active = Math.max(capacity, ...layers.map((layer) => layer.inDim));
+    this.activeIndex = new Int32Array(active);
+    this.activeValue = new Float32Array(active);
   }
 
   /** Forward pass over the loaded input batch; the logits end in the last output buffer. */
@@ -71,6 +80,8 @@ export class FusedNetwork {
             layer.outDim,
             n,
             l < last,
+            this.activeIndex,
+            this.activeValue,
           );
           break;
         case 'sparse':
@@ -102,7 +113,7 @@ export class FusedNetwork {
   ): number {
     const n = this.input.count;
     const logits = this.outputs[this.outputs.length - 1];
-    const classes = this.classCount;
+    const { classCount: classes, exponentials } = this;
     let total = 0;
     for (let b = 0; b < n; b++) {
       let max = -Infinity;
@@ -115,14 +126,18 @@ export class FusedNetwork {
         }
       }
       let sum = 0;
-      for (let c = 0; c < classes; c++) sum += Math.exp(logits[c * n + b] - max);
+      for (let c = 0; c < classes; c++) {
+        const exponential = Math.exp(logits[c * n + b] - max);
+        exponentials[c] = exponential;
+        sum += exponential;
+      }
       const label = labels[b];
       if (best === label) hits.correct++;
       const logSum = Math.log(sum);
       total += logSum - (logits[label * n + b] - max);
       if (delta !== null) {
         for (let c = 0; c < classes; c++) {
-          const p = Math.exp(logits[c * n + b] - max) / sum;
+          const p = exponentials[c] / sum;
           delta[c * n + b] = (c === label ? p - 1 : p) / n;
         }
       }
@@ -167,8 +182,26 @@ export class FusedNetwork {
           );
           break;
         case 'dense':
-          denseWeightGradient(dz, outputs[l - 1], layer.weightGradient, inDim, outDim, n);
-          denseInputGradient(layer.weights, dz, outputs[l - 1], deltas[l - 1], inDim, outDim, n);
+          denseWeightGradient(
+            dz,
+            outputs[l - 1],
+            layer.weightGradient,
+            inDim,
+            outDim,
+            n,
+            this.activeIndex,
+            this.activeValue,
+          );
+          denseInputGradient(
+            layer.weights,
+            dz,
+            outputs[l - 1],
+            deltas[l - 1],
+            inDim,
+            outDim,
+            n,
+            this.activeIndex,
+          );
           break;
         case 'sparse':
           sparseWeightGradient(
