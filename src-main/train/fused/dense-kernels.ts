@@ -3,8 +3,17 @@
  * input h is [inDim][n] and its output z is [outDim][n] (n samples, one contiguous run
  * per neuron), weights [outDim][inDim]. Each kernel keeps a block of sums in registers
  * and streams the other operand, so every loaded value serves several products. Sums are
- * taken in double and rounded once when stored. The forward pass and the weight gradient
- * skip the input's zeros (the ReLU's +0), as the first layer skips zero pixels.
+ * taken in double and rounded once when stored. All three skip the input's zeros (the
+ * ReLU's +0, about half of it), as the first layer skips zero pixels.
+ *
+ * Why these loops look like those of input-kernels.ts and sparse-kernels.ts and are not
+ * shared: each kernel is a single-type specialisation — one storage layout, one block
+ * width, plain typed-array and number arguments — which V8 compiles to monomorphic code
+ * with the sums in registers. A shared loop taking the layout or the element access as a
+ * parameter (a callback, an accessor, a union of array types) would be polymorphic in the
+ * hottest loops of the trainer. The unrolled 12/8/4/1-wide blocks are how many sums a pass
+ * keeps in registers. Each kernel's order of summation is part of the fused path's
+ * bit-exact contract (tests/integration/train-fused-golden.test.ts).
  */
 
 /**

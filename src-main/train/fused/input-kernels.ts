@@ -8,6 +8,15 @@
  *
  * The output and its gradient are feature-major ([outDim][n]; ReLU applied: the first
  * layer is always hidden).
+ *
+ * Why these loops look like those of dense-kernels.ts and sparse-kernels.ts and are not
+ * shared: each kernel is a single-type specialisation — one storage layout, one block
+ * width, plain typed-array and number arguments — which V8 compiles to monomorphic code
+ * with the sums in registers. A shared loop taking the layout or the element access as a
+ * parameter (a callback, an accessor, a union of array types) would be polymorphic in the
+ * hottest loops of the trainer. The unrolled 12/8/4/1-wide blocks are how many sums a pass
+ * keeps in registers. Each kernel's order of summation is part of the fused path's
+ * bit-exact contract (tests/integration/train-fused-golden.test.ts).
  */
 import type { InputBatch } from './input-batch.ts';
 
