@@ -271,6 +271,40 @@ describe('region classes against the network evaluated inside each region', () =
     });
   }
 
+  // Sparse weights into the deepest layer: a parent's first logits are carried over from
+  // the previous parent's (partition.ts, carryLogits) rather than computed from scratch.
+  const carried = {
+    name: '2-D, 40-40 at density 0.2, 6 classes',
+    network: heNetwork(2, [40, 40], 6, { seed: 9, density: 0.2, biasStd: 0.5 }),
+    plane: square(-1, 1),
+  };
+  for (const { name, network, plane } of [...fixtures, carried]) {
+    it(`${name}: the logits handed to onRegionOutput are the network's output on each region`, () => {
+      const wrong: string[] = [];
+      let visited = 0;
+      partitionPlane(network, plane, {
+        onRegionOutput: (region, logits, vertices, start, count) => {
+          visited++;
+          // At the vertices' mean, an interior point, the affine map and a forward pass agree.
+          let x = 0;
+          let y = 0;
+          for (let i = start; i < start + count; i++) {
+            x += vertices[2 * i] / count;
+            y += vertices[2 * i + 1] / count;
+          }
+          const expected = logitsAt(network, inputAt(plane, x, y));
+          for (let c = 0; c < expected.length; c++) {
+            const value = logits[3 * c] * x + logits[3 * c + 1] * y + logits[3 * c + 2];
+            if (Math.abs(value - expected[c]) > 1e-9 * (1 + Math.abs(expected[c])))
+              wrong.push(`region ${region} class ${c}: ${value} vs ${expected[c]}`);
+          }
+        },
+      });
+      expect(wrong.slice(0, 5)).toEqual([]);
+      expect(visited).toBe(partitionPlane(network, plane).regionCount);
+    });
+  }
+
   it('a recycled partition gets the same classes as a fresh one', () => {
     const network = heNetwork(2, [24, 24], 10, { seed: 7, biasStd: 0.5 });
     const first = partitionWithClasses(network, square(-1, 1));
