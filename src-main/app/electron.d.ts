@@ -199,6 +199,11 @@ declare module 'electron' {
     ): this;
   }
 
+  /** Renderer side (preload): the path of a File from a drop or an <input type=file>. */
+  interface WebUtils {
+    getPathForFile(file: File): string;
+  }
+
   interface ContextBridge {
     exposeInMainWorld(apiKey: string, api: unknown): void;
   }
@@ -227,6 +232,7 @@ declare module 'electron' {
   export const protocol: Protocol;
   export const shell: Shell;
   export const dialog: Dialog;
+  export const webUtils: WebUtils;
   export { BrowserWindow, Menu };
   export type {
     BrowserWindowConstructorOptions,

@@ -2,11 +2,20 @@
  * The desktop app's file dialogs, run by the main process: the window gets the path the
  * user chose, and the lab reads or writes that file itself (an import's `{ path }`,
  * exportToFile's `to: { path }`), so no file's content crosses IPC as one string. The
- * window may name only paths its dialogs gave it: any other path in a call is refused,
- * so a compromised page cannot make the lab read or overwrite files the user never chose.
+ * window may name only paths its dialogs gave it, or of files the user dropped on it (the
+ * preload reads a dropped File's path with webUtils; a page can hand it only File
+ * objects): any other path in a call is refused, so a compromised page cannot make the
+ * lab read or overwrite files the user never chose.
  */
-import { isPathSource } from '../../src-shared/api/file-source.ts';
-import { OPEN_FILE_CHANNEL, SAVE_FILE_CHANNEL } from './bridge.ts';
+import { statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { pathSources } from '../../src-shared/api/file-source.ts';
+import {
+  DROPPED_FILE_CHANNEL,
+  OPEN_FILE_CHANNEL,
+  OPEN_FILES_CHANNEL,
+  SAVE_FILE_CHANNEL,
+} from './bridge.ts';
 import type { IpcMainLike } from './ipc.ts';
 
 export interface FileFilter {
@@ -17,7 +26,7 @@ export interface FileFilter {
 /** What is used of Electron's `dialog`. */
 export interface DialogsLike {
   showOpenDialog(options: {
-    properties: 'openFile'[];
+    properties: ('openFile' | 'multiSelections')[];
     filters: FileFilter[];
   }): Promise<{ canceled: boolean; filePaths: string[] }>;
   showSaveDialog(options: {
@@ -34,13 +43,9 @@ export class PathGrants {
     return path;
   }
 
-  /** The first top-level param naming a path no dialog gave, or null. */
+  /** The first field (`json`, `files[1].source`) naming a path no dialog gave, or null. */
   ungranted(params: unknown): string | null {
-    if (typeof params !== 'object' || params === null) return null;
-    for (const [key, value] of Object.entries(params)) {
-      if (isPathSource(value) && !this.paths.has(value.path)) return key;
-    }
-    return null;
+    return pathSources(params).find((source) => !this.paths.has(source.path))?.field ?? null;
   }
 }
 
@@ -78,6 +83,26 @@ export function bindFileDialogs(options: {
     const path = chosen.filePaths[0];
     return chosen.canceled || path === undefined ? null : grants.grant(path);
   });
+  ipcMain.handle(OPEN_FILES_CHANNEL, async (event, request) => {
+    if (!isTrustedSender(event.senderFrame)) return null;
+    const chosen = await dialogs.showOpenDialog({
+      properties: ['openFile', 'multiSelections'],
+      filters: filters((request as { filters?: unknown } | null)?.filters),
+    });
+    if (chosen.canceled || chosen.filePaths.length === 0) return null;
+    return chosen.filePaths.map((path) => grants.grant(path));
+  });
+  // The preload's webUtils.getPathForFile of a dropped File: granted if it is a file.
+  ipcMain.handle(DROPPED_FILE_CHANNEL, (event, path) => {
+    if (!isTrustedSender(event.senderFrame)) return null;
+    if (typeof path !== 'string' || path.length > 4096 || !isAbsolute(path)) return null;
+    try {
+      if (!statSync(path).isFile()) return null;
+    } catch {
+      return null;
+    }
+    return grants.grant(path);
+  });
   ipcMain.handle(SAVE_FILE_CHANNEL, async (event, request) => {
     if (!isTrustedSender(event.senderFrame)) return null;
     const name = (request as { defaultName?: unknown } | null)?.defaultName;
@@ -88,6 +113,8 @@ export function bindFileDialogs(options: {
   });
   return () => {
     ipcMain.removeHandler(OPEN_FILE_CHANNEL);
+    ipcMain.removeHandler(OPEN_FILES_CHANNEL);
     ipcMain.removeHandler(SAVE_FILE_CHANNEL);
+    ipcMain.removeHandler(DROPPED_FILE_CHANNEL);
   };
 }

@@ -1,5 +1,5 @@
 // Runs in the sandboxed renderer before the page: exposes only the typed lab bridge.
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { createBridge } from './bridge.ts';
 
-contextBridge.exposeInMainWorld('mbhLab', createBridge(ipcRenderer));
+contextBridge.exposeInMainWorld('mbhLab', createBridge(ipcRenderer, webUtils));

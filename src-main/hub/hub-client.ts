@@ -19,7 +19,7 @@ import {
 } from '../../src-shared/api/websocket-transport.ts';
 import type { LabConnection, LabWhere } from '../cli/lab-connection.ts';
 import { DataFileError } from '../data/idx.ts';
-import { SOCKET_MAX_PAYLOAD } from '../server/api-socket.ts';
+import { RESULT_MAX_PAYLOAD } from '../server/api-socket.ts';
 import { Zoo } from '../zoo/zoo.ts';
 import { processAlive, readDiscovery, type HubAdvert } from './discovery.ts';
 
@@ -49,7 +49,7 @@ export async function connectToHub(zooFile: string): Promise<HubLookup> {
     createSocket: (url) =>
       new WebSocket(url, {
         handshakeTimeout: HANDSHAKE_MS,
-        maxPayload: SOCKET_MAX_PAYLOAD,
+        maxPayload: RESULT_MAX_PAYLOAD,
       }) as unknown as SocketLike,
   });
   const client = createClient(transport);

@@ -5,13 +5,7 @@
 import { type Params, type Results } from '../../src-shared/api/contract.ts';
 import type { ParsedModelFile } from '../workers/import-protocol.ts';
 import { writeExport } from './export-files.ts';
-import {
-  ImportFiles,
-  parseJsonText,
-  parseModelFileValue,
-  readModelFile,
-  readProjectBundle,
-} from './import-files.ts';
+import { ImportFiles, readModelFile, readProjectBundle } from './import-files.ts';
 import { networkWidths } from '../zoo/checkpoints.ts';
 import { modelSummary } from '../zoo/models.ts';
 import type { ModelSource } from '../../src-shared/api/model-files.ts';
@@ -22,7 +16,7 @@ import {
   putModelSource,
   storeImportedNetwork,
 } from './model-files.ts';
-import { readUploadInWorker } from '../model-files/read-in-worker.ts';
+import { readImportInWorker } from '../model-files/read-in-worker.ts';
 import {
   checkProjectDatasets,
   exportModelBundle,
@@ -122,10 +116,15 @@ export class LabTransfer {
     return this.storeModelFile(parsed, p);
   }
 
-  /** Stores a validated model file (bundle or network) in a project. */
+  /**
+   * Stores a validated model file (bundle or network) in a project; errors name `field`
+   * (the call's file) and `source`, if given, is recorded in the same transaction.
+   */
   storeModelFile(
     parsed: ParsedModelFile,
     p: { projectId: number; name?: string | undefined; datasetId?: string | undefined },
+    field = 'params.json',
+    source?: ModelSource,
   ): Results['importModel'] {
     this.lab.zoo.projects.get(p.projectId);
     let id: number;
@@ -134,16 +133,18 @@ export class LabTransfer {
       const { inputDim, classCount } = bundle.metadata;
       const datasetId = this.lab.datasets.datasetForImport(
         p.datasetId ?? bundle.metadata.datasetId,
-        p.datasetId !== undefined ? 'params.datasetId' : 'params.json.model.datasetId',
+        p.datasetId !== undefined ? 'params.datasetId' : `${field}.model.datasetId`,
         inputDim,
         classCount,
       );
       const filed = { ...bundle, metadata: { ...bundle.metadata, datasetId } };
-      id = this.lab.zoo.transaction(() =>
-        storeModelBundle(this.lab.zoo, filed, p.projectId, null, p.name),
-      );
+      id = this.lab.zoo.transaction(() => {
+        const stored = storeModelBundle(this.lab.zoo, filed, p.projectId, null, p.name);
+        if (source) putModelSource(this.lab.zoo, stored, source);
+        return stored;
+      });
     } else {
-      id = this.storeNetwork(parsed.network, 'params.json', p.projectId, p.name, p.datasetId);
+      id = this.storeNetwork(parsed.network, field, p.projectId, p.name, p.datasetId, source);
     }
     this.lab.changed('model', id, 'created');
     return modelSummary(this.lab.zoo.models.get(id));
@@ -176,30 +177,44 @@ export class LabTransfer {
     });
   }
 
+  /**
+   * A model file (with a tfjs model.json's shards) named by upload or path: read, parsed
+   * and validated in a worker thread, then stored in one transaction with its source.
+   * The uploads are removed afterwards, whatever the outcome.
+   */
   async importModelFile(params: Params<'importModelFile'>): Promise<Results['importModelFile']> {
     const p = this.lab.check('importModelFile', params);
     this.lab.zoo.projects.get(p.projectId);
-    // Parsing a large model file takes seconds: it runs in a worker thread.
-    const upload = await readUploadInWorker(p);
-    if (upload.kind === 'bundle') {
-      // Read by the model-file worker already; validated here as an importModel bundle.
-      const model = this.storeModelFile(
-        parseModelFileValue(parseJsonText(upload.json, 'params.json'), 'params.json'),
-        p,
-      );
-      putModelSource(this.lab.zoo, model.id, upload.source);
-      return { model: modelSummary(this.lab.zoo.models.get(model.id)), source: upload.source };
+    const inputs = new ImportFiles(this.lab.paths.home);
+    let read;
+    try {
+      const files = p.files.map((file, index) => {
+        const input = inputs.take(file.source, `params.files[${index}].source`);
+        if (!('path' in input)) throw new Error('a model file reference read as inline content');
+        return {
+          name: file.name,
+          path: input.path,
+          given: 'upload' in file.source ? ('upload' as const) : ('path' as const),
+        };
+      });
+      read = await readImportInWorker({ files, maskZeros: p.maskZeros });
+    } finally {
+      inputs.release();
+    }
+    if (read.kind === 'bundle') {
+      const model = this.storeModelFile(read.parsed, p, 'params.files[0]', read.source);
+      return { model, source: read.source };
     }
     const id = this.storeNetwork(
-      upload.imported.network,
-      'params.bytes',
+      read.imported.network,
+      'params.files[0]',
       p.projectId,
-      p.name ?? defaultModelName(p.fileName),
+      p.name ?? defaultModelName(p.files[0].name),
       p.datasetId,
-      upload.source,
+      read.source,
     );
     this.lab.changed('model', id, 'created');
-    return { model: modelSummary(this.lab.zoo.models.get(id)), source: upload.source };
+    return { model: modelSummary(this.lab.zoo.models.get(id)), source: read.source };
   }
 
   async exportModelFile(params: Params<'exportModelFile'>): Promise<Results['exportModelFile']> {

@@ -1,17 +1,18 @@
 /**
- * Reads an uploaded model file in its own worker thread (model-file.worker.ts), so the
- * lab service stays responsive while a large file is parsed. A refusal comes back as the
- * same ValidationError the reader threw; a worker that dies is an error naming the file.
+ * Reads the files of a model import in their own worker thread (model-file.worker.ts), so
+ * the lab service stays responsive while a large file is read and parsed. A refusal comes
+ * back as the same ValidationError the reader threw; a worker that dies is an error
+ * naming the file.
  */
 import { ValidationError } from '../../src-shared/api/validate.ts';
 import { workerEntry } from '../workers/entries.ts';
 import type { ModelFileRequest, ModelFileResponse } from '../workers/model-file-protocol.ts';
 import { spawnWorker } from '../workers/spawn.ts';
-import type { ReadUpload, Upload } from './upload.ts';
+import type { ModelImport, ReadModelImport } from './read-import.ts';
 
-export function readUploadInWorker(upload: Upload): Promise<ReadUpload> {
+export function readImportInWorker(request: ModelImport): Promise<ReadModelImport> {
   const worker = spawnWorker(workerEntry('model-file'));
-  return new Promise<ReadUpload>((resolve, reject) => {
+  return new Promise<ReadModelImport>((resolve, reject) => {
     let settled = false;
     const settle = (finish: () => void) => {
       if (settled) return;
@@ -31,12 +32,12 @@ export function readUploadInWorker(upload: Upload): Promise<ReadUpload> {
       settle(() =>
         reject(
           new Error(
-            `the model-file worker for ${upload.fileName} exited (code ${code}) before it answered`,
+            `the model-file worker for ${request.files[0].name} exited (code ${code}) before it answered`,
           ),
         ),
       ),
     );
-    const request: ModelFileRequest = { type: 'read', upload };
-    worker.postMessage(request);
+    const message: ModelFileRequest = { type: 'read', request };
+    worker.postMessage(message);
   }).finally(() => worker.terminate());
 }

@@ -5,29 +5,35 @@
  *   viewer slot supersedes an older one, and when it goes away its calls are cancelled.
  * - `{type: 'cancel', seq}` cancels a running call, which answers with a Cancelled error.
  * - Results with typed arrays go out as binary frames (src-shared/api/codec.ts).
- * - A message over the limit of its method is answered with a TooLarge error naming the
- *   limit, and the connection stays open; only one over the socket's hard cap (ws'
- *   maxPayload) closes the connection, with close code 1009.
+ * - A message over the limit (4 MiB for every method: files travel as uploads or paths,
+ *   never inside a call) is answered with a TooLarge error naming the limit, and the
+ *   connection stays open; only one over the socket's hard cap (ws' maxPayload) closes
+ *   the connection, with close code 1009.
  */
 import type { WebSocket } from 'ws';
 import { cancelledError } from '../../src-shared/api/call.ts';
-import { isPathSource } from '../../src-shared/api/file-source.ts';
+import { pathSources } from '../../src-shared/api/file-source.ts';
 import { decodeMessage, encodeMessage } from '../../src-shared/api/codec.ts';
-import { CALL_MESSAGE_BYTES, IMPORT_MESSAGE_BYTES } from '../../src-shared/api/lab-limits.ts';
+import { CALL_MESSAGE_BYTES } from '../../src-shared/api/lab-limits.ts';
+import { MAX_MODEL_FILE_BYTES } from '../../src-shared/api/model-files.ts';
 import { toErrorData, type ResultMessage } from '../../src-shared/api/wire.ts';
 import { ValidationError } from '../../src-shared/api/validate.ts';
 import { dispatch, type LabEndpoint } from '../lab/dispatch.ts';
 
 const MIB = 1024 * 1024;
-/** The socket's hard cap (ws maxPayload): past it the connection is closed (1009). */
-export const SOCKET_MAX_PAYLOAD = IMPORT_MESSAGE_BYTES + MIB;
+/**
+ * The server's hard cap on a client's message (ws maxPayload): past it the connection is
+ * closed (1009). Up to it, a message over CALL_MESSAGE_BYTES gets the clear TooLarge
+ * answer (an old client sending a file inline learns why); ws holds at most this much.
+ */
+export const SOCKET_MAX_PAYLOAD = 8 * CALL_MESSAGE_BYTES;
 
-const IMPORT_METHODS = new Set([
-  'importDataset',
-  'importModel',
-  'importModelFile',
-  'importProject',
-]);
+/**
+ * What a program's client (the command line's hub connection) takes from a lab in one
+ * message: results, not calls, so the call limit does not apply. The largest are binary
+ * frames of a model (exportModelFile, up to a model file's size) or a partition.
+ */
+export const RESULT_MAX_PAYLOAD = MAX_MODEL_FILE_BYTES + MIB;
 
 export function formatBytes(bytes: number): string {
   if (bytes >= MIB) return `${(bytes / MIB).toFixed(bytes % MIB === 0 ? 0 : 1)} MiB`;
@@ -57,13 +63,6 @@ export interface SocketOptions {
   paths?: boolean;
 }
 
-/** The top-level param of a call that names a file by path, if any. */
-function pathParam(params: unknown): string | null {
-  if (typeof params !== 'object' || params === null) return null;
-  for (const [key, value] of Object.entries(params)) if (isPathSource(value)) return key;
-  return null;
-}
-
 export function serveApiSocket(
   client: WebSocket,
   service: LabEndpoint,
@@ -85,8 +84,7 @@ export function serveApiSocket(
         ? Buffer.concat(data)
         : Buffer.from(data);
     const peeked = peekCall(bytes);
-    const limit =
-      peeked && IMPORT_METHODS.has(peeked.method) ? IMPORT_MESSAGE_BYTES : CALL_MESSAGE_BYTES;
+    const limit = CALL_MESSAGE_BYTES;
     if (bytes.byteLength > limit) {
       refuse(
         peeked?.seq ?? 0,
@@ -127,9 +125,9 @@ export function serveApiSocket(
       refuse(seq, 'BadMessage', 'not a call message');
       return;
     }
-    const byPath = options.paths === false ? pathParam(message.params) : null;
-    if (byPath !== null) {
-      const field = `params.${byPath}.path`;
+    const byPath = options.paths === false ? pathSources(message.params)[0] : undefined;
+    if (byPath !== undefined) {
+      const field = `params.${byPath.field}.path`;
       send({
         type: 'result',
         seq,

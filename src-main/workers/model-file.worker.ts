@@ -1,11 +1,12 @@
 /**
- * Worker-thread entry for reading an uploaded model file (ONNX, safetensors, a torch.save
- * archive, a tfjs model, Model JSON): parsing a large file takes seconds, which must not
- * block the lab service's thread. Answers once, then its port closes.
+ * Worker-thread entry for reading the files of a model import (ONNX, safetensors, a
+ * torch.save archive, a tfjs model with its shards, Model JSON or a bundle): reading and
+ * parsing a large file takes seconds, which must not block the lab service's thread.
+ * Answers once, then its port closes.
  */
 import { parentPort } from 'node:worker_threads';
 import { ValidationError } from '../../src-shared/api/validate.ts';
-import { readUpload } from '../model-files/upload.ts';
+import { readModelImport } from '../model-files/read-import.ts';
 import type { ModelFileRequest, ModelFileResponse } from './model-file-protocol.ts';
 
 if (parentPort === null) throw new Error('model-file.worker.ts must run in a worker thread');
@@ -13,7 +14,7 @@ const port = parentPort;
 
 function run(request: ModelFileRequest): ModelFileResponse {
   try {
-    return { type: 'read', result: readUpload(request.upload) };
+    return { type: 'read', result: readModelImport(request.request) };
   } catch (error) {
     if (error instanceof ValidationError) {
       return { type: 'refused', path: error.path, problem: error.problem };

@@ -12,6 +12,36 @@ const MIB = 1024 * 1024;
 /** Characters of a file's content given inline in an import call; larger files go by upload or path. */
 export const INLINE_CONTENT_CHARACTERS = 4 * MIB;
 
+/**
+ * Bytes of a file's content a client sends inline at most, as the message encodes it
+ * (JSON, escapes counted): so an import call with two files (IDX images and labels) and
+ * its params stays within one api message on the WebSocket (4 MiB, ./lab-limits.ts).
+ * A larger file goes by upload or path.
+ */
+export const INLINE_SEND_BYTES = 1 * MIB;
+
+/** Bytes of a string in UTF-8 (a pair of surrogates is one 4-byte character). */
+function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Whether a client should send `content` inline (see INLINE_SEND_BYTES). */
+export function fitsInline(content: string): boolean {
+  if (content.length > INLINE_SEND_BYTES) return false;
+  // JSON.stringify escapes lone surrogates, so the pairs it leaves are whole characters.
+  return utf8Bytes(JSON.stringify(content)) <= INLINE_SEND_BYTES;
+}
+
 /** Bytes of one upload to the browser-mode server (a bundle, a CSV or an IDX file). */
 export const MAX_UPLOAD_BYTES = 1024 * MIB;
 
@@ -26,6 +56,30 @@ export type FileReference = Exclude<FileSource, string>;
 /** Whether a source names a file on the lab's machine by path. */
 export function isPathSource(source: unknown): source is { path: string } {
   return typeof source === 'object' && source !== null && Object.hasOwn(source, 'path');
+}
+
+/**
+ * The files a call names by path, with the field each is in: a top-level param
+ * (`json`, `to`) or a list's items' fields (`files[2].source`). What the browser's socket
+ * refuses and the desktop's IPC checks against the paths its dialogs gave.
+ */
+export function pathSources(params: unknown): { field: string; path: string }[] {
+  const found: { field: string; path: string }[] = [];
+  if (typeof params !== 'object' || params === null) return found;
+  for (const [key, value] of Object.entries(params)) {
+    if (isPathSource(value)) found.push({ field: key, path: String(value.path) });
+    else if (Array.isArray(value)) {
+      value.forEach((item: unknown, index) => {
+        if (typeof item !== 'object' || item === null) return;
+        for (const [inner, entry] of Object.entries(item)) {
+          if (isPathSource(entry)) {
+            found.push({ field: `${key}[${index}].${inner}`, path: String(entry.path) });
+          }
+        }
+      });
+    }
+  }
+  return found;
 }
 
 /**

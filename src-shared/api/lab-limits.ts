@@ -34,12 +34,7 @@ export const setLimitsSchema = object({
 
 const MIB = 1024 * 1024;
 /**
- * Characters of a file's content inside an import call (CSV text, base64 IDX, a bundle's
- * JSON): as large as the files the lab imports (Fashion-MNIST's training images are
- * 63 MB in base64), far below what would exhaust the heap of the process parsing it.
+ * Bytes of an api message on the WebSocket, whatever the method: ids, names, specs and
+ * small inline files. Larger files travel as uploads or paths (./file-source.ts).
  */
-export const IMPORT_CONTENT_CHARACTERS = 256 * MIB;
-/** Bytes of an ordinary api message on the WebSocket: ids, names, specs. */
 export const CALL_MESSAGE_BYTES = 4 * MIB;
-/** Bytes of an import call's message: its content plus the params around it. */
-export const IMPORT_MESSAGE_BYTES = IMPORT_CONTENT_CHARACTERS + MIB;

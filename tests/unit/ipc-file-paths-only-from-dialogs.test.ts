@@ -1,10 +1,19 @@
 /**
  * The desktop transport names files by path only when the main process's dialogs gave
- * that path to the window: a chosen file reaches the lab as `{ path }`, any other path is
- * refused with one error naming the field, and a cancelled dialog grants nothing.
+ * that path to the window, or the user dropped that file on it: a chosen file reaches the
+ * lab as `{ path }` (also inside a list, as a model import's `files[i].source`), any other
+ * path is refused with one error naming the field, and a cancelled dialog grants nothing.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CALL_CHANNEL, OPEN_FILE_CHANNEL, SAVE_FILE_CHANNEL } from '../../src-main/app/bridge.ts';
+import {
+  CALL_CHANNEL,
+  createBridge,
+  DROPPED_FILE_CHANNEL,
+  OPEN_FILE_CHANNEL,
+  OPEN_FILES_CHANNEL,
+  SAVE_FILE_CHANNEL,
+} from '../../src-main/app/bridge.ts';
 import { bindFileDialogs, PathGrants, type DialogsLike } from '../../src-main/app/file-dialogs.ts';
 import { bindLabIpc, type IpcMainLike } from '../../src-main/app/ipc.ts';
 import type { LabEndpoint } from '../../src-main/lab/dispatch.ts';
@@ -15,7 +24,7 @@ type Handler = (
   ...args: unknown[]
 ) => unknown;
 
-function setup(answers: { open: string | null; save: string | null }) {
+function setup(answers: { open: string | null; save: string | null; openMany?: string[] }) {
   const handlers = new Map<string, Handler>();
   const ipcMain: IpcMainLike = {
     handle: (channel, handler) => void handlers.set(channel, handler),
@@ -27,6 +36,10 @@ function setup(answers: { open: string | null; save: string | null }) {
       received.push(params);
       return { id: 1, name: 'imported' };
     },
+    importModelFile: async (params: unknown) => {
+      received.push(params);
+      return { model: { id: 2 }, source: { format: 'tfjs' } };
+    },
     exportToFile: async (params: unknown) => {
       received.push(params);
       return { fileName: 'p.json', bytes: 2 };
@@ -35,10 +48,12 @@ function setup(answers: { open: string | null; save: string | null }) {
     off: () => {},
   } as unknown as LabEndpoint;
   const dialogs: DialogsLike = {
-    showOpenDialog: async () =>
-      answers.open === null
-        ? { canceled: true, filePaths: [] }
-        : { canceled: false, filePaths: [answers.open] },
+    showOpenDialog: async (options) =>
+      options.properties.includes('multiSelections')
+        ? { canceled: answers.openMany === undefined, filePaths: answers.openMany ?? [] }
+        : answers.open === null
+          ? { canceled: true, filePaths: [] }
+          : { canceled: false, filePaths: [answers.open] },
     showSaveDialog: async () =>
       answers.save === null ? { canceled: true } : { canceled: false, filePath: answers.save },
   };
@@ -100,5 +115,79 @@ describe('paths over the desktop transport', () => {
     expect(await handler({ senderFrame: { foreign: true } }, { filters: [] })).toBeNull();
     const refused = await lab.call('importProject', { json: { path: '/home/user/spirals.json' } });
     expect(refused).toMatchObject({ ok: false, error: { path: 'params.json.path' } });
+  });
+});
+
+const FORMATS = join(import.meta.dirname, '..', 'fixtures', 'formats', 'tfjs-dense-relu');
+const modelJson = join(FORMATS, 'model.json');
+const shard = join(FORMATS, 'group1-shard1of1.bin');
+const modelImport = (paths: string[]) => ({
+  projectId: 1,
+  files: paths.map((path) => ({ name: path.split('/').pop(), source: { path } })),
+  maskZeros: false,
+});
+
+describe('model files over the desktop transport', () => {
+  it('lets an import name the files the multiple-choice dialog gave, each of them', async () => {
+    const lab = setup({ open: null, save: null, openMany: [modelJson, shard] });
+    const early = await lab.call('importModelFile', modelImport([modelJson, shard]));
+    expect(early).toMatchObject({
+      ok: false,
+      error: {
+        path: 'params.files[0].source.path',
+        message:
+          'params.files[0].source.path: only a file chosen in the open or save dialog may be named by path',
+      },
+    });
+    expect(await lab.invoke(OPEN_FILES_CHANNEL, { filters: [] })).toEqual([modelJson, shard]);
+    expect(await lab.call('importModelFile', modelImport([modelJson, shard]))).toMatchObject({
+      ok: true,
+    });
+    // A granted model.json does not carry an ungranted file beside it.
+    const other = join(FORMATS, '..', 'lab-export.onnx');
+    expect(await lab.call('importModelFile', modelImport([modelJson, other]))).toMatchObject({
+      ok: false,
+      error: { path: 'params.files[1].source.path' },
+    });
+    expect(lab.received).toEqual([modelImport([modelJson, shard])]);
+  });
+
+  it('grants a dropped file that exists, and nothing else', async () => {
+    const lab = setup({ open: null, save: null });
+    expect(await lab.invoke(DROPPED_FILE_CHANNEL, 'relative/model.json')).toBeNull();
+    expect(await lab.invoke(DROPPED_FILE_CHANNEL, join(FORMATS, 'missing.bin'))).toBeNull();
+    expect(await lab.invoke(DROPPED_FILE_CHANNEL, FORMATS)).toBeNull(); // a folder
+    expect(await lab.invoke(DROPPED_FILE_CHANNEL, 42)).toBeNull();
+    const handler = lab.handlers.get(DROPPED_FILE_CHANNEL)!;
+    expect(await handler({ senderFrame: { foreign: true } }, shard)).toBeNull();
+    expect(await lab.call('importModelFile', modelImport([shard]))).toMatchObject({ ok: false });
+    expect(await lab.invoke(DROPPED_FILE_CHANNEL, shard)).toBe(shard);
+    expect(await lab.call('importModelFile', modelImport([shard]))).toMatchObject({ ok: true });
+  });
+
+  it("the preload asks webUtils for a File's path and the main process to grant it", async () => {
+    const invoked: unknown[][] = [];
+    const ipcRenderer = {
+      invoke: async (...args: unknown[]) => {
+        invoked.push(args);
+        return args[1];
+      },
+      on: () => undefined,
+      removeListener: () => undefined,
+    };
+    const dropped = { name: 'model.json' };
+    const bridge = createBridge(ipcRenderer, {
+      getPathForFile: ((file: unknown) => {
+        if (file === dropped) return modelJson;
+        if (typeof file !== 'object') throw new TypeError('not a File');
+        return '';
+      }) as (file: never) => string,
+    });
+    expect(await bridge.pathForFile(dropped)).toBe(modelJson);
+    expect(await bridge.pathForFile({ name: 'made-by-the-page.json' })).toBeNull();
+    expect(await bridge.pathForFile('/etc/passwd')).toBeNull();
+    expect(invoked).toEqual([[DROPPED_FILE_CHANNEL, modelJson]]);
+    // Without webUtils (an older preload) no file has a path.
+    expect(await createBridge(ipcRenderer).pathForFile(dropped)).toBeNull();
   });
 });

@@ -1,11 +1,13 @@
 /**
  * `zoo import FILE` and `zoo export --format onnx|safetensors`: model files of other
- * frameworks in and out of the zoo. Import reads the file (and a tfjs model.json's weight
- * shards beside it) and hands the bytes to the lab service, which detects the format;
- * export writes the service's bytes completely or not at all.
+ * frameworks in and out of the zoo. Import names the file (and a tfjs model.json's weight
+ * shards beside it) by path: the lab, in this process or the hub beside it on this
+ * machine, reads and parses them in a worker and detects the format; export writes the
+ * service's bytes completely or not at all.
  */
-import { basename, dirname, join } from 'node:path';
-import { MAX_MODEL_FILE_BYTES } from '../../../src-shared/api/model-files.ts';
+import { statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { ModelFileReference } from '../../../src-shared/api/model-files.ts';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import { tfjsManifest, isTfjsModelJson } from '../../../src-shared/model/formats/tfjs.ts';
 import { FormatError } from '../../../src-shared/model/format.ts';
@@ -30,9 +32,9 @@ export function exportFormat(format: string | undefined, out: string): ExportFor
   return 'json';
 }
 
-function readOrFail(path: string, what: string): Uint8Array {
+function readOrFail(path: string, what: string, limit: number): Uint8Array {
   try {
-    return readFileBytes(path, MAX_MODEL_FILE_BYTES);
+    return readFileBytes(path, limit);
   } catch (error) {
     const code = (error as { code?: string }).code;
     const reason = code === 'ENOENT' ? 'no such file' : (error as Error).message;
@@ -40,32 +42,54 @@ function readOrFail(path: string, what: string): Uint8Array {
   }
 }
 
-/** The weight shards a tfjs model.json names, read from its folder. */
-function tfjsCompanions(
-  path: string,
-  bytes: Uint8Array,
-): { fileName: string; bytes: Uint8Array }[] {
-  if (bytes[0] !== 0x7b && !path.toLowerCase().endsWith('.json')) return [];
-  let value: unknown;
+/** That a file is there (its size and content are the lab's to check), or a usage error. */
+function checkFile(path: string, what: string): void {
+  let folder: boolean;
   try {
-    value = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return []; // the service reports bad JSON with the file's name
-  }
-  if (!isTfjsModelJson(value)) return [];
-  let groups;
-  try {
-    groups = tfjsManifest(value);
+    folder = statSync(path).isDirectory();
   } catch (error) {
-    if (error instanceof FormatError) throw new UsageError(`${path}: ${error.message}`);
-    throw error;
+    const code = (error as { code?: string }).code;
+    const reason = code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new UsageError(`zoo import: cannot read ${what}${path}: ${reason}`);
   }
-  return groups
-    .flatMap((group) => group.paths)
-    .map((shard) => ({
-      fileName: shard,
-      bytes: readOrFail(join(dirname(path), shard), 'weight file '),
-    }));
+  if (folder) throw new UsageError(`zoo import: cannot read ${what}${path}: it is a folder`);
+}
+
+/** Bytes of a model.json this command reads itself to find the shards it names. */
+const MODEL_JSON_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The files of an import: FILE, and when it is a tfjs model.json the weight shards its
+ * manifest names, beside it (each checked to exist here, so a missing one is named by
+ * its path). Only a .json file is read here; the lab reads every file again itself.
+ */
+function importFiles(path: string): { files: ModelFileReference[]; paths: string[] } {
+  const paths = [resolve(path)];
+  checkFile(path, '');
+  if (path.toLowerCase().endsWith('.json')) {
+    const bytes = readOrFail(path, '', MODEL_JSON_BYTES);
+    let value: unknown = null;
+    try {
+      value = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      // The lab reports bad JSON with the file's name.
+    }
+    if (isTfjsModelJson(value)) {
+      let groups;
+      try {
+        groups = tfjsManifest(value);
+      } catch (error) {
+        if (error instanceof FormatError) throw new UsageError(`${path}: ${error.message}`);
+        throw error;
+      }
+      for (const shard of groups.flatMap((group) => group.paths)) {
+        const shardPath = join(dirname(resolve(path)), shard);
+        checkFile(shardPath, 'weight file ');
+        paths.push(shardPath);
+      }
+    }
+  }
+  return { files: paths.map((file) => ({ name: basename(file), source: { path: file } })), paths };
 }
 
 export interface ImportFlags {
@@ -83,14 +107,11 @@ export async function importModelFile(
   flags: ImportFlags,
   io: Io,
 ): Promise<void> {
-  const bytes = readOrFail(path, '');
-  const companions = tfjsCompanions(path, bytes);
+  const { files, paths } = importFiles(path);
   const result = await inCliProject(lab, flags.project, (projectId) =>
     lab.importModelFile({
       projectId,
-      fileName: basename(path),
-      bytes,
-      ...(companions.length > 0 ? { companions } : {}),
+      files,
       ...(flags.name !== undefined ? { name: flags.name } : {}),
       ...(flags.dataset !== undefined ? { datasetId: flags.dataset } : {}),
       maskZeros: flags.maskZeros,
@@ -99,9 +120,18 @@ export async function importModelFile(
     if (error instanceof ValidationError) {
       if (error.path === 'params.datasetId') throw new UsageError(`--dataset: ${error.problem}`);
       if (error.path === 'params.maskZeros') throw new UsageError(`--mask-zeros: ${error.problem}`);
-      if (error.path === 'params.bytes') throw new UsageError(`${path}: ${error.problem}`);
+      // `params.files[i]: NAME: problem` names the file as the lab was given it; say its path.
+      const file = /^params\.files\[(\d+)\]/.exec(error.path);
+      const index = file ? Number(file[1]) : 0;
+      const named = files[index] ? `${files[index].name}: ` : '';
+      const problem = error.problem.startsWith(named)
+        ? error.problem.slice(named.length)
+        : error.problem;
+      const place = file
+        ? error.path.slice(file[0].length).replace(/^\.(source\.)?/, '')
+        : error.path.replace(/^params\.(files\b)?\.?/, '');
       throw new UsageError(
-        `${path}: ${error.path.replace(/^params\.json\.?/, '') || 'file'}: ${error.problem}`,
+        `${paths[index] === resolve(path) ? path : (paths[index] ?? path)}: ${place ? `${place}: ` : ''}${problem}`,
       );
     }
     throw error;

@@ -15,8 +15,14 @@ export interface LabBridge {
   onEvent(listener: (message: EventMessage) => void): () => void;
   /** The main process's open dialog: the chosen file's path, or null when cancelled. */
   openFile?(options: { filters: { name: string; extensions: string[] }[] }): Promise<string | null>;
+  /** The open dialog choosing several files; null when cancelled. */
+  openFiles?(options: {
+    filters: { name: string; extensions: string[] }[];
+  }): Promise<string[] | null>;
   /** The main process's save dialog: the chosen path, or null when cancelled. */
   saveFile?(options: { defaultName: string }): Promise<string | null>;
+  /** A dropped or picked File's path, granted to calls; null if it has none. */
+  pathForFile?(file: File): Promise<string | null>;
 }
 
 export function createIpcTransport(bridge: LabBridge): Transport {

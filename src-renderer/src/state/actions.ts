@@ -4,8 +4,14 @@
  * refresh the views.
  */
 import { api } from '../api/index.ts';
-import { chooseFileByDialog, fileSourceOf, saveExport } from '../api/files.ts';
-import type { FileSource } from '../../../src-shared/api/file-source.ts';
+import {
+  chooseFileByDialog,
+  chooseFilesByDialog,
+  fileReferenceOf,
+  fileSourceOf,
+  saveExport,
+} from '../api/files.ts';
+import type { FileReference, FileSource } from '../../../src-shared/api/file-source.ts';
 import type {
   ExperimentSummary,
   ModelSummary,
@@ -125,31 +131,58 @@ export async function openDemoProject(): Promise<void> {
 /** The file types the model import takes (Model JSON or bundle, and other frameworks'). */
 export const MODEL_FILE_TYPES = '.json,.onnx,.safetensors,.pt,.pth,.bin,application/json';
 
+/** The file types of the desktop app's model import dialog. */
+const MODEL_FILE_FILTERS = [
+  { name: 'Model files', extensions: ['json', 'onnx', 'safetensors', 'pt', 'pth', 'bin'] },
+];
+
+/** The model file first (the one that is not a tfjs weight shard), then the shards. */
+function modelFirst<T extends { name: string }>(files: readonly T[]): T[] {
+  const main = files.find((file) => !/\.bin$/i.test(file.name)) ?? files[0];
+  return [main, ...files.filter((file) => file !== main)];
+}
+
 /**
- * Imports a model file: Model JSON or bundle, ONNX, safetensors, a PyTorch state_dict or
- * a tfjs model.json together with its weight shards (.bin, given or dropped with it).
+ * Imports a dropped or picked model file: Model JSON or bundle, ONNX, safetensors, a
+ * PyTorch state_dict or a tfjs model.json together with its weight shards (.bin). Each
+ * file is uploaded (browser mode) or named by its path (desktop app).
  */
 export async function importModel(files: File | readonly File[], projectId: number): Promise<void> {
   const list = Array.isArray(files) ? (files as readonly File[]) : [files as File];
   if (list.length === 0) return;
-  // The model file is the one that is not a tfjs weight shard.
-  const main = list.find((file) => !/\.bin$/i.test(file.name)) ?? list[0];
-  const companions = list.filter((file) => file !== main);
-  const bytesOf = async (file: File) => new Uint8Array(await file.arrayBuffer());
-  const imported = await run(`Import of ${main.name} failed`, async () =>
+  const ordered = modelFirst(list);
+  await importModelFrom(
+    ordered[0].name,
+    async () =>
+      Promise.all(
+        ordered.map(async (file) => ({ name: file.name, source: await fileReferenceOf(file) })),
+      ),
+    projectId,
+  );
+}
+
+/** The import dialog: the desktop app's open dialog (several files), else the page's picker. */
+export async function chooseModelToImport(projectId: number): Promise<void> {
+  const chosen = await chooseFilesByDialog(MODEL_FILE_FILTERS);
+  if (chosen === undefined) {
+    pickFiles(MODEL_FILE_TYPES, (files) => void importModel(files, projectId));
+  } else if (chosen !== null && chosen.length > 0) {
+    const ordered = modelFirst(chosen);
+    await importModelFrom(ordered[0].name, async () => ordered, projectId);
+  }
+}
+
+async function importModelFrom(
+  main: string,
+  files: () => Promise<{ name: string; source: FileReference }[]>,
+  projectId: number,
+): Promise<void> {
+  const imported = await run(`Import of ${main} failed`, async () =>
     api.importModelFile({
       projectId,
-      fileName: main.name,
-      bytes: await bytesOf(main),
+      files: await files(),
       maskZeros: false,
-      ...(companions.length > 0
-        ? {
-            companions: await Promise.all(
-              companions.map(async (file) => ({ fileName: file.name, bytes: await bytesOf(file) })),
-            ),
-          }
-        : {}),
-      name: main.name.replace(/\.(json|onnx|safetensors|pth?)$/i, '').slice(0, 200) || undefined,
+      name: main.replace(/\.(json|onnx|safetensors|pth?)$/i, '').slice(0, 200) || undefined,
     }),
   );
   if (imported) {
