@@ -3,8 +3,9 @@
  * Float64 reference (plain loops over the shared [outDim][inDim] layout), for every layer
  * kind: dense first layers (which skip zero pixels) and masked ones, dense and masked later
  * hidden layers, and the dense output layer with softmax cross-entropy. Shapes are odd on
- * purpose (widths 13 and 6, 13 samples) so that the kernels' 8-, 4- and 1-wide blocks
- * all run; some pixels are zero in every sample and one sample is all zeros.
+ * purpose (widths 13 and 14, 13 samples) so that the kernels' 12-, 8-, 4- and 1-wide
+ * blocks all run; some pixels are zero in every sample and one sample is all zeros, and
+ * the hidden layers' ReLU zeros are skipped as in training.
  *
  * Tolerance: the reference differences are accurate to ~1e-9 (ε = 1e-6 in Float64:
  * truncation ε² ≈ 1e-12, cancellation 1e-16/ε ≈ 1e-10). The fused gradients store
@@ -29,7 +30,7 @@ import type { LayerParameters } from '../../src-main/train/spec.ts';
 import { Random } from '../../src-shared/model/random.ts';
 
 const INPUT = 11;
-const HIDDEN = [13, 6];
+const HIDDEN = [13, 14];
 const CLASSES = 4;
 const SAMPLES = 13;
 
