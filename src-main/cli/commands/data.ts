@@ -6,7 +6,7 @@
 import { basename, resolve } from 'node:path';
 import { parseParams } from '../../../src-shared/api/contract.ts';
 import type { DatasetSummary } from '../../../src-shared/api/dto.ts';
-import { INLINE_CONTENT_CHARACTERS } from '../../../src-shared/api/file-source.ts';
+import { fitsInline, INLINE_SEND_BYTES } from '../../../src-shared/api/file-source.ts';
 import { ValidationError } from '../../../src-shared/api/validate.ts';
 import { DataFileError } from '../../data/idx.ts';
 import { DatasetRegistry } from '../../data/registry.ts';
@@ -221,14 +221,15 @@ function importRequest(options: {
   testShare: number | undefined;
 }) {
   const share = options.testShare !== undefined ? { testShare: options.testShare } : {};
-  // Small files travel inline; a larger one by path, read by the lab's import worker (the
-  // lab is this process or the hub beside it, on this machine).
+  // Small files travel inline (within one api message, if the lab is a hub); a larger one
+  // by path, read by the lab's import worker (the lab is this process or the hub beside
+  // it, on this machine).
   const source = (path: string, what: string, encoding: 'utf8' | 'base64') => {
     const bytes = readInput(path, what);
     const characters = encoding === 'utf8' ? bytes.length : 4 * Math.ceil(bytes.length / 3);
-    return characters <= INLINE_CONTENT_CHARACTERS
-      ? bytes.toString(encoding)
-      : { path: resolve(path) };
+    if (characters > INLINE_SEND_BYTES) return { path: resolve(path) };
+    const content = bytes.toString(encoding);
+    return fitsInline(content) ? content : { path: resolve(path) };
   };
   if (options.format === 'csv') {
     const csv = source(options.file, 'FILE', 'utf8');
