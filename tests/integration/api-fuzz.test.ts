@@ -102,6 +102,15 @@ function example(method: MethodName): Record<string, unknown> {
     exportModel: { id: ids.model, iteration: 0 },
     exportToFile: { what: 'model', id: ids.model, iteration: 0, to: 'download' },
     importModel: { projectId: ids.project, json: figure32, name: 'n', datasetId: 'xor' },
+    importModelFile: {
+      projectId: ids.project,
+      files: [
+        { name: 'model.json', source: { upload: '0'.repeat(32) } },
+        { name: 'group1-shard1of1.bin', source: { upload: '1'.repeat(32) } },
+      ],
+      datasetId: 'xor',
+      maskZeros: false,
+    },
     getMaskHeatmap: { modelId: ids.model },
     trainModel: {
       projectId: ids.project,
@@ -229,6 +238,24 @@ describe('api fuzz through the lab service', () => {
         /^params\.json: is not valid JSON/,
       ],
       ['importProject', { json: 'not json' }, /^params\.json: is not valid JSON/],
+      [
+        'importModelFile',
+        { projectId: 999_999, files: [{ name: 'n.onnx', source: { upload: '0'.repeat(32) } }] },
+        /^no project with id 999999$/,
+      ],
+      [
+        'importModelFile',
+        { projectId: ids.project, files: [{ name: 'n.onnx', source: { upload: '0'.repeat(32) } }] },
+        /^params\.files\[0\]\.source\.upload: no upload 0{32}: it was used by an earlier import or expired/,
+      ],
+      [
+        'importModelFile',
+        {
+          projectId: ids.project,
+          files: [{ name: 'n.onnx', source: { path: join(home, 'n.onnx') } }],
+        },
+        /^params\.files\[0\]: n\.onnx: cannot read \/.*n\.onnx: no such file$/,
+      ],
       [
         'importProject',
         { json: '{"format": "mbh-project-bundle", "version": 1, "__proto__": {}}' },
