@@ -259,7 +259,7 @@ export class RemoteTraining {
         if (this.closed) throw new Error('the lab closed while the run went on remotely');
         const stopRequested = await this.redis.get(this.keys.stop(run));
         // A paused or cancelled run no worker has taken yet leaves the queue at once.
-        if (stopRequested !== null && (await this.queue.remove(run)) === 1) {
+        if (stopRequested !== null && (await this.removeIfWaiting(run))) {
           return removed(stopRequested === 'cancel' ? 'cancelled' : 'paused');
         }
         const answer = await reader.xreadBuffer(
@@ -293,6 +293,19 @@ export class RemoteTraining {
       this.readers.delete(reader);
       reader.disconnect();
     }
+  }
+
+  /**
+   * Removes a run that waits in the queue; false when a worker has it. BullMQ's remove
+   * alone cannot tell: it refuses an active (locked) job but "removes" one that is gone,
+   * and a run the worker finished is gone from the queue while its last messages (its
+   * checkpoints, its 'done') are still in its stream to be read. A worker that takes the
+   * run between the two calls holds its lock, so the remove then refuses.
+   */
+  private async removeIfWaiting(run: string): Promise<boolean> {
+    const state = await this.queue.getJobState(run);
+    if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') return false;
+    return (await this.queue.remove(run)) === 1;
   }
 
   /** Removes what Redis kept of a finished run. */

@@ -21,8 +21,12 @@ import { startWorkerProcess, type WorkerProcess } from './remote-worker-process.
 
 const root = mkdtempSync(join(tmpdir(), 'mbh-remote-pause-'));
 const QUEUE = 'mbh-pause';
-/** Long enough that a run caught at its first progress report is far from its end. */
-const LONG = 6_000;
+/**
+ * Long enough that a run caught at its second snapshot (a few steps in) is far from its
+ * end: this network trains some 15 steps per ms on a quiet core, so 50,000 steps leave
+ * seconds for the pause to arrive.
+ */
+const LONG = 50_000;
 const SHORT = 600;
 /** Seeds: the job paused and resumed, the job cancelled, the job queued behind it. */
 const PAUSED = 11;
@@ -31,6 +35,7 @@ const NEXT = 13;
 
 let redis: RedisServer;
 let probe: Redis;
+let notifications: Redis;
 let worker: WorkerProcess;
 let reference: Record<number, unknown>;
 
@@ -50,21 +55,32 @@ async function train(lab: LabService, projectId: number, seed: number, iteration
   return job.id;
 }
 
-/** Resolves with the first job event for which `holds` is true. */
-function whenJob(lab: LabService, holds: (job: JobSummary) => boolean): Promise<JobSummary> {
-  return new Promise((resolve) => {
+/** How many resume snapshots the worker has stored of each job's runs, and who waits. */
+const snapshots = new Map<number, number>();
+const snapshotWaiters = new Map<number, () => void>();
+
+/**
+ * Resolves once the worker has stored job `id`'s second resume snapshot in Redis (the
+ * first is the state at step 0; the next come early, with the first evaluations), told by
+ * a keyspace notification, so the test acts at once: the hub's own view of the run may lag
+ * behind it under load. Fails instead of waiting for ever if the job ends first.
+ */
+function snapshotTaken(lab: LabService, id: number): Promise<void> {
+  return new Promise((resolve, reject) => {
     const listener = (job: JobSummary) => {
-      if (!holds(job)) return;
+      if (job.id !== id || job.state === 'running' || job.state === 'queued') return;
       lab.off('job', listener);
-      resolve(job);
+      reject(new Error(`job ${id} ended ${job.state} before a snapshot: ${job.error}`));
     };
     lab.on('job', listener);
+    const taken = () => {
+      lab.off('job', listener);
+      resolve();
+    };
+    if ((snapshots.get(id) ?? 0) >= 2) taken();
+    else snapshotWaiters.set(id, taken);
   });
 }
-
-/** The job `id` once it runs on the worker and has reported steps it trained there. */
-const underWay = (lab: LabService, id: number) =>
-  whenJob(lab, (job) => job.id === id && job.state === 'running' && job.iteration > 0);
 
 /** The step at which the worker logged a run of job `id` ending with `status` (waited for). */
 async function loggedStep(
@@ -79,6 +95,20 @@ beforeAll(async () => {
   redis = await RedisServer.start({ password: 'pause secret' });
   probe = new Redis(redis.url, { maxRetriesPerRequest: null });
   probe.on('error', () => {});
+  // Tell of every SET of a run's resume state: the worker stores one at each snapshot.
+  await probe.config('SET', 'notify-keyspace-events', 'K$');
+  notifications = new Redis(redis.url, { maxRetriesPerRequest: null });
+  notifications.on('error', () => {});
+  notifications.on('pmessage', (_pattern: string, channel: string, event: string) => {
+    const job = /:run:j(\d+)-p\d+-[^:]+:resume$/.exec(channel);
+    if (event !== 'set' || !job) return;
+    const id = Number(job[1]);
+    snapshots.set(id, (snapshots.get(id) ?? 0) + 1);
+    if ((snapshots.get(id) ?? 0) < 2) return;
+    snapshotWaiters.get(id)?.();
+    snapshotWaiters.delete(id);
+  });
+  await notifications.psubscribe(`__keyspace@0__:${QUEUE}:run:*:resume`);
   // The reference: the paused job and the next one, each trained without a stop, locally.
   const local = await LabService.open({ home: join(root, 'local'), shell: 'cli', workers: 1 });
   await local.start();
@@ -101,6 +131,7 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.child.kill('SIGKILL');
   probe?.disconnect();
+  notifications?.disconnect();
   await redis?.stop();
   rmSync(root, { recursive: true, force: true });
 });
@@ -126,14 +157,13 @@ describe('pause, resume and cancel of remote jobs', () => {
 
       // Pause mid-run: the worker stops the run, the hub records where it got to.
       const paused = await train(lab, projectId, PAUSED, LONG);
-      const seen = underWay(lab, paused);
-      expect((await seen).iteration).toBeLessThan(LONG);
+      await snapshotTaken(lab, paused);
       expect(await lab.pauseJob({ id: paused })).toMatchObject({ id: paused, state: 'paused' });
       await lab.idle();
+      expect(await job(paused)).toMatchObject({ state: 'paused', worker: 'pc-1' });
       const step = await loggedStep(paused, 'paused');
       expect(step).toBeGreaterThan(0);
       expect(step).toBeLessThan(LONG);
-      expect(await job(paused)).toMatchObject({ state: 'paused', worker: 'pc-1' });
       const state = decodeBlob<{ phase: number; resume: ResumeState }>(
         lab.zoo.jobs.resumeState(paused)!,
       );
@@ -156,13 +186,12 @@ describe('pause, resume and cancel of remote jobs', () => {
       // Cancel mid-run, with a job queued behind it: the run ends, the worker takes the next.
       const cancelled = await train(lab, projectId, CANCELLED, LONG);
       const next = await train(lab, projectId, NEXT, SHORT);
-      await underWay(lab, cancelled);
+      await snapshotTaken(lab, cancelled);
       expect(await job(next)).toMatchObject({ state: 'queued', worker: null });
       expect(await lab.cancelJob({ id: cancelled })).toMatchObject({ state: 'cancelled' });
       await lab.idle();
-      const cancelledAt = await loggedStep(cancelled, 'cancelled');
-      expect(cancelledAt).toBeLessThan(LONG);
       expect(await job(cancelled)).toMatchObject({ state: 'cancelled', worker: 'pc-1' });
+      expect(await loggedStep(cancelled, 'cancelled')).toBeLessThan(LONG);
       expect(await job(next)).toMatchObject({ state: 'done', worker: 'pc-1' });
       expect(await loggedStep(next, 'completed')).toBe(SHORT);
 
