@@ -1,7 +1,7 @@
 /**
- * One entry point for every model file format: the bytes of a file (from disk for the
- * CLI, from the renderer for the GUI) to a network, by the format its magic number or
- * extension says. A tfjs model.json names weight shards beside it; the caller says how
+ * One entry point for every model file format: the bytes of a file (read from disk by the
+ * CLI's engine commands, or by the model-file worker for an import) to a network, by the
+ * format its magic number or extension says. A tfjs model.json names weight shards beside it; the caller says how
  * to get them. Also the file's SHA-256, stored with an imported model.
  */
 import { createHash } from 'node:crypto';

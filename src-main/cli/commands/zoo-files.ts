@@ -42,21 +42,27 @@ function readOrFail(path: string, what: string, limit: number): Uint8Array {
   }
 }
 
-/** That a file is there (its size and content are the lab's to check), or a usage error. */
-function checkFile(path: string, what: string): void {
-  let folder: boolean;
+/** A file's size if it is there (its content is the lab's to check), or a usage error. */
+function checkFile(path: string, what: string): number {
+  let stat;
   try {
-    folder = statSync(path).isDirectory();
+    stat = statSync(path);
   } catch (error) {
     const code = (error as { code?: string }).code;
     const reason = code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new UsageError(`zoo import: cannot read ${what}${path}: ${reason}`);
   }
-  if (folder) throw new UsageError(`zoo import: cannot read ${what}${path}: it is a folder`);
+  if (stat.isDirectory())
+    throw new UsageError(`zoo import: cannot read ${what}${path}: it is a folder`);
+  return stat.size;
 }
 
-/** Bytes of a model.json this command reads itself to find the shards it names. */
-const MODEL_JSON_BYTES = 64 * 1024 * 1024;
+/**
+ * Bytes of a .json file this command reads itself to see whether it is a tfjs model.json
+ * naming shards; larger JSON is a Model JSON or bundle (a tfjs model.json is small: its
+ * weights are in the shards), which only the lab reads.
+ */
+const MODEL_JSON_BYTES = 16 * 1024 * 1024;
 
 /**
  * The files of an import: FILE, and when it is a tfjs model.json the weight shards its
@@ -65,8 +71,8 @@ const MODEL_JSON_BYTES = 64 * 1024 * 1024;
  */
 function importFiles(path: string): { files: ModelFileReference[]; paths: string[] } {
   const paths = [resolve(path)];
-  checkFile(path, '');
-  if (path.toLowerCase().endsWith('.json')) {
+  const size = checkFile(path, '');
+  if (path.toLowerCase().endsWith('.json') && size <= MODEL_JSON_BYTES) {
     const bytes = readOrFail(path, '', MODEL_JSON_BYTES);
     let value: unknown = null;
     try {
