@@ -20,7 +20,7 @@ import type {
   ParseRequest,
 } from '../workers/import-protocol.ts';
 import type { ParsedProjectBundle } from './bundles.ts';
-import { spawnWorker } from '../workers/spawn.ts';
+import { IMPORT_WORKER_HEAP_MB, importWorkerFailure, spawnWorker } from '../workers/spawn.ts';
 
 /** The worker's error as the class it was thrown as, so callers and the api see the same name. */
 function rebuildError(name: string, message: string, field?: string, problem?: string): Error {
@@ -93,7 +93,9 @@ export async function parseModelInWorker(
 type Answer = Exclude<ImportResponse, { type: 'failed' }>;
 
 function runWorker(request: ImportRequest | ParseRequest, id: string): Promise<Answer> {
-  const worker = spawnWorker(workerEntry('import'));
+  const worker = spawnWorker(workerEntry('import'), {
+    resourceLimits: { maxOldGenerationSizeMb: IMPORT_WORKER_HEAP_MB },
+  });
   return new Promise<Answer>((resolve, reject) => {
     let settled = false;
     const finish = (error: Error | null, answer?: Answer): void => {
@@ -106,7 +108,7 @@ function runWorker(request: ImportRequest | ParseRequest, id: string): Promise<A
       if (response.type !== 'failed') finish(null, response);
       else finish(rebuildError(response.name, response.message, response.field, response.problem));
     });
-    worker.on('error', (error) => finish(error));
+    worker.on('error', (error) => finish(importWorkerFailure(error, `'${id}'`)));
     worker.on('exit', (code) =>
       finish(new Error(`the import worker for '${id}' exited (code ${code}) before it answered`)),
     );

@@ -7,11 +7,13 @@
 import { ValidationError } from '../../src-shared/api/validate.ts';
 import { workerEntry } from '../workers/entries.ts';
 import type { ModelFileRequest, ModelFileResponse } from '../workers/model-file-protocol.ts';
-import { spawnWorker } from '../workers/spawn.ts';
+import { IMPORT_WORKER_HEAP_MB, importWorkerFailure, spawnWorker } from '../workers/spawn.ts';
 import type { ModelImport, ReadModelImport } from './read-import.ts';
 
 export function readImportInWorker(request: ModelImport): Promise<ReadModelImport> {
-  const worker = spawnWorker(workerEntry('model-file'));
+  const worker = spawnWorker(workerEntry('model-file'), {
+    resourceLimits: { maxOldGenerationSizeMb: IMPORT_WORKER_HEAP_MB },
+  });
   return new Promise<ReadModelImport>((resolve, reject) => {
     let settled = false;
     const settle = (finish: () => void) => {
@@ -27,7 +29,9 @@ export function readImportInWorker(request: ModelImport): Promise<ReadModelImpor
         } else reject(Object.assign(new Error(response.message), { name: response.name }));
       }),
     );
-    worker.on('error', (error) => settle(() => reject(error)));
+    worker.on('error', (error) =>
+      settle(() => reject(importWorkerFailure(error, request.files[0].name))),
+    );
     worker.on('exit', (code) =>
       settle(() =>
         reject(
