@@ -3,7 +3,8 @@
  * formulation), batch 60, softmax cross-entropy, fixed masks. Designed for the job
  * runner: it reports through hooks, asks `shouldStop` before every step, yields to the
  * event loop regularly (so a worker sees pause/cancel messages), and can stop and later
- * continue from a ResumeState.
+ * continue from a ResumeState. That loop is run-loop.ts, shared with the fused path; this
+ * file supplies the tfjs step, evaluation and state.
  *
  * Pruned weights stay exactly +0: their gradients are multiplied by the mask (as
  * PyTorch's pruning reparametrisation does), so their Adam moments and updates are 0,
@@ -23,68 +24,27 @@
  * run to run, so any two runs — interrupted or not — agree only to float rounding.
  */
 import * as tf from '@tensorflow/tfjs';
-import { evaluationSchedule } from '../../src-shared/model/schedule.ts';
 import type { Dataset, DatasetSplit } from '../data/dataset.ts';
 import { BYTE_TO_UNIT } from '../data/dataset.ts';
-import { chooseBackend, type BackendChoice, type BackendPreference } from './backend.ts';
+import { chooseBackend } from './backend.ts';
 import { BatchOrder } from './batches.ts';
-import { initialParameters } from './init.ts';
-import type { TrainerName } from './trainers.ts';
 import {
-  copyLayers,
-  resolveSpec,
-  specKey,
+  prepareRun,
+  runLoop,
+  type TrainHooks,
+  type TrainOptions,
+  type TrainOutcome,
+} from './run-loop.ts';
+import {
   TRAINING_DEFAULTS,
-  validateLayers,
-  type EvaluationPoint,
   type LayerParameters,
   type ResumeState,
   type TrainSpec,
 } from './spec.ts';
 
-export type StopRequest = 'continue' | 'pause' | 'cancel';
-
-export interface TrainHooks {
-  /** Once the backend is chosen and the run set up, before the iteration-0 evaluation. */
-  onStart?(backend: BackendChoice): void;
-  /** At every point of the evaluation schedule (validation split = the dataset's test split). */
-  onEvaluation?(point: EvaluationPoint): void;
-  /** At the spec's checkpoint iterations; the arrays are fresh copies the hook may keep or transfer. */
-  onCheckpoint?(iteration: number, layers: LayerParameters[]): void;
-  /** After every step, with that step's minibatch loss. */
-  onProgress?(iteration: number, loss: number): void;
-  /** A resume state: at every evaluation point, every `snapshotEvery` steps, and on pause. */
-  onSnapshot?(state: ResumeState): void;
-  /** Asked before every step. */
-  shouldStop?(): StopRequest;
-}
-
-export interface TrainOptions {
-  readonly backend?: BackendPreference;
-  /** Also emit a snapshot every this many steps (default 5,000; 0 = only at evaluation points). */
-  readonly snapshotEvery?: number;
-  /** Yield to the event loop at least this often (ms, default 50). */
-  readonly yieldEveryMs?: number;
-  /** Rows per validation forward pass (default 2,000). */
-  readonly evaluationChunk?: number;
-}
-
-export interface TrainOutcome {
-  readonly status: 'completed' | 'paused' | 'cancelled';
-  /** Completed steps. */
-  readonly iteration: number;
-  /** Which training path ran: train() is 'tfjs', trainFused() (src-main/train/fused) 'fused'. */
-  readonly trainer: TrainerName;
-  /** The tfjs backend, or 'js' for the fused path's own kernels. */
-  readonly backend: BackendChoice;
-  /** Parameters at `iteration`. */
-  readonly layers: LayerParameters[];
-  readonly evaluations: EvaluationPoint[];
-  /** The state to continue from, when paused (also for cancelled runs, should a caller want it). */
-  readonly resume: ResumeState | null;
-  /** Wall time of the optimiser steps only, per step (ms); NaN when no step ran. */
-  readonly msPerIteration: number;
-}
+// The run's contract lives with the loop both paths share; train.ts stays the entry point
+// its callers import it from.
+export type { StopRequest, TrainHooks, TrainOptions, TrainOutcome } from './run-loop.ts';
 
 interface LayerTensors {
   /** Transposed: [inDim][outDim]. */
@@ -165,44 +125,6 @@ function dense(
   return op(h, w) as tf.Tensor2D;
 }
 
-/** Checks a resume state against the run it claims to continue (shared by both paths). */
-export function checkResume(
-  resume: ResumeState,
-  key: string,
-  iterations: number,
-  layersLike: readonly LayerParameters[],
-): void {
-  if (resume.format !== 'mbh-resume' || resume.version !== 1)
-    throw new TypeError('resume: not an mbh-resume version 1 state');
-  if (resume.specKey !== key) throw new RangeError('resume: the state belongs to a different spec');
-  if (!Number.isInteger(resume.step) || resume.step < 0 || resume.step > iterations) {
-    throw new RangeError(
-      `resume.step must be an integer in [0, ${iterations}], got ${String(resume.step)}`,
-    );
-  }
-  validateLayers(resume.layers, 'resume.layers', layersLike[0].inDim);
-  if (!Array.isArray(resume.adam) || resume.adam.length !== layersLike.length) {
-    throw new TypeError(`resume.adam must hold the moments of ${layersLike.length} layers`);
-  }
-  resume.adam.forEach((moments, index) => {
-    const layer = layersLike[index];
-    for (const [name, pair, size] of [
-      ['weights', moments.weights, layer.inDim * layer.outDim],
-      ['bias', moments.bias, layer.outDim],
-    ] as const) {
-      if (
-        !Array.isArray(pair) ||
-        pair.length !== 2 ||
-        pair.some((m) => !(m instanceof Float32Array) || m.length !== size)
-      ) {
-        throw new TypeError(
-          `resume.adam[${index}].${name} must be two Float32Arrays of ${size} values`,
-        );
-      }
-    }
-  });
-}
-
 /** Float32 rows `indices` of a split (from its bytes when it has them). */
 function gatherRows(split: DatasetSplit, indices: Uint32Array, inputDim: number): Float32Array {
   const out = new Float32Array(indices.length * inputDim);
@@ -230,40 +152,12 @@ export async function train(
   resume?: ResumeState,
   options: TrainOptions = {},
 ): Promise<TrainOutcome> {
-  const resolved = resolveSpec(spec);
-  if (dataset.id !== resolved.dataset) {
-    throw new RangeError(
-      `train: the spec names dataset '${resolved.dataset}' but '${dataset.id}' was given`,
-    );
-  }
-  const snapshotEvery = options.snapshotEvery ?? 5000;
-  if (!Number.isInteger(snapshotEvery) || snapshotEvery < 0)
-    throw new RangeError(`snapshotEvery must be a non-negative integer, got ${snapshotEvery}`);
-  const yieldEveryMs = options.yieldEveryMs ?? 50;
-  const evaluationChunk = options.evaluationChunk ?? 2000;
+  const run = prepareRun(spec, dataset, resume, options, (requested) => requested ?? 2000);
+  const { spec: resolved, start, source, evaluationChunk } = run;
   const { inputDim, classCount } = dataset;
-  const key = specKey(resolved);
-
-  const start =
-    resolved.initial ??
-    initialParameters({
-      seed: resolved.seed,
-      hidden: resolved.hidden,
-      inputDim,
-      outputDim: classCount,
-      density: resolved.density ?? 1,
-    });
-  validateLayers(start, 'initial layers', inputDim);
-  if (start[start.length - 1].outDim !== classCount) {
-    throw new RangeError(
-      `the output layer has ${start[start.length - 1].outDim} neurons but '${dataset.id}' has ${classCount} classes`,
-    );
-  }
-  if (resume !== undefined) checkResume(resume, key, resolved.iterations, start);
 
   const backend = await chooseBackend(options.backend ?? 'auto');
-  const run = ++runCounter;
-  const source = resume?.layers ?? start;
+  const runNumber = ++runCounter;
   // tidy disposes the temporary tensors; the variables keep their data.
   const variable = (values: Float32Array | null, shape: number[], name?: string): tf.Variable =>
     tf.tidy(() =>
@@ -282,8 +176,12 @@ export async function train(
     const moment = (values: Float32Array | undefined): tf.Variable =>
       variable(values === undefined ? null : toLoopLayout(values, inDim, outDim), shape);
     return {
-      weights: variable(toLoopLayout(layer.weights, inDim, outDim), shape, `run${run}_w${index}`),
-      bias: variable(layer.bias, biasShape, `run${run}_b${index}`),
+      weights: variable(
+        toLoopLayout(layer.weights, inDim, outDim),
+        shape,
+        `run${runNumber}_w${index}`,
+      ),
+      bias: variable(layer.bias, biasShape, `run${runNumber}_b${index}`),
       mask:
         maskBytes === null
           ? null
@@ -365,20 +263,8 @@ export async function train(
     return { accuracy: correct / test.count, loss: lossSum / test.count };
   };
 
-  const schedule = new Set(evaluationSchedule(resolved.iterations));
-  const checkpoints = new Set(resolved.checkpoints);
-  const evaluations: EvaluationPoint[] = [...(resume?.evaluations ?? [])];
-  let step = resume?.step ?? 0;
-  let lossSum = resume?.lossSum ?? 0;
-  let lossCount = resume?.lossCount ?? 0;
-
-  const snapshot = (): ResumeState => ({
-    format: 'mbh-resume',
-    version: 1,
-    specKey: key,
-    step,
-    layers: readLayers(),
-    adam: layers.map((layer) => ({
+  const readMoments = (): ResumeState['adam'] =>
+    layers.map((layer) => ({
       weights: [
         fromLoopLayout(
           layer.moments.weights[0].dataSync() as Float32Array,
@@ -395,27 +281,7 @@ export async function train(
         (layer.moments.bias[0].dataSync() as Float32Array).slice(),
         (layer.moments.bias[1].dataSync() as Float32Array).slice(),
       ],
-    })),
-    lossSum,
-    lossCount,
-    evaluations: [...evaluations],
-  });
-
-  const reachPoint = (): void => {
-    const { accuracy, loss } = evaluate();
-    const point: EvaluationPoint = {
-      iteration: step,
-      validationAccuracy: accuracy,
-      validationLoss: loss,
-      trainLoss: lossCount > 0 ? lossSum / lossCount : null,
-    };
-    lossSum = 0;
-    lossCount = 0;
-    evaluations.push(point);
-    hooks.onEvaluation?.(point);
-    if (checkpoints.has(step)) hooks.onCheckpoint?.(step, readLayers());
-    if (hooks.onSnapshot && step < resolved.iterations) hooks.onSnapshot(snapshot());
-  };
+    }));
 
   const { learningRate, batchSize } = resolved;
   const { adamBeta1: beta1, adamBeta2: beta2, adamEpsilon: epsilon } = TRAINING_DEFAULTS;
@@ -424,7 +290,7 @@ export async function train(
   const batchLabels = new Int32Array(batchSize);
 
   /** One Adam step on batch `step`; returns its loss. */
-  const trainStep = (): number => {
+  const trainStep = (step: number): number => {
     batches.batch(step, batchIndices);
     for (let j = 0; j < batchSize; j++) batchLabels[j] = dataset.train.y[batchIndices[j]];
     const x = tf.tensor2d(gatherRows(dataset.train, batchIndices, inputDim), [batchSize, inputDim]);
@@ -462,56 +328,23 @@ export async function train(
     return loss;
   };
 
-  let status: TrainOutcome['status'] = 'completed';
-  let stepMilliseconds = 0;
-  let stepsRun = 0;
-  try {
-    hooks.onStart?.(backend);
-    if (step === 0 && resume === undefined) reachPoint();
-    let lastYield = performance.now();
-    while (step < resolved.iterations) {
-      const request = hooks.shouldStop?.() ?? 'continue';
-      if (request === 'pause' || request === 'cancel') {
-        status = request === 'pause' ? 'paused' : 'cancelled';
-        break;
-      }
-      const before = performance.now();
-      const loss = trainStep();
-      const after = performance.now();
-      stepMilliseconds += after - before;
-      stepsRun++;
-      step++;
-      if (!Number.isFinite(loss))
-        throw new Error(`training diverged: the loss at iteration ${step} is ${loss}`);
-      lossSum += loss;
-      lossCount++;
-      hooks.onProgress?.(step, loss);
-      if (schedule.has(step)) reachPoint();
-      else if (snapshotEvery > 0 && step % snapshotEvery === 0 && hooks.onSnapshot)
-        hooks.onSnapshot(snapshot());
-      if (after - lastYield >= yieldEveryMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
-    }
-    const resumeState = status === 'completed' ? null : snapshot();
-    // The hook gets its own copy: it may transfer the buffers away.
-    if (status === 'paused') hooks.onSnapshot?.(snapshot());
-    return {
-      status,
-      iteration: step,
+  return runLoop(
+    run,
+    {
       trainer: 'tfjs',
       backend,
-      layers: resumeState === null ? readLayers() : copyLayers(resumeState.layers),
-      evaluations,
-      resume: resumeState,
-      msPerIteration: stepsRun > 0 ? stepMilliseconds / stepsRun : Number.NaN,
-    };
-  } finally {
-    for (const layer of layers) {
-      tf.dispose([layer.weights, layer.bias, ...layer.moments.weights, ...layer.moments.bias]);
-      if (layer.mask !== null) layer.mask.dispose();
-    }
-    for (const chunk of testChunks) tf.dispose([chunk.x, chunk.y, chunk.labels]);
-  }
+      step: trainStep,
+      evaluate,
+      readLayers,
+      readMoments,
+      release: () => {
+        for (const layer of layers) {
+          tf.dispose([layer.weights, layer.bias, ...layer.moments.weights, ...layer.moments.bias]);
+          if (layer.mask !== null) layer.mask.dispose();
+        }
+        for (const chunk of testChunks) tf.dispose([chunk.x, chunk.y, chunk.labels]);
+      },
+    },
+    hooks,
+  );
 }
