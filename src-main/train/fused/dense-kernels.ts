@@ -51,7 +51,7 @@ export function denseForward(
         const v = activeValue[e];
         const w = row + activeIndex[e];
         a0 += v * weights[w];
-        a1 += v * weights[w + 1 * inDim];
+        a1 += v * weights[w + inDim];
         a2 += v * weights[w + 2 * inDim];
         a3 += v * weights[w + 3 * inDim];
         a4 += v * weights[w + 4 * inDim];
@@ -60,10 +60,10 @@ export function denseForward(
         a7 += v * weights[w + 7 * inDim];
       }
       const at = o * n + b;
-      a0 += bias[o + 0];
-      z[at + 0 * n] = relu && !(a0 > 0) ? 0 : a0;
+      a0 += bias[o];
+      z[at] = relu && !(a0 > 0) ? 0 : a0;
       a1 += bias[o + 1];
-      z[at + 1 * n] = relu && !(a1 > 0) ? 0 : a1;
+      z[at + n] = relu && !(a1 > 0) ? 0 : a1;
       a2 += bias[o + 2];
       z[at + 2 * n] = relu && !(a2 > 0) ? 0 : a2;
       a3 += bias[o + 3];
@@ -87,15 +87,15 @@ export function denseForward(
         const v = activeValue[e];
         const w = row + activeIndex[e];
         a0 += v * weights[w];
-        a1 += v * weights[w + 1 * inDim];
+        a1 += v * weights[w + inDim];
         a2 += v * weights[w + 2 * inDim];
         a3 += v * weights[w + 3 * inDim];
       }
       const at = o * n + b;
-      a0 += bias[o + 0];
-      z[at + 0 * n] = relu && !(a0 > 0) ? 0 : a0;
+      a0 += bias[o];
+      z[at] = relu && !(a0 > 0) ? 0 : a0;
       a1 += bias[o + 1];
-      z[at + 1 * n] = relu && !(a1 > 0) ? 0 : a1;
+      z[at + n] = relu && !(a1 > 0) ? 0 : a1;
       a2 += bias[o + 2];
       z[at + 2 * n] = relu && !(a2 > 0) ? 0 : a2;
       a3 += bias[o + 3];
@@ -174,7 +174,7 @@ export function denseWeightGradient(
         const v = activeValue[e];
         const at = q + activeIndex[e];
         a0 += v * dz[at];
-        a1 += v * dz[at + 1 * n];
+        a1 += v * dz[at + n];
         a2 += v * dz[at + 2 * n];
         a3 += v * dz[at + 3 * n];
         a4 += v * dz[at + 4 * n];
@@ -184,7 +184,7 @@ export function denseWeightGradient(
       }
       const row = o * inDim + i;
       gradient[row] = a0;
-      gradient[row + 1 * inDim] = a1;
+      gradient[row + inDim] = a1;
       gradient[row + 2 * inDim] = a2;
       gradient[row + 3 * inDim] = a3;
       gradient[row + 4 * inDim] = a4;
@@ -202,13 +202,13 @@ export function denseWeightGradient(
         const v = activeValue[e];
         const at = q + activeIndex[e];
         a0 += v * dz[at];
-        a1 += v * dz[at + 1 * n];
+        a1 += v * dz[at + n];
         a2 += v * dz[at + 2 * n];
         a3 += v * dz[at + 3 * n];
       }
       const row = o * inDim + i;
       gradient[row] = a0;
-      gradient[row + 1 * inDim] = a1;
+      gradient[row + inDim] = a1;
       gradient[row + 2 * inDim] = a2;
       gradient[row + 3 * inDim] = a3;
     }

@@ -63,10 +63,10 @@ export function inputDenseForward(
         a11 += v * weights[r + 11];
       }
       const at = o * n + b;
-      a0 += bias[o + 0];
-      z[at + 0 * n] = a0 > 0 ? a0 : 0;
+      a0 += bias[o];
+      z[at] = a0 > 0 ? a0 : 0;
       a1 += bias[o + 1];
-      z[at + 1 * n] = a1 > 0 ? a1 : 0;
+      z[at + n] = a1 > 0 ? a1 : 0;
       a2 += bias[o + 2];
       z[at + 2 * n] = a2 > 0 ? a2 : 0;
       a3 += bias[o + 3];
@@ -186,8 +186,8 @@ export function inputDenseWeightGradient(
   for (; o + 12 <= outDim; o += 12) {
     for (let b = 0; b < n; b++) {
       const q = o * n + b;
-      const d0 = dz[q + 0 * n];
-      const d1 = dz[q + 1 * n];
+      const d0 = dz[q];
+      const d1 = dz[q + n];
       const d2 = dz[q + 2 * n];
       const d3 = dz[q + 3 * n];
       const d4 = dz[q + 4 * n];
@@ -202,7 +202,7 @@ export function inputDenseWeightGradient(
       for (let e = sampleStart[b]; e < end; e++) {
         const v = sampleValue[e];
         const r = samplePixel[e] * outDim + o;
-        sums[r + 0] += v * d0;
+        sums[r] += v * d0;
         sums[r + 1] += v * d1;
         sums[r + 2] += v * d2;
         sums[r + 3] += v * d3;
