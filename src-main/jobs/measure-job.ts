@@ -53,25 +53,26 @@ export function networkMessage(widths: number[], checkpoint: StoredCheckpoint) {
 /** Idle measure workers are kept this long for the next job, then stopped. */
 const IDLE_WORKER_MS = 15_000;
 
-export class MeasureRunner implements JobRunner {
+/**
+ * Measure worker threads kept warm between jobs (a thread's start, its dataset load and
+ * its pattern cache cost more than a small job), each stopped after IDLE_WORKER_MS idle.
+ */
+export class WarmMeasureWorkers {
   private readonly idle: { worker: MeasureWorker; timer: NodeJS.Timeout }[] = [];
 
-  constructor(
-    private readonly zoo: Zoo,
-    private readonly home: string,
-  ) {}
+  constructor(private readonly create: () => MeasureWorker) {}
 
   /** A warm worker from an earlier job, or a new one. */
-  private acquire(): MeasureWorker {
+  acquire(): MeasureWorker {
     for (let entry = this.idle.pop(); entry; entry = this.idle.pop()) {
       clearTimeout(entry.timer);
       if (entry.worker.alive) return entry.worker;
     }
-    // The lab's settings at the time the worker starts: its heap limit.
-    return new MeasureWorker(this.home, { memoryMb: readLimits(this.zoo).workerMemoryMb });
+    return this.create();
   }
 
-  private release(worker: MeasureWorker): void {
+  /** Keeps a worker whose job ended for the next one (a dead one is dropped). */
+  release(worker: MeasureWorker): void {
     if (!worker.alive) return;
     const timer = setTimeout(() => {
       const index = this.idle.findIndex((entry) => entry.worker === worker);
@@ -82,11 +83,28 @@ export class MeasureRunner implements JobRunner {
     this.idle.push({ worker, timer });
   }
 
-  /** Stops the idle workers (the lab is closing). */
+  /** Stops the idle workers (the lab or the remote worker is closing). */
   async close(): Promise<void> {
     const entries = this.idle.splice(0);
     for (const entry of entries) clearTimeout(entry.timer);
     await Promise.all(entries.map((entry) => entry.worker.terminate()));
+  }
+}
+
+export class MeasureRunner implements JobRunner {
+  // The lab's settings at the time a worker starts: its heap limit.
+  private readonly workers = new WarmMeasureWorkers(
+    () => new MeasureWorker(this.home, { memoryMb: readLimits(this.zoo).workerMemoryMb }),
+  );
+
+  constructor(
+    private readonly zoo: Zoo,
+    private readonly home: string,
+  ) {}
+
+  /** Stops the idle workers (the lab is closing). */
+  close(): Promise<void> {
+    return this.workers.close();
   }
 
   /**
@@ -127,7 +145,7 @@ export class MeasureRunner implements JobRunner {
     const { model, planeSet, checkpoints, widths, total } = measureJobScope(this.zoo, spec);
     const progress = new MeasureProgress(total);
 
-    const worker = this.acquire();
+    const worker = this.workers.acquire();
     // A stop cannot wait for the plane in progress: the worker is stopped, not reused.
     control.onStop(() => void worker.terminate());
     try {
@@ -170,7 +188,7 @@ export class MeasureRunner implements JobRunner {
       void worker.terminate();
       return { kind: 'stopped' };
     }
-    this.release(worker);
+    this.workers.release(worker);
     return { kind: 'done' };
   }
 }

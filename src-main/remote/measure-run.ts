@@ -7,13 +7,14 @@
  * first plane, and the hub writes each plane once.
  */
 import type { ExactPatternMessage } from '../analyses/exact-protocol.ts';
-import { MeasureWorker } from '../jobs/measure-client.ts';
+import type { MeasureWorker } from '../jobs/measure-client.ts';
+import type { WarmMeasureWorkers } from '../jobs/measure-job.ts';
 import type { PlaneMessage } from '../workers/measure-protocol.ts';
 import type { MeasurePayload, MeasureRunMessage, MeasureStatus } from './measure-wire.ts';
 
 export interface MeasureRunOptions {
-  /** The lab folder whose dataset cache the measure worker reads. */
-  home: string;
+  /** The remote worker's measure threads (reading its lab folder's dataset cache), kept warm. */
+  threads: WarmMeasureWorkers;
   /** The run's id: the measure worker's pattern cache keys. */
   run: string;
   payload: MeasurePayload;
@@ -44,7 +45,7 @@ export class MeasureRun {
     );
     const total = payload.checkpoints.reduce((sum, entry) => sum + entry.planes.length, 0);
     let done = 0;
-    const worker = new MeasureWorker(this.options.home);
+    const worker = this.options.threads.acquire();
     this.worker = worker;
     try {
       for (const checkpoint of payload.checkpoints) {
@@ -94,11 +95,13 @@ export class MeasureRun {
         );
       }
     } catch (error) {
+      void worker.terminate();
       if (this.stopped) return this.stopped;
       throw error;
-    } finally {
-      void worker.terminate();
     }
-    return this.stopped ?? 'completed';
+    // A stopped run's thread was stopped with it; a finished one stays warm for the next.
+    if (this.stopped) return this.stopped;
+    this.options.threads.release(worker);
+    return 'completed';
   }
 }

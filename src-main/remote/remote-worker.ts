@@ -19,6 +19,8 @@ import { startTraining } from '../jobs/train-job.ts';
 import { connectRedis, duplicateRedis, whenReady } from './connection.ts';
 import { DatasetIdentities } from './dataset-identity.ts';
 import { HEARTBEAT_SECONDS, RemoteKeys } from './keys.ts';
+import { MeasureWorker } from '../jobs/measure-client.ts';
+import { WarmMeasureWorkers } from '../jobs/measure-job.ts';
 import { MeasureRun } from './measure-run.ts';
 import {
   decodeMeasurePayload,
@@ -87,6 +89,8 @@ export class RemoteWorker {
   private heartbeat: NodeJS.Timeout | null = null;
   private closing = false;
   private queueConnection: Redis | null = null;
+  /** Measure runs' threads, kept warm between runs as a lab keeps its own. */
+  private readonly measureThreads: WarmMeasureWorkers;
 
   private constructor(
     private readonly options: RemoteWorkerOptions,
@@ -96,6 +100,7 @@ export class RemoteWorker {
   ) {
     this.keys = new RemoteKeys(options.queue);
     this.identities = new DatasetIdentities(new DatasetRegistry(options.home));
+    this.measureThreads = new WarmMeasureWorkers(() => new MeasureWorker(options.home));
   }
 
   static async start(options: RemoteWorkerOptions): Promise<RemoteWorker> {
@@ -312,7 +317,7 @@ export class RemoteWorker {
       const payload = decodeMeasurePayload(payloadBytes);
       const started = Date.now();
       const measuring = new MeasureRun({
-        home: this.options.home,
+        threads: this.measureThreads,
         run,
         payload,
         send: (message) => void send(message),
@@ -357,6 +362,7 @@ export class RemoteWorker {
       active.stop('pause');
     }
     await this.worker?.close();
+    await this.measureThreads.close();
     // BullMQ leaves a connection it was given open on close.
     this.queueConnection?.disconnect();
     this.closing = true;
