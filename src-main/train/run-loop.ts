@@ -154,15 +154,15 @@ function checkResume(
 
 /**
  * Resolves and checks a run's inputs, in one order for both paths (so the same bad input
- * gets the same error from either). `evaluationChunk` is the path's: it supplies its own
- * default for `options.evaluationChunk` and may refuse a value.
+ * gets the same error from either). `defaultEvaluationChunk` is the path's own number of
+ * rows per validation pass, used unless `options.evaluationChunk` says otherwise.
  */
 export function prepareRun(
   spec: TrainSpec,
   dataset: Dataset,
   resume: ResumeState | undefined,
   options: TrainOptions,
-  evaluationChunk: (requested: number | undefined) => number,
+  defaultEvaluationChunk: number,
 ): PreparedRun {
   const resolved = resolveSpec(spec);
   if (dataset.id !== resolved.dataset) {
@@ -174,7 +174,9 @@ export function prepareRun(
   if (!Number.isInteger(snapshotEvery) || snapshotEvery < 0)
     throw new RangeError(`snapshotEvery must be a non-negative integer, got ${snapshotEvery}`);
   const yieldEveryMs = options.yieldEveryMs ?? 50;
-  const chunk = evaluationChunk(options.evaluationChunk);
+  const chunk = options.evaluationChunk ?? defaultEvaluationChunk;
+  if (!Number.isInteger(chunk) || chunk < 1)
+    throw new RangeError(`evaluationChunk must be a positive integer, got ${chunk}`);
   const { inputDim, classCount } = dataset;
   const key = specKey(resolved);
 

@@ -152,7 +152,7 @@ export async function train(
   resume?: ResumeState,
   options: TrainOptions = {},
 ): Promise<TrainOutcome> {
-  const run = prepareRun(spec, dataset, resume, options, (requested) => requested ?? 2000);
+  const run = prepareRun(spec, dataset, resume, options, 2000);
   const { spec: resolved, start, source, evaluationChunk } = run;
   const { inputDim, classCount } = dataset;
 

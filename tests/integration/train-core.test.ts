@@ -9,6 +9,7 @@ import {
   type ResumeState,
   type TrainSpec,
 } from '../../src-main/train/spec.ts';
+import { trainFused } from '../../src-main/train/fused/train-fused.ts';
 import { train } from '../../src-main/train/train.ts';
 
 const xor = generateXor({ seed: 0, trainCount: 600, testCount: 200 });
@@ -195,5 +196,16 @@ describe('training loop', () => {
     await expect(train({ ...spec, dataset: 'mnist' }, xor)).rejects.toThrow(
       "train: the spec names dataset 'mnist' but 'xor' was given",
     );
+  });
+
+  it('refuses an evaluation chunk that is not a positive integer, on both paths alike', async () => {
+    const spec: TrainSpec = { hidden: [4], seed: 1, dataset: 'xor', iterations: 2 };
+    for (const run of [train, trainFused]) {
+      for (const evaluationChunk of [0, 0.5, -3]) {
+        await expect(run(spec, xor, {}, undefined, { evaluationChunk })).rejects.toThrow(
+          `evaluationChunk must be a positive integer, got ${evaluationChunk}`,
+        );
+      }
+    }
   });
 });

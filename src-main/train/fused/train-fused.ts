@@ -53,12 +53,7 @@ export async function trainFused(
   resume?: ResumeState,
   options: TrainOptions = {},
 ): Promise<TrainOutcome> {
-  const run = prepareRun(spec, dataset, resume, options, (requested) => {
-    const chunk = requested ?? FUSED_EVALUATION_CHUNK;
-    if (!Number.isInteger(chunk) || chunk < 1)
-      throw new RangeError(`evaluationChunk must be a positive integer, got ${chunk}`);
-    return chunk;
-  });
+  const run = prepareRun(spec, dataset, resume, options, FUSED_EVALUATION_CHUNK);
   const { spec: resolved, start, source, evaluationChunk } = run;
   // The run's masks are the initial ones; a resume state's parameters must respect them.
   const layers = source.map((layer, index) => {
