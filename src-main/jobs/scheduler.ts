@@ -82,6 +82,8 @@ export class Scheduler {
   private readonly running = new Map<number, Running>();
   private started = false;
   private closing = false;
+  /** While above 0, no job starts (requeueRunning is changing where jobs run). */
+  private holding = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -103,7 +105,7 @@ export class Scheduler {
 
   /** Starts queued jobs while workers are free. Safe to call at any time. */
   pump(): void {
-    if (!this.started || this.closing) return;
+    if (!this.started || this.closing || this.holding > 0) return;
     const free = (this.options.capacity?.() ?? this.options.workers) - this.running.size;
     if (free > 0) {
       const candidates = this.zoo.jobs
@@ -200,6 +202,43 @@ export class Scheduler {
       waits.push(entry.done);
     }
     await Promise.all(waits);
+  }
+
+  /**
+   * Stops every running job as a shutdown does (each goes back to the queue and resumes
+   * from its last state), runs `change` while no job runs and none starts, then starts
+   * queued jobs again. For a change of where jobs run (the hub's Redis connected or
+   * disconnected at runtime): no run is left on a dispatch that goes away. Runs that have
+   * not stopped after `force.afterMs` (a remote one while Redis is away cannot hear its
+   * stop) are ended by `force.run` (closing their dispatch), so the change never hangs.
+   */
+  async requeueRunning(
+    change: () => Promise<void>,
+    force?: { afterMs: number; run: () => Promise<void> },
+  ): Promise<void> {
+    this.holding++;
+    try {
+      const stopped = Promise.all(
+        [...this.running.values()].map((entry) => {
+          this.stop(entry, 'shutdown');
+          return entry.done;
+        }),
+      );
+      if (force) {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), force.afterMs);
+        });
+        const first = await Promise.race([stopped, late]);
+        clearTimeout(timer);
+        if (first === 'late') await force.run();
+      }
+      await stopped;
+      await change();
+    } finally {
+      this.holding--;
+      this.pump();
+    }
   }
 
   /** Resolves when no job runs and none is queued (paused and finished ones may remain). */

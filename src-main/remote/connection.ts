@@ -7,6 +7,10 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import type { Redis } from 'ioredis';
+import {
+  parseRedisUrl,
+  redactRedisUrl as redactSharedRedisUrl,
+} from '../../src-shared/api/hub-settings.ts';
 import { readTextBounded } from '../data/read-bounded.ts';
 
 /** The environment variable a hub reads its Redis URL from when no flag gives one. */
@@ -55,39 +59,19 @@ export function redisTls(
   return { ca: text };
 }
 
-/** Checks a Redis URL; throws one error naming `field` when it is not one. */
+/**
+ * Checks a Redis URL; throws one error naming `field` when it is not one (never quoting
+ * its password). The rule is the hub settings' (src-shared/api/hub-settings.ts), so a
+ * flag, MBH_LAB_REDIS and the settings form accept the same URLs.
+ */
 export function checkRedisUrl(url: string, field = '--redis'): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new RangeError(
-      `${field}: not a URL (expected redis://[:password@]host[:port][/db] or rediss://… for TLS), got ${JSON.stringify(url)}`,
-    );
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new RangeError(
-      `${field}: the URL must start with redis:// or rediss:// (TLS), got ${parsed.protocol}//`,
-    );
-  }
-  if (parsed.hostname === '') throw new RangeError(`${field}: the URL names no host`);
-  const database = parsed.pathname.replace(/^\//, '');
-  if (database !== '' && !/^\d{1,2}$/.test(database)) {
-    throw new RangeError(`${field}: the database after the host must be a number, got ${database}`);
-  }
+  const parts = parseRedisUrl(url);
+  if (typeof parts === 'string') throw new RangeError(`${field}: ${parts}`);
   return url;
 }
 
 /** The URL with its password hidden, for messages and logs. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(not a URL)';
-  }
-}
+export const redactRedisUrl = redactSharedRedisUrl;
 
 /**
  * A connection that survives a Redis restart: commands wait while it reconnects (BullMQ

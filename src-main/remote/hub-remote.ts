@@ -64,6 +64,13 @@ export class RemoteTraining {
   private known: WorkerHeartbeat[] = [];
   private poll: NodeJS.Timeout | null = null;
   private closed = false;
+  /**
+   * Rejects when the hub closes. A command sent while Redis is away waits in ioredis'
+   * queue, and a disconnect does not end it: a run followed then would never end, and a
+   * lab that switches its Redis off (hub settings) would wait for it forever.
+   */
+  private readonly whenClosed: Promise<never>;
+  private signalClosed: (error: Error) => void = () => {};
   private readonly readers = new Set<Redis>();
 
   private constructor(
@@ -76,6 +83,8 @@ export class RemoteTraining {
   ) {
     this.keys = new RemoteKeys(options.queue);
     this.identities = new DatasetIdentities(options.registry);
+    this.whenClosed = new Promise<never>((_, reject) => (this.signalClosed = reject));
+    this.whenClosed.catch(() => {});
   }
 
   static async connect(options: RemoteTrainingOptions): Promise<RemoteTraining> {
@@ -257,19 +266,21 @@ export class RemoteTraining {
       let last = '0';
       for (;;) {
         if (this.closed) throw new Error('the lab closed while the run went on remotely');
-        const stopRequested = await this.redis.get(this.keys.stop(run));
+        const stopRequested = await this.untilClosed(this.redis.get(this.keys.stop(run)));
         // A paused or cancelled run no worker has taken yet leaves the queue at once.
         if (stopRequested !== null && (await this.removeIfWaiting(run))) {
           return removed(stopRequested === 'cancel' ? 'cancelled' : 'paused');
         }
-        const answer = await reader.xreadBuffer(
-          'COUNT',
-          64,
-          'BLOCK',
-          READ_BLOCK_MS,
-          'STREAMS',
-          this.keys.events(run),
-          last,
+        const answer = await this.untilClosed(
+          reader.xreadBuffer(
+            'COUNT',
+            64,
+            'BLOCK',
+            READ_BLOCK_MS,
+            'STREAMS',
+            this.keys.events(run),
+            last,
+          ),
         );
         for (const [, entries] of answer ?? []) {
           for (const [id, fields] of entries) {
@@ -325,9 +336,16 @@ export class RemoteTraining {
     await write.exec();
   }
 
+  /** `command`'s answer, or the hub's closing, whichever comes first. */
+  private untilClosed<T>(command: Promise<T>): Promise<T> {
+    command.catch(() => {});
+    return Promise.race([command, this.whenClosed]);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.signalClosed(new Error('the lab closed while the run went on remotely'));
     if (this.poll) clearInterval(this.poll);
     for (const reader of this.readers) reader.disconnect();
     await this.queue.close();

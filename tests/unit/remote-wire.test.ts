@@ -138,13 +138,13 @@ describe('Redis URLs and names', () => {
       'rediss://user:pw@redis.lab:6380',
     );
     expect(() => checkRedisUrl('http://x:6379')).toThrow(
-      '--redis: the URL must start with redis:// or rediss:// (TLS), got http://',
+      '--redis: must start with redis:// or rediss:// (TLS), got http://',
     );
     expect(() => checkRedisUrl('localhost:6379', 'MBH_LAB_REDIS')).toThrow(
-      'MBH_LAB_REDIS: the URL must start with redis:// or rediss:// (TLS), got localhost://',
+      'MBH_LAB_REDIS: must be a Redis URL: redis://[:password@]host[:port][/db], or rediss://… for TLS',
     );
     expect(() => checkRedisUrl('redis://h/x')).toThrow(
-      '--redis: the database after the host must be a number, got x',
+      '--redis: the database after the host must be a number, got "x"',
     );
   });
 
