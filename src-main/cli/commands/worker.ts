@@ -1,8 +1,9 @@
 /**
- * `mbh-lab worker`: a remote worker of a lab (issue 9 §2). Takes training runs from the
- * hub's queue in Redis and trains them here, in the same worker threads a local job uses;
- * the hub writes its zoo from what comes back. Ctrl-C pauses the runs here and gives them
- * back to the queue, where another worker (or this one, started again) continues them.
+ * `mbh-lab worker`: a remote worker of a lab (issue 9 §2). Takes training runs and measure
+ * jobs from the hub's queue in Redis and runs them here, in the same worker threads a
+ * local job uses; the hub writes its zoo from what comes back. Ctrl-C pauses the runs here
+ * and gives them back to the queue, where another worker (or this one, started again)
+ * continues them (a measure job starts again from its first plane).
  */
 import { availableParallelism, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -14,10 +15,11 @@ import type { Io } from '../engine-io.ts';
 export const usage = `mbh-lab worker --redis URL [--concurrency N] [--name NAME] [--queue NAME]
                  [--home DIR] [--lock-ms N] [--json]
 
-Trains runs of a lab started with \`mbh-lab serve --redis URL\` (or MBH_LAB_REDIS) on
-this machine. The URL is redis://[:password@]host[:port][/db], or rediss://… for TLS
-(a server certificate signed by a private CA: set $${REDIS_CA_ENV} to the CA's PEM file);
-default $${REDIS_ENV}. Only Redis is contacted: this process listens on no port.
+Trains runs and runs measure jobs of a lab started with \`mbh-lab serve --redis URL\`
+(or MBH_LAB_REDIS) on this machine. The URL is redis://[:password@]host[:port][/db], or
+rediss://… for TLS (a server certificate signed by a private CA: set $${REDIS_CA_ENV} to
+the CA's PEM file); default $${REDIS_ENV}. Only Redis is contacted: this process listens
+on no port.
   --concurrency N  runs at once (default: the number of cores − 1, at least 1)
   --name NAME      shown in the lab's jobs and workers panel (default host-pid)
   --queue NAME     the lab's queue in Redis (default ${DEFAULT_QUEUE})
