@@ -16,7 +16,7 @@ import {
 } from '../../src-shared/api/call.ts';
 import type { PartitionProgress, PartitionView } from '../../src-shared/api/dto.ts';
 import type { InteractivePool } from '../jobs/interactive-pool.ts';
-import type { NetworkMessage, PartitionMessage } from '../workers/measure-protocol.ts';
+import type { NetworkMessage, PartitionResult } from '../workers/measure-protocol.ts';
 import { planeMessage } from '../workers/measure-protocol.ts';
 import type { StoredPlane } from '../zoo/planes.ts';
 import type { LruCache } from './lru.ts';
@@ -102,7 +102,7 @@ export class InteractivePartitions {
     if (!run) {
       const controller = new AbortController();
       const promise = this.pool
-        .request<PartitionMessage>(
+        .request<PartitionResult>(
           {
             type: 'partition',
             network: task.network,

@@ -34,6 +34,10 @@ export function partitionBytes(view: PartitionView): number {
     view.vertices.byteLength +
     view.areas.byteLength +
     view.patterns.byteLength +
+    view.predictedClasses.byteLength +
+    view.mixedOffsets.byteLength +
+    view.mixedClasses.byteLength +
+    view.mixedShares.byteLength +
     view.domain.byteLength +
     256
   );

@@ -7,6 +7,7 @@
  * worker is busy (a message could not reach it), and that the engine reads as it goes.
  */
 import type { Phenomenon } from '../../src-shared/mbh/specialization.ts';
+import type { RegionClasses } from '../../src-shared/mbh/region-classes.ts';
 import type { PartitionArrays, ScopeName } from '../../src-shared/api/dto.ts';
 import type { StoredPlane } from '../zoo/planes.ts';
 import type {
@@ -34,6 +35,9 @@ export interface PlaneMessage {
 }
 
 export type PartitionMessage = PartitionArrays;
+
+/** A 'partition' request's answer: the partition with each region's predicted class. */
+export type PartitionResult = PartitionArrays & RegionClasses;
 
 export type MeasureRequest = (
   | {

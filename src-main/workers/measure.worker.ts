@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CancelledError, type PartitionControl } from '../../src-shared/mbh/budget.ts';
 import { partitionPlane, type Partition } from '../../src-shared/mbh/partition.ts';
+import { partitionWithClasses } from '../../src-shared/mbh/region-classes.ts';
 import {
   decisionPatterns,
   type SamplePatterns,
@@ -32,6 +33,7 @@ import type {
   MeasureResponse,
   NetworkMessage,
   PartitionMessage,
+  PartitionResult,
   PlaneMessage,
   PlaneResult,
   WorkerData,
@@ -247,16 +249,31 @@ port.on('message', (request: MeasureRequest) => {
         break;
       case 'partition': {
         const network = unpackNetwork(request.network.widths, request.network);
-        const partition = partitionMessage(
-          partitionPlane(network, toPlane(request.plane), {
-            ...control(request),
-            ...(request.maxRegions !== undefined ? { maxRegions: request.maxRegions } : {}),
-          }),
-        );
+        // The viewer's partition: with each region's predicted class (for its hover).
+        const computed = partitionWithClasses(network, toPlane(request.plane), {
+          ...control(request),
+          ...(request.maxRegions !== undefined ? { maxRegions: request.maxRegions } : {}),
+        });
+        const partition: PartitionResult = {
+          ...partitionMessage(computed),
+          predictedClasses: computed.predictedClasses,
+          mixedOffsets: computed.mixedOffsets,
+          mixedClasses: computed.mixedClasses,
+          mixedShares: computed.mixedShares,
+        };
         reply(
           request.id,
           partition,
-          buffers(partition.vertexOffsets, partition.vertices, partition.areas, partition.patterns),
+          buffers(
+            partition.vertexOffsets,
+            partition.vertices,
+            partition.areas,
+            partition.patterns,
+            partition.predictedClasses,
+            partition.mixedOffsets,
+            partition.mixedClasses,
+            partition.mixedShares,
+          ),
         );
         break;
       }

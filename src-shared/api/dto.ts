@@ -5,6 +5,7 @@
  */
 
 import type { ExactBlanketView } from './analyses-dto.ts';
+import type { RegionClasses } from '../mbh/region-classes.ts';
 
 export type Shell = 'electron' | 'browser' | 'cli';
 /** A tfjs backend, or 'js': the fused training path's own TypeScript kernels (no tfjs). */
@@ -281,8 +282,11 @@ export interface PartitionArrays {
   ms: number;
 }
 
-/** The engine's partition, as it crosses the api: with its plane and where it came from. */
-export interface PartitionView extends PartitionArrays {
+/**
+ * The engine's partition, as it crosses the api: with its plane and where it came from,
+ * and each region's predicted class (computed with it in the worker).
+ */
+export interface PartitionView extends PartitionArrays, RegionClasses {
   checkpointId: number;
   planeSetId: number;
   plane: number;

@@ -62,6 +62,10 @@ function transportProbeService() {
         neuronCount: 32,
         layerSizes: [32],
         regionsPerLayer: [2],
+        predictedClasses: new Int16Array([3, -1]),
+        mixedOffsets: new Uint32Array([0, 0, 2]),
+        mixedClasses: new Int16Array([1, 2]),
+        mixedShares: new Float64Array([0.75, 0.25]),
         domain: new Float64Array([0, 0, 1, 0, 1, 1, 0, 1]),
         domainArea: 1,
         points: new Float64Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
@@ -92,6 +96,12 @@ async function contractChecks(client: LabClient, calls: string[]) {
   );
   expect(partition.vertexOffsets).toBeInstanceOf(Uint32Array);
   expect(Array.from(partition.patterns)).toEqual([0xffffffff, 5]);
+  // The predicted classes: a signed 16-bit array (−1 = mixed) and the mixed region's shares.
+  expect(partition.predictedClasses).toBeInstanceOf(Int16Array);
+  expect(Array.from(partition.predictedClasses)).toEqual([3, -1]);
+  expect(Array.from(partition.mixedOffsets)).toEqual([0, 0, 2]);
+  expect(Array.from(partition.mixedClasses)).toEqual([1, 2]);
+  expect(Array.from(partition.mixedShares)).toEqual([0.75, 0.25]);
 
   // Errors from the service keep their name and message.
   await expect(client.deleteProject({ id: 9 })).rejects.toMatchObject({
