@@ -8,7 +8,9 @@
  * masked layer sparse, so it pays for kept weights only (at its own rate per weight), and
  * its dense first layer walks only the non-zero input values (input-batch.ts): there the
  * first layer's weights count times the dataset's share of non-zero inputs (Digit MNIST
- * about 0.19, Fashion about 0.50), so one fit prices both datasets.
+ * about 0.19, Fashion about 0.50), so one fit prices both datasets. A masked first layer
+ * on inputs much sparser than its mask is stored and priced the same way (the trainer's
+ * rule, maskedFirstLayerOverNonZero in fused/layer-storage.ts).
  *
  * The coefficients come from quiet short calibration runs of a few designed networks per
  * path (a non-negative least-squares fit: a negative cost would make a bigger network
@@ -25,6 +27,7 @@
 import type { Architecture } from '../../src-shared/model/architecture.ts';
 import { layerShapes } from '../../src-shared/model/architecture.ts';
 import { keptWeightCount } from '../../src-shared/model/hnp.ts';
+import { maskedFirstLayerOverNonZero } from './fused/layer-storage.ts';
 import { TRAINER_NAMES, type TrainerName } from './trainers.ts';
 
 export type TrainerChoice = 'auto' | TrainerName;
@@ -95,10 +98,16 @@ export function stepFeatures(shape: NetworkShape, trainer: TrainerName): number[
   layers.forEach((layer, index) => {
     const total = layer.inDim * layer.outDim;
     const masked = index < layers.length - 1 && shape.density < 1;
+    const kept = masked ? keptWeightCount(total, shape.density) : total;
+    // A first layer stored densely (unmasked, or masked on inputs much sparser than its mask:
+    // the trainer's own rule) walks the non-zero inputs; a masked one otherwise its kept
+    // weights over every input (input-batch.ts).
+    const overNonZero =
+      index === 0 && (!masked || maskedFirstLayerOverNonZero(kept / total, share));
     if (trainer === 'tfjs') dense += total;
-    else if (masked) sparse += keptWeightCount(total, shape.density);
-    // A masked first layer walks every input (input-batch.ts); a dense one the non-zero ones.
-    else dense += index === 0 ? total * share : total;
+    else if (overNonZero) dense += total * share;
+    else if (masked) sparse += kept;
+    else dense += total;
   });
   const rows = shape.batchSize / WEIGHT_UNIT;
   return [1, layers.length, rows * dense, rows * sparse];

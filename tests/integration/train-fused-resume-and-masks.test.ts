@@ -1,8 +1,9 @@
 /**
  * The fused path's run control on Digit MNIST: a paused and resumed run is bit-identical
  * to an uninterrupted one (parameters, Adam moments, losses, evaluations); pruned weights
- * stay exactly +0 and their moments 0; the hooks fire as on the tfjs path; and a resume
- * state is shared between the paths (a tfjs state continues on the fused path).
+ * stay exactly +0 and their moments 0 (in both storages of a masked first layer); the
+ * hooks fire as on the tfjs path; and a resume state is shared between the paths (a tfjs
+ * state continues on the fused path).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +63,9 @@ describe('fused training: pause/resume, masks, hooks, shared resume format', () 
   for (const [label, hidden, density] of [
     ['(300,100) at density 0.0164', [300, 100], 0.0164],
     ['(12,4) dense', [12, 4], 1],
+    // Digit's non-zero share (0.19) is below half the density: the first layer is stored
+    // densely over the non-zero pixels, its pruned weights held at +0 (layer-storage.ts).
+    ['(12,4) at density 0.5 (first layer dense over non-zero pixels)', [12, 4], 0.5],
     ['(20,10,10) at density 0.3', [20, 10, 10], 0.3],
   ] as const) {
     it(`${label}: paused at 137 and resumed equals the uninterrupted run, bit for bit`, async () => {

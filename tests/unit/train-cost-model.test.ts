@@ -17,6 +17,8 @@ import {
   type NetworkShape,
   type SpeedSample,
 } from '../../src-main/train/cost-model.ts';
+import { storeLayer } from '../../src-main/train/fused/layer-storage.ts';
+import { initialParameters } from '../../src-main/train/init.ts';
 import type { TrainerName } from '../../src-main/train/trainers.ts';
 
 const lenet = (density: number): NetworkShape => ({
@@ -27,6 +29,18 @@ const lenet = (density: number): NetworkShape => ({
   batchSize: 60,
 });
 const small: NetworkShape = { ...lenet(1), hidden: [12, 4] };
+
+/** How the fused trainer stores (12,4)@0.5's first layer on inputs of this non-zero share. */
+function storeKind(inputNonZero: number): string {
+  const [first] = initialParameters({
+    seed: 1,
+    hidden: [12, 4],
+    inputDim: 784,
+    outputDim: 10,
+    density: 0.5,
+  });
+  return storeLayer(first, first.mask, inputNonZero).kind;
+}
 
 function sample(shape: NetworkShape, trainer: TrainerName, ms: number): SpeedSample {
   return {
@@ -72,6 +86,24 @@ describe('step features', () => {
       ((784 * 12 * 0.19 + 12 * 4 + 4 * 10) * 60) / 1e6,
       12,
     );
+  });
+
+  it('price a masked first layer as the trainer stores it (maskedFirstLayerOverNonZero)', () => {
+    // (12,4)@0.5 on Digit-like inputs (share 0.19 ≤ 0.5 · 0.5): the first layer is stored
+    // densely over the non-zero pixels, so it costs 784·12·0.19 dense, and only the second
+    // layer's kept weights (24 of 48) are sparse.
+    const digits: NetworkShape = { ...small, density: 0.5, inputNonZero: 0.19 };
+    expect(storeKind(0.19)).toBe('input-masked');
+    const [, , dense, sparse] = stepFeatures(digits, 'fused');
+    expect(dense).toBeCloseTo(((784 * 12 * 0.19 + 4 * 10) * 60) / 1e6, 12);
+    expect(sparse).toBeCloseTo((24 * 60) / 1e6, 12);
+    // On Fashion-like inputs (share 0.5 > 0.25) it stays sparse rows over every input.
+    const fashion: NetworkShape = { ...small, density: 0.5, inputNonZero: 0.5 };
+    expect(storeKind(0.5)).toBe('input-sparse');
+    expect(stepFeatures(fashion, 'fused')).toEqual(
+      stepFeatures({ ...small, density: 0.5 }, 'fused'),
+    );
+    expect(stepFeatures(fashion, 'fused')[3]).toBeCloseTo(((4_704 + 24) * 60) / 1e6, 12);
   });
 
   it('key networks by their inputs share too (a dataset of other sparsity trains at another speed)', () => {

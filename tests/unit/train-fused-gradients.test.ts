@@ -1,8 +1,10 @@
 /**
  * The fused path's gradients against central finite differences of an independent
  * Float64 reference (plain loops over the shared [outDim][inDim] layout), for every layer
- * kind: dense first layers (which skip zero pixels) and masked ones, dense and masked later
- * hidden layers, and the dense output layer with softmax cross-entropy. Shapes are odd on
+ * kind: dense first layers (which skip zero pixels) and masked ones in both storages
+ * (sparse rows over all pixels, and dense over the non-zero pixels with pruned gradients
+ * +0), dense and masked later hidden layers, and the dense output layer with softmax
+ * cross-entropy. Shapes are odd on
  * purpose (widths 13 and 14, 13 samples) so that the kernels' 12-, 8-, 4- and 1-wide
  * blocks all run; some pixels are zero in every sample and one sample is all zeros, and
  * the hidden layers' ReLU zeros are skipped as in training.
@@ -19,7 +21,10 @@ import type { DatasetSplit } from '../../src-main/data/dataset.ts';
 import { BYTE_TO_UNIT } from '../../src-main/data/dataset.ts';
 import { adamUpdate, adamCorrections } from '../../src-main/train/fused/adam.ts';
 import {
+  FIRST_LAYER_SHARE_PER_DENSITY,
+  maskedFirstLayerOverNonZero,
   scatterStored,
+  sharedMoments,
   sharedParameters,
   storeLayer,
   type FusedLayer,
@@ -78,12 +83,23 @@ function referenceLoss(
   return total / split.count;
 }
 
-function fusedNetwork(parameters: LayerParameters[]): FusedNetwork {
-  const layers = parameters.map((layer, index) => storeLayer(layer, layer.mask, index === 0));
+/**
+ * `inputNonZero` steers a masked first layer's storage (maskedFirstLayerOverNonZero): 1
+ * gives sparse rows, 0 the dense form over non-zero pixels.
+ */
+function fusedNetwork(parameters: LayerParameters[], inputNonZero: number): FusedNetwork {
+  const layers = parameters.map((layer, index) =>
+    storeLayer(layer, layer.mask, index === 0 ? inputNonZero : null),
+  );
   return new FusedNetwork(layers, SAMPLES);
 }
 
-function checkGradients(density: number, split: DatasetSplit, seed: number): FusedLayer[] {
+function checkGradients(
+  density: number,
+  split: DatasetSplit,
+  seed: number,
+  inputNonZero = 1,
+): FusedLayer[] {
   const parameters = initialParameters({
     seed,
     hidden: HIDDEN,
@@ -95,7 +111,7 @@ function checkGradients(density: number, split: DatasetSplit, seed: number): Fus
   // no ReLU may sit at its kink.
   for (const layer of parameters)
     for (let o = 0; o < layer.outDim; o++) layer.bias[o] = 0.05 * ((o % 3) - 1) + 0.02;
-  const network = fusedNetwork(parameters);
+  const network = fusedNetwork(parameters, inputNonZero);
   network.input.load(
     split,
     Uint32Array.from({ length: SAMPLES }, (_, b) => b),
@@ -156,12 +172,18 @@ describe('fused gradients against finite differences', () => {
     expect(kinds).toEqual(['input-sparse', 'sparse', 'dense']);
   });
 
+  it('masked first layer stored densely over the non-zero pixels (inputs sparser than the mask)', () => {
+    const kinds = checkGradients(0.45, byteSplit(2), 8, 0.2).map((layer) => layer.kind);
+    expect(kinds).toEqual(['input-masked', 'sparse', 'dense']);
+  });
+
   it('the same from float rows without bytes (e.g. a standardised dataset, negative inputs)', () => {
     const bytes = byteSplit(3);
     const x = Float32Array.from(bytes.x, (value, i) => (i % 4 === 1 ? value - 0.5 : value));
     const floats: DatasetSplit = { count: SAMPLES, x, y: bytes.y };
     checkGradients(1, floats, 9);
     checkGradients(0.45, floats, 10);
+    expect(checkGradients(0.45, floats, 11, 0)[0].kind).toBe('input-masked');
   });
 });
 
@@ -175,7 +197,7 @@ describe('fused storage and Adam', () => {
       density: 0.3,
     });
     parameters.forEach((layer, index) => {
-      const stored = storeLayer(layer, layer.mask, index === 0);
+      const stored = storeLayer(layer, layer.mask, index === 0 ? 1 : null);
       const kept =
         layer.mask === null ? layer.weights.length : layer.mask.reduce((sum, bit) => sum + bit, 0);
       expect(stored.weights.length).toBe(kept);
@@ -184,6 +206,65 @@ describe('fused storage and Adam', () => {
       expect(back.bias).toEqual(layer.bias);
       expect(back.mask).toEqual(layer.mask);
     });
+  });
+
+  it("chooses a masked first layer's storage by one rule: non-zero share ≤ 0.5 × density", () => {
+    expect(FIRST_LAYER_SHARE_PER_DENSITY).toBe(0.5);
+    expect(maskedFirstLayerOverNonZero(0.5, 0.19)).toBe(true); // Digit MNIST (12,4)@0.5
+    expect(maskedFirstLayerOverNonZero(0.5, 0.25)).toBe(true); // at the boundary
+    expect(maskedFirstLayerOverNonZero(0.5, 0.2501)).toBe(false);
+    expect(maskedFirstLayerOverNonZero(0.5, 0.5)).toBe(false); // Fashion MNIST (12,4)@0.5
+    expect(maskedFirstLayerOverNonZero(0.3136, 0.19)).toBe(false);
+    const [first, second] = initialParameters({
+      seed: 5,
+      hidden: HIDDEN,
+      inputDim: INPUT,
+      outputDim: CLASSES,
+      density: 0.5,
+    });
+    // The layer's own density (kept over all) is what the rule sees.
+    const density = first.mask!.reduce((sum, bit) => sum + bit, 0) / first.mask!.length;
+    expect(storeLayer(first, first.mask, 0.5 * density).kind).toBe('input-masked');
+    expect(storeLayer(first, first.mask, 0.5 * density + 1e-9).kind).toBe('input-sparse');
+    expect(storeLayer(second, second.mask, null).kind).toBe('sparse'); // later layers: no rule
+    expect(storeLayer({ ...first, mask: null }, null, 0).kind).toBe('input-dense');
+  });
+
+  it('stores a masked first layer densely with its pruned weights +0 and their moments 0', () => {
+    const [layer] = initialParameters({
+      seed: 6,
+      hidden: HIDDEN,
+      inputDim: INPUT,
+      outputDim: CLASSES,
+      density: 0.4,
+    });
+    const mask = layer.mask!;
+    const size = layer.weights.length;
+    // A resume state from elsewhere holding −0 weights and stray moments at pruned positions.
+    const weights = layer.weights.slice();
+    const moments: [Float32Array, Float32Array] = [new Float32Array(size), new Float32Array(size)];
+    for (let p = 0; p < size; p++) {
+      moments[0][p] = 0.01 * (p + 1);
+      moments[1][p] = 0.02 * (p + 1);
+      if (mask[p] === 0) weights[p] = -0;
+    }
+    const stored = storeLayer({ ...layer, weights }, mask, 0, {
+      weights: moments,
+      bias: [new Float32Array(layer.outDim), new Float32Array(layer.outDim)],
+    });
+    expect(stored.kind).toBe('input-masked');
+    expect(stored.weights.length).toBe(size);
+    expect(stored.pruned!.length).toBe(mask.length - mask.reduce((sum, bit) => sum + bit, 0));
+    const back = sharedParameters(stored);
+    expect(new Uint32Array(back.weights.buffer)).toEqual(new Uint32Array(layer.weights.buffer));
+    expect(back.mask).toEqual(mask);
+    const backMoments = sharedMoments(stored);
+    for (let p = 0; p < size; p++) {
+      for (const j of [0, 1] as const) {
+        const expected = mask[p] === 1 ? moments[j][p] : 0;
+        expect(Object.is(backMoments.weights[j][p], expected), `moment ${j} at ${p}`).toBe(true);
+      }
+    }
   });
 
   it("takes PyTorch's first Adam step: every parameter moves by lr · g / (|g| + ε)", () => {

@@ -9,11 +9,14 @@
  * pixel indices ascending; the forward pass and the weight gradient both walk them
  * sample by sample (input-kernels.ts), so no by-pixel index is built per step.
  *
- * 'feature-major' (a masked first layer): all pixels as [inputDim][count], the layout of
- * every later layer's input. A masked layer already skips its pruned weights, and its
- * kept weights per pixel are few (about 5 at density 0.0164, 94 at 0.3136), so walking
- * non-zero pixels costs more in loop overhead and scattered sums than it saves: measured
- * on Fashion MNIST, the sparse-row kernel over all pixels is 1.2–1.5× faster per step.
+ * 'feature-major' (a masked first layer stored as sparse rows): all pixels as
+ * [inputDim][count], the layout of every later layer's input. A masked layer already skips
+ * its pruned weights, and its kept weights per pixel are few (about 5 at density 0.0164,
+ * 94 at 0.3136), so walking non-zero pixels costs more in loop overhead and scattered sums
+ * than it saves: measured on Fashion MNIST, the sparse-row kernel over all pixels is
+ * 1.2–1.5× faster per step. Only inputs much sparser than the mask turn this around; the
+ * layer is then stored densely and reads the 'non-zero' form (layer-storage.ts,
+ * maskedFirstLayerOverNonZero).
  *
  * Values are the Float32 values training uses (from the split's bytes when it has them,
  * exactly as the tfjs path converts them), so any dataset works, zeros or not. A byte

@@ -3,8 +3,10 @@
  * (InputBatch, form 'non-zero'): a zero pixel contributes nothing to the pre-activations
  * nor to the weight gradient, so both cost (non-zero pixels) × width instead of
  * 784 × width per sample. The gradient with respect to the input is never needed, so
- * there is no kernel for it. (A masked first layer runs the sparse kernels of
- * sparse-kernels.ts on the batch's feature-major form; input-batch.ts says why.)
+ * there is no kernel for it. A masked first layer on inputs much sparser than its mask
+ * ('input-masked', layer-storage.ts) runs these too, its pruned weights stored as +0;
+ * otherwise it runs the sparse kernels of sparse-kernels.ts on the batch's feature-major
+ * form (input-batch.ts says why).
  *
  * The output and its gradient are feature-major ([outDim][n]; ReLU applied: the first
  * layer is always hidden).

@@ -33,7 +33,8 @@ export class FusedNetwork {
     readonly capacity: number,
   ) {
     const first = layers[0];
-    const form = first.kind === 'input-dense' ? 'non-zero' : 'feature-major';
+    const form =
+      first.kind === 'input-dense' || first.kind === 'input-masked' ? 'non-zero' : 'feature-major';
     this.input = new InputBatch(form, capacity, first.inDim);
     this.outputs = layers.map((layer) => new Float32Array(layer.outDim * capacity));
     this.deltas = layers.map((layer) => new Float32Array(layer.outDim * capacity));
@@ -55,6 +56,7 @@ export class FusedNetwork {
       const z = outputs[l];
       switch (layer.kind) {
         case 'input-dense':
+        case 'input-masked':
           inputDenseForward(layer.weights, layer.bias, input, z, layer.outDim);
           break;
         case 'input-sparse':
@@ -161,6 +163,7 @@ export class FusedNetwork {
       }
       switch (layer.kind) {
         case 'input-dense':
+        case 'input-masked':
           inputDenseWeightGradient(
             input,
             dz,
@@ -169,6 +172,11 @@ export class FusedNetwork {
             inDim,
             outDim,
           );
+          if (layer.pruned !== null) {
+            // Pruned weights get +0, so Adam leaves them +0 with zero moments.
+            const { pruned, weightGradient } = layer;
+            for (let j = 0; j < pruned.length; j++) weightGradient[pruned[j]] = 0;
+          }
           break;
         case 'input-sparse':
           sparseWeightGradient(

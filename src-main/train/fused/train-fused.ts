@@ -19,6 +19,7 @@
  * A state written by the tfjs path continues here (and the reverse), to float rounding.
  */
 import type { Dataset } from '../../data/dataset.ts';
+import { nonZeroShare } from '../../data/non-zero-share.ts';
 import type { BackendChoice } from '../backend.ts';
 import { BatchOrder } from '../batches.ts';
 import {
@@ -55,6 +56,9 @@ export async function trainFused(
 ): Promise<TrainOutcome> {
   const run = prepareRun(spec, dataset, resume, options, FUSED_EVALUATION_CHUNK);
   const { spec: resolved, start, source, evaluationChunk } = run;
+  // A masked first layer's storage depends on how sparse the inputs are (layer-storage.ts);
+  // a dense one always walks the non-zero pixels, so only a masked one needs the count.
+  const inputNonZero = start[0].mask === null ? 1 : nonZeroShare(dataset.train, dataset.inputDim);
   // The run's masks are the initial ones; a resume state's parameters must respect them.
   const layers = source.map((layer, index) => {
     const mask = start[index].mask;
@@ -67,7 +71,7 @@ export async function trainFused(
         }
       }
     }
-    return storeLayer(layer, mask, index === 0, resume?.adam[index]);
+    return storeLayer(layer, mask, index === 0 ? inputNonZero : null, resume?.adam[index]);
   });
   const { batchSize, learningRate } = resolved;
   const network = new FusedNetwork(layers, Math.max(batchSize, evaluationChunk));
