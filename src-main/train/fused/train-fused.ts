@@ -4,7 +4,8 @@
  * PyTorch's Adam, fixed exact masks, the evaluation schedule, checkpoints, snapshots in
  * the shared 'mbh-resume' v1 format, the same hooks and yielding), computed by the
  * TypeScript kernels of this folder instead of tfjs: masked layers stored and multiplied
- * as sparse, a dense first layer skipping zero input pixels, the whole step fused over
+ * as sparse, a dense first layer skipping zero input pixels (a masked one too when the
+ * inputs are much sparser than its mask: layer-storage.ts), the whole step fused over
  * flat Float32 buffers (network.ts), no tfjs and no per-op dispatch. The validation passes
  * at the schedule's points use the same kernels.
  *
