@@ -23,10 +23,11 @@ const root = mkdtempSync(join(tmpdir(), 'mbh-remote-pause-'));
 const QUEUE = 'mbh-pause';
 /**
  * Long enough that a run caught at its second snapshot (a few steps in) is far from its
- * end: this network trains some 15 steps per ms on a quiet core, so 50,000 steps leave
- * seconds for the pause to arrive.
+ * end: this network trains some 8 steps per ms on a loaded core, so 120,000 steps leave
+ * some 15 s for the pause to reach the worker's training thread (it takes some 50 ms; on a
+ * machine loaded by other processes it was once seen to take longer than a 50,000-step run).
  */
-const LONG = 50_000;
+const LONG = 120_000;
 const SHORT = 600;
 /** Seeds: the job paused and resumed, the job cancelled, the job queued behind it. */
 const PAUSED = 11;
@@ -63,7 +64,10 @@ const snapshotWaiters = new Map<number, () => void>();
  * Resolves once the worker has stored job `id`'s second resume snapshot in Redis (the
  * first is the state at step 0; the next come early, with the first evaluations), told by
  * a keyspace notification, so the test acts at once: the hub's own view of the run may lag
- * behind it under load. Fails instead of waiting for ever if the job ends first.
+ * behind it under load. The worker keeps its default snapshot cadence: a snapshot every
+ * few steps would keep its main thread so busy relaying them that its stop request would
+ * reach the training thread only after the run's end. Fails instead of waiting for ever if
+ * the job ends first.
  */
 function snapshotTaken(lab: LabService, id: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -123,7 +127,6 @@ beforeAll(async () => {
     queue: QUEUE,
     name: 'pc-1',
     home: join(root, 'worker'),
-    args: ['--snapshot-every', '100'],
   });
   await worker.ready;
 });
@@ -177,11 +180,12 @@ describe('pause, resume and cancel of remote jobs', () => {
       // Resumed: a new run on the worker starts from the recorded snapshot and completes.
       await lab.resumeJob({ id: paused });
       await lab.idle();
+      // The job's state first: the worker's log waits below are for lines that then come.
+      expect(await job(paused)).toMatchObject({ state: 'done', worker: 'pc-1', error: null });
       expect(worker.log()).toMatch(
         new RegExp(`^job ${paused} \\(run [^)]+\\): resuming at step ${step}$`, 'm'),
       );
       expect(await loggedStep(paused, 'completed')).toBe(LONG);
-      expect(await job(paused)).toMatchObject({ state: 'done', worker: 'pc-1' });
 
       // Cancel mid-run, with a job queued behind it: the run ends, the worker takes the next.
       const cancelled = await train(lab, projectId, CANCELLED, LONG);
