@@ -30,12 +30,14 @@ export type LayerKind = 'input-dense' | 'input-masked' | 'input-sparse' | 'dense
  * all pixels ('input-sparse'). Per sample, the sparse rows visit density × inDim × outDim
  * (weight, pixel) pairs, the dense form non-zero share × inDim × outDim, but the dense
  * form's pairs are dearer (a sample's pixels pick scattered rows of the weights), so it
- * pays only well below the density. Measured per step, both forms in one process, 330
- * steps each (share / density → sparse-row time over dense-form time):
- *   Digit MNIST (share 0.19): (12,4)@0.5 0.38 → 1.51; (102,34)@0.3324 0.57 → 1.08;
- *     (12,4)@0.3136 0.61 → 1.12; (300,100)@0.3136 0.61 → 0.95; (300,100)@0.1036 1.8 → 0.43;
- *   Fashion MNIST (share 0.50): (12,4)@0.5 1.0 → 0.85; (12,4)@0.3136 1.6 → 0.61.
- * The break-even is near 0.6 and moves with the width; 0.5 takes the clear wins only.
+ * pays only well below the density. Measured per step, both forms alternating in one
+ * process (20 rounds of 30 steps each, load average 1), share / density → sparse-row time
+ * over dense-form time:
+ *   Digit MNIST (share 0.19): (12,4)@0.5 0.38 → 1.43; (102,34)@0.3324 0.57 → 0.96;
+ *     (12,4)@0.3136 0.61 → 1.01; (300,100)@0.3136 0.61 → 0.93;
+ *   Fashion MNIST (share 0.50): (12,4)@0.5 1.0 → 0.81; (12,4)@0.3136 1.6 → 0.53.
+ * The break-even is near 0.6 and moves with the width; 0.5 takes the clear wins only (of
+ * the thesis' 14 setups, (12,4)@0.5 on Digit MNIST).
  */
 export const FIRST_LAYER_SHARE_PER_DENSITY = 0.5;
 
@@ -45,7 +47,8 @@ export const FIRST_LAYER_SHARE_PER_DENSITY = 0.5;
  * non-zero pixels, i.e. when the inputs' non-zero share is at most
  * FIRST_LAYER_SHARE_PER_DENSITY × the layer's density (kept weights over all). The choice
  * changes speed only: both forms give bit-identical results (the terms they skip are ±0
- * and the rest are summed in the same order).
+ * and the rest are summed in the same order) while the values are finite; only a run that
+ * has diverged can differ (0 · ∞ = NaN is a term of one form and skipped by the other).
  */
 export function maskedFirstLayerOverNonZero(density: number, inputNonZero: number): boolean {
   return inputNonZero <= FIRST_LAYER_SHARE_PER_DENSITY * density;
