@@ -7,6 +7,7 @@
 import type { Worker } from 'node:worker_threads';
 import { signalError, type CallSignal } from '../../src-shared/api/call.ts';
 import { DEFAULT_WORKER_MEMORY_MB } from '../../src-shared/api/lab-limits.ts';
+import { ValidationError } from '../../src-shared/api/validate.ts';
 import { workerEntry } from '../workers/entries.ts';
 import { spawnWorker } from '../workers/spawn.ts';
 import type {
@@ -49,8 +50,12 @@ interface Pending {
   settled: boolean;
 }
 
-function workerError(message: string, name?: string): Error {
-  const error = new Error(message);
+function workerError(message: string, name?: string, path?: string): Error {
+  // A ValidationError keeps its field path, so the api's caller can show it by the field.
+  const error: Error & { path?: string } =
+    name === 'ValidationError' && path !== undefined && message.startsWith(`${path}: `)
+      ? new ValidationError(path, message.slice(path.length + 2))
+      : new Error(message);
   if (name && name !== 'Error') error.name = name;
   return error;
 }
@@ -160,7 +165,7 @@ export class MeasureWorker {
     if (!pending.settled) {
       pending.settled = true;
       if (message.type === 'result') pending.resolve(message.value);
-      else pending.reject(workerError(message.message, message.name));
+      else pending.reject(workerError(message.message, message.name, message.path));
     }
     if (this.pending.size === 0) this.onIdle?.();
   }

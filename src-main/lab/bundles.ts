@@ -41,6 +41,13 @@ import type { Network } from '../../src-shared/model/network.ts';
 import { networkWidths, packNetwork, unpackNetwork } from '../zoo/checkpoints.ts';
 import type { NewMeasurement, NewRegionCount } from '../zoo/measurements.ts';
 import type { PlaneSetKey, StoredPlane } from '../zoo/planes.ts';
+import {
+  DEFAULT_PLANE_RULE_TEXT,
+  parsePlaneRuleText,
+  planeRuleSchema,
+  planeRuleWords,
+  type PlaneRule,
+} from '../../src-shared/model/plane-rule.ts';
 import type { StoredModel } from '../zoo/models.ts';
 import type { Zoo } from '../zoo/zoo.ts';
 
@@ -81,6 +88,8 @@ export interface PlaneSetBundle {
   seed: number;
   count: number;
   clip: boolean;
+  /** How the spanning points were chosen, canonical text; absent in older bundles: random classes. */
+  rule?: string;
   createdAt: number;
   planes: {
     index: number;
@@ -185,6 +194,7 @@ const planeSetSchema = object({
   seed: integer({ min: 0 }),
   count: integer({ min: 1 }),
   clip: boolean(),
+  rule: withDefault(planeRuleSchema(), DEFAULT_PLANE_RULE_TEXT),
   createdAt: integer({ min: 0 }),
   planes: array(
     object({
@@ -431,6 +441,7 @@ function exportPlaneSet(zoo: Zoo, id: number): PlaneSetBundle {
     seed: set.seed,
     count: set.planes.length,
     clip: set.clip,
+    rule: set.rule,
     createdAt: set.createdAt,
     planes: set.planes.map((plane) => ({
       index: plane.index,
@@ -570,12 +581,42 @@ function parsePlaneSet(set: ReturnType<typeof planeSetSchema.parse>, path: strin
       points,
     };
   });
+  checkPlanesFollowRule(parsePlaneRuleText(set.rule), planes, `${path}.rule`);
   return {
     ref: set.ref,
-    key: { datasetId: set.datasetId, count: set.count, seed: set.seed, clip: set.clip },
+    key: {
+      datasetId: set.datasetId,
+      count: set.count,
+      seed: set.seed,
+      clip: set.clip,
+      rule: set.rule,
+    },
     createdAt: set.createdAt,
     planes,
   };
+}
+
+/**
+ * A bundle's planes must be what its rule says: spanned by the given classes in their
+ * order, or by exactly the given samples (one plane); else the rule stored with them lies.
+ */
+function checkPlanesFollowRule(rule: PlaneRule, planes: StoredPlane[], path: string): void {
+  if (rule.kind === 'random-classes') return;
+  if (rule.kind === 'samples' && planes.length !== 1) {
+    throw new ValidationError(path, `given samples span one plane, the set has ${planes.length}`);
+  }
+  for (const plane of planes) {
+    const [field, expected] =
+      rule.kind === 'classes'
+        ? (['labels', rule.classes] as const)
+        : (['sampleIndices', rule.samples] as const);
+    if (plane[field].some((value, k) => value !== expected[k])) {
+      throw new ValidationError(
+        path,
+        `says ${planeRuleWords(rule)}, but plane ${plane.index} has ${field} ${plane[field].join(', ')}`,
+      );
+    }
+  }
 }
 
 /**

@@ -10,22 +10,53 @@ import { checkpointKey, networkMessage } from '../jobs/measure-job.ts';
 import type { BlanketResult, ImagesResult } from '../workers/measure-protocol.ts';
 import { planeSummary, type StoredPlane } from '../zoo/planes.ts';
 import { invalid, partitionMessageOf } from './service-support.ts';
+import {
+  checkPlaneRule,
+  DEFAULT_PLANE_RULE_TEXT,
+  parsePlaneRuleText,
+  planeRuleText,
+} from '../../src-shared/model/plane-rule.ts';
 import type { LabService } from './service.ts';
 
 export class LabViewer {
   constructor(private readonly lab: LabService) {}
 
-  /** The plane set of (dataset, count, seed, clip), drawn in a worker the first time. */
-  async ensurePlaneSet(datasetId: string, count: number, seed: number, clip: boolean) {
-    const key = { datasetId, count, seed, clip };
+  /**
+   * The plane set of (dataset, count, seed, clip, rule), drawn in a worker the first time;
+   * `rule` is canonical text (planeRuleSchema). A rule the dataset cannot satisfy is a
+   * ValidationError at `paths` (a class without samples is found while drawing).
+   */
+  async ensurePlaneSet(
+    datasetId: string,
+    count: number,
+    seed: number,
+    clip: boolean,
+    rule: string = DEFAULT_PLANE_RULE_TEXT,
+    paths: { rule: string; count: string } = { rule: 'rule', count: 'count' },
+  ) {
+    const parsed = parsePlaneRuleText(rule, paths.rule);
+    const entry = this.lab.datasets.datasetEntry(datasetId, 'datasetId');
+    checkPlaneRule(
+      parsed,
+      { classCount: entry.classCount, sampleCount: entry.testCount },
+      count,
+      paths.rule,
+      paths.count,
+    );
+    // Given samples leave nothing to chance: their set is one, whatever seed was asked.
+    const key = {
+      datasetId,
+      count,
+      seed: parsed.kind === 'samples' ? 0 : seed,
+      clip,
+      rule: planeRuleText(parsed),
+    };
     const existing = this.lab.zoo.planeSets.findByKey(key);
     if (existing !== null) return existing;
     const drawn = await this.lab.worker().request<{ planes: StoredPlane[] }>({
       type: 'planes',
-      datasetId,
-      count,
-      seed,
-      clip,
+      ...key,
+      paths,
     });
     const again = this.lab.zoo.planeSets.findByKey(key);
     if (again !== null) return again;
@@ -44,7 +75,14 @@ export class LabViewer {
   async createPlaneSet(params: Params<'createPlaneSet'>): Promise<Results['createPlaneSet']> {
     const p = this.lab.check('createPlaneSet', params);
     this.lab.datasets.datasetEntry(p.datasetId, 'params.datasetId');
-    const id = await this.ensurePlaneSet(p.datasetId, p.count, p.seed, p.clip);
+    const id = await this.ensurePlaneSet(
+      p.datasetId,
+      p.count,
+      p.seed,
+      p.clip,
+      DEFAULT_PLANE_RULE_TEXT,
+      { rule: 'params.rule', count: 'params.count' },
+    );
     const set = this.lab.zoo.planeSets.get(id);
     return { ...set, planes: set.planes.map(planeSummary) };
   }

@@ -12,6 +12,7 @@ import {
   DEFAULT_PLANE_RULE,
   type PlaneRule,
 } from '../../src-shared/model/plane-rule.ts';
+import { ValidationError } from '../../src-shared/api/validate.ts';
 import type { StoredPlane } from '../zoo/planes.ts';
 
 export interface PlaneSource {
@@ -32,6 +33,7 @@ export function drawPlanes(
   seed: number,
   clip: boolean,
   rule: PlaneRule = DEFAULT_PLANE_RULE,
+  paths: { rule: string; count: string } = { rule: 'rule', count: 'count' },
 ): StoredPlane[] {
   const random = Random.create(seed, 'plane-set');
   const byClass: number[][] = Array.from({ length: source.classCount }, () => []);
@@ -46,6 +48,8 @@ export function drawPlanes(
       perClass: byClass.map((members) => members.length),
     },
     count,
+    paths.rule,
+    paths.count,
   );
   const distinct = classes.length >= 3;
   const row = (index: number) =>
@@ -96,7 +100,8 @@ export function drawPlanes(
         if (!(error instanceof PlaneError)) throw error;
         // Given samples cannot be drawn again: their plane does not exist.
         if (checked.kind === 'samples') {
-          throw new Error(
+          throw new ValidationError(
+            `${paths.rule}.samples`,
             `samples ${checked.samples.join(', ')} span no plane: the three images are (nearly) collinear`,
           );
         }

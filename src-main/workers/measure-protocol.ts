@@ -102,7 +102,18 @@ export type MeasureRequest = (
       /** Exact patterns of the same cells, to draw beside the greedy blankets. */
       exact?: ExactPatternMessage[] | null;
     }
-  | { type: 'planes'; id: number; datasetId: string; count: number; seed: number; clip: boolean }
+  | {
+      type: 'planes';
+      id: number;
+      datasetId: string;
+      count: number;
+      seed: number;
+      clip: boolean;
+      /** The rule's canonical text (src-shared/model/plane-rule.ts). */
+      rule: string;
+      /** Where the caller's rule and count were given, for the error of a bad one. */
+      paths: { rule: string; count: string };
+    }
   | { type: 'images'; id: number; datasetId: string; samples: number[] }
   | AnalysisRequest
 ) & {
@@ -146,8 +157,11 @@ export interface ImagesResult {
 export type MeasureResponse =
   | PlaneResult
   | { type: 'result'; id: number; value: unknown }
-  /** `name` keeps the kind of failure (RegionBudgetError, Cancelled) across the thread. */
-  | { type: 'error'; id: number; message: string; name?: string }
+  /**
+   * `name` keeps the kind of failure (RegionBudgetError, Cancelled) across the thread,
+   * `path` the field a ValidationError names.
+   */
+  | { type: 'error'; id: number; message: string; name?: string; path?: string }
   /** Regions found so far by a running partition, at a bounded rate. */
   | { type: 'progress'; id: number; regions: number };
 

@@ -23,6 +23,8 @@ import type { ScopeName } from '../../src-shared/api/dto.ts';
 import { DatasetRegistry } from '../data/registry.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { drawPlanes } from '../lab/plane-sets.ts';
+import { parsePlaneRuleText } from '../../src-shared/model/plane-rule.ts';
+import { ValidationError } from '../../src-shared/api/validate.ts';
 import { unpackNetwork } from '../zoo/checkpoints.ts';
 import { exactBlankets, exactPlaneCells, solveExactPatterns } from '../analyses/exact-worker.ts';
 import { runAnalysis } from '../analyses/analysis-worker.ts';
@@ -301,6 +303,8 @@ port.on('message', (request: MeasureRequest) => {
           request.count,
           request.seed,
           request.clip,
+          parsePlaneRuleText(request.rule, request.paths.rule),
+          request.paths,
         );
         reply(request.id, { planes, inputBox: dataset.inputBox });
         break;
@@ -365,6 +369,7 @@ port.on('message', (request: MeasureRequest) => {
       id: request.id,
       message: error instanceof Error ? error.message : String(error),
       ...(error instanceof Error ? { name: error.name } : {}),
+      ...(error instanceof ValidationError ? { path: error.path } : {}),
     } satisfies MeasureResponse);
   }
 });

@@ -82,15 +82,49 @@ function checkApplication(file: string, applicationId: number, hasTables: boolea
   }
 }
 
-function migrate(db: Db, migrations: readonly Migration[], from: number): void {
+/** A foreign key `PRAGMA foreign_key_check` reports: a row whose parent is missing. */
+interface ForeignKeyViolation {
+  table: string;
+  rowid: number | null;
+  parent: string;
+  fkid: number;
+}
+
+function migrate(db: Db, file: string, migrations: readonly Migration[], from: number): void {
   for (const migration of migrations) {
     if (migration.version <= from) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.pragma(`application_id = ${APPLICATION_ID}`);
-      db.pragma(`user_version = ${migration.version}`);
-    })();
+    // The pragma is a no-op inside a transaction, so it is switched around one; and a
+    // table rebuild with foreign keys still on would cascade its DROP into every table
+    // referencing it, so the runner makes sure they are off before it starts.
+    if (migration.foreignKeysOff) {
+      db.pragma('foreign_keys = OFF');
+      if (db.pragma('foreign_keys', { simple: true }) !== 0) {
+        throw new ZooError(
+          `${file}: cannot turn foreign keys off for zoo migration ${migration.version}; nothing was changed`,
+        );
+      }
+    }
+    try {
+      db.transaction(() => {
+        db.exec(migration.sql);
+        if (migration.foreignKeysOff) checkForeignKeys(db, file, migration.version);
+        db.pragma(`application_id = ${APPLICATION_ID}`);
+        db.pragma(`user_version = ${migration.version}`);
+      })();
+    } finally {
+      if (migration.foreignKeysOff) db.pragma('foreign_keys = ON');
+    }
   }
+}
+
+/** Aborts a migration run with foreign keys off that left a reference without its row. */
+function checkForeignKeys(db: Db, file: string, version: number): void {
+  const violations = db.pragma('foreign_key_check') as ForeignKeyViolation[];
+  if (violations.length === 0) return;
+  const first = violations[0];
+  throw new ZooError(
+    `${file}: zoo migration ${version} would leave ${violations.length} row${violations.length === 1 ? '' : 's'} referencing missing ones (first: ${first.table} row ${first.rowid} → ${first.parent}); it was rolled back and the zoo is still at schema ${version - 1}`,
+  );
 }
 
 function checkMigrations(migrations: readonly Migration[]): number {
@@ -154,7 +188,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
       db.pragma('journal_mode = WAL');
       // With WAL, NORMAL loses no committed transaction on a process crash (only on power loss).
       db.pragma('synchronous = NORMAL');
-      migrate(db, migrations, version);
+      migrate(db, file, migrations, version);
     }
     cacheStatements(db);
     return db;

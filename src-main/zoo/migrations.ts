@@ -6,6 +6,12 @@
 export interface Migration {
   readonly version: number;
   readonly sql: string;
+  /**
+   * Runs with foreign keys off: a migration that rebuilds a table other tables reference
+   * (create the new table, copy, drop the old, rename) must not cascade the drop into
+   * them. The runner checks every reference before it commits (database.ts).
+   */
+  readonly foreignKeysOff?: boolean;
 }
 
 const initial = /* sql */ `
@@ -311,6 +317,36 @@ const trainLoss = /* sql */ `
 ALTER TABLE metrics ADD COLUMN train_loss REAL;
 `;
 
+/**
+ * Plane rules (issue 10 §4): how a set's three spanning points were chosen — random
+ * classes (every set drawn before), given classes or given samples — stored with the set
+ * in canonical text (src-shared/model/plane-rule.ts) and part of its key, so sets of the
+ * same dataset, count, seed and clip but another rule are different sets. SQLite cannot
+ * change a UNIQUE constraint in place: the table is rebuilt (foreign keys off, so that
+ * dropping the old table leaves planes, measurements and experiments referencing it by id
+ * untouched; ids are copied unchanged).
+ */
+const planeRules = /* sql */ `
+CREATE TABLE plane_sets_rebuilt (
+  id INTEGER PRIMARY KEY,
+  dataset_id TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  clip INTEGER NOT NULL,
+  rule TEXT NOT NULL CHECK (
+    rule = 'random-classes'
+    OR rule GLOB 'classes:[0-9]*,[0-9]*,[0-9]*'
+    OR rule GLOB 'samples:[0-9]*,[0-9]*,[0-9]*'
+  ),
+  created_at INTEGER NOT NULL,
+  UNIQUE (dataset_id, count, seed, clip, rule)
+);
+INSERT INTO plane_sets_rebuilt (id, dataset_id, seed, count, clip, rule, created_at)
+  SELECT id, dataset_id, seed, count, clip, 'random-classes', created_at FROM plane_sets;
+DROP TABLE plane_sets;
+ALTER TABLE plane_sets_rebuilt RENAME TO plane_sets;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: initial },
   { version: 2, sql: trainer },
@@ -320,4 +356,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, sql: jobWorker },
   { version: 7, sql: experimentCreating },
   { version: 8, sql: trainLoss },
+  { version: 9, sql: planeRules, foreignKeysOff: true },
 ];

@@ -1,6 +1,7 @@
 /**
- * Plane sets: K planes drawn from a seed for one dataset, stored once and shared by every
- * model compared on them. A plane keeps its three spanning samples (test-split indices and
+ * Plane sets: K planes drawn from a seed by a rule (how the three spanning points are
+ * chosen, in canonical text: src-shared/model/plane-rule.ts) for one dataset, stored once
+ * and shared by every model compared on them. A plane keeps its three spanning samples (test-split indices and
  * labels) and its geometry (origin, u, v in input space; domain and points in plane
  * coordinates) as Float64 blobs.
  */
@@ -22,6 +23,8 @@ export interface PlaneSetKey {
   count: number;
   seed: number;
   clip: boolean;
+  /** The rule's canonical text ('random-classes', 'classes:0,1,9', 'samples:12,40,7'). */
+  rule: string;
 }
 
 interface PlaneSetRow {
@@ -30,6 +33,7 @@ interface PlaneSetRow {
   seed: number;
   count: number;
   clip: number;
+  rule: string;
   created_at: number;
 }
 
@@ -78,9 +82,10 @@ export class PlaneSetRepository {
   findByKey(key: PlaneSetKey): number | null {
     const row = this.db
       .prepare(
-        'SELECT id FROM plane_sets WHERE dataset_id = ? AND count = ? AND seed = ? AND clip = ?',
+        'SELECT id FROM plane_sets WHERE dataset_id = ? AND count = ? AND seed = ? AND clip = ? AND rule = ?',
       )
-      .get(key.datasetId, key.count, key.seed, key.clip ? 1 : 0) as { id: number } | undefined;
+      .get(key.datasetId, key.count, key.seed, key.clip ? 1 : 0, key.rule) as
+      { id: number } | undefined;
     return row?.id ?? null;
   }
 
@@ -92,9 +97,10 @@ export class PlaneSetRepository {
     const id = Number(
       this.db
         .prepare(
-          'INSERT INTO plane_sets (dataset_id, seed, count, clip, created_at) VALUES (?, ?, ?, ?, ?)',
+          'INSERT INTO plane_sets (dataset_id, seed, count, clip, rule, created_at) VALUES (?, ?, ?, ?, ?, ?)',
         )
-        .run(key.datasetId, key.seed, key.count, key.clip ? 1 : 0, createdAt).lastInsertRowid,
+        .run(key.datasetId, key.seed, key.count, key.clip ? 1 : 0, key.rule, createdAt)
+        .lastInsertRowid,
     );
     const insert = this.db.prepare(
       `INSERT INTO planes (plane_set_id, idx, sample0, sample1, sample2, label0, label1, label2,
@@ -156,6 +162,7 @@ export class PlaneSetRepository {
       datasetId: row.dataset_id,
       seed: row.seed,
       clip: row.clip === 1,
+      rule: row.rule,
       planes,
       createdAt: row.created_at,
     };

@@ -253,6 +253,11 @@ export interface PlaneSetSummary {
   datasetId: string;
   seed: number;
   clip: boolean;
+  /**
+   * How the spanning points were chosen, in canonical text: 'random-classes',
+   * 'classes:0,1,9' or 'samples:12,40,7' (src-shared/model/plane-rule.ts).
+   */
+  rule: string;
   planes: PlaneSummary[];
   createdAt: number;
 }

@@ -6,7 +6,7 @@
  * text form — 'random-classes', 'classes:0,1,9', 'samples:12,40,7' — so the same request
  * names the same stored plane set.
  */
-import { ValidationError } from '../api/validate.ts';
+import { string, ValidationError, type Schema } from '../api/validate.ts';
 
 export type PlaneRule =
   | { readonly kind: 'random-classes' }
@@ -14,6 +14,9 @@ export type PlaneRule =
   | { readonly kind: 'samples'; readonly samples: readonly [number, number, number] };
 
 export const DEFAULT_PLANE_RULE: PlaneRule = { kind: 'random-classes' };
+
+/** The default rule's canonical text: what every plane set drawn before rules existed used. */
+export const DEFAULT_PLANE_RULE_TEXT = 'random-classes';
 
 /** The canonical text of a rule (stored with the plane set, part of its key). */
 export function planeRuleText(rule: PlaneRule): string {
@@ -24,6 +27,18 @@ export function planeRuleText(rule: PlaneRule): string {
       return `classes:${rule.classes.join(',')}`;
     case 'samples':
       return `samples:${rule.samples.join(',')}`;
+  }
+}
+
+/** The rule in words, as lists show it: 'random classes', 'classes 0, 1, 9', 'samples 12, 40, 7'. */
+export function planeRuleWords(rule: PlaneRule): string {
+  switch (rule.kind) {
+    case 'random-classes':
+      return 'random classes';
+    case 'classes':
+      return `classes ${rule.classes.join(', ')}`;
+    case 'samples':
+      return `samples ${rule.samples.join(', ')}`;
   }
 }
 
@@ -65,6 +80,7 @@ export function checkPlaneRule(
   bounds: PlaneRuleBounds,
   count: number,
   path = 'rule',
+  countPath = 'count',
 ): PlaneRule {
   switch (rule.kind) {
     case 'random-classes':
@@ -99,7 +115,7 @@ export function checkPlaneRule(
       });
       if (count !== 1) {
         throw new ValidationError(
-          'count',
+          countPath,
           `must be 1 when the spanning samples are given (every plane would be the same), got ${count}`,
         );
       }
@@ -108,10 +124,13 @@ export function checkPlaneRule(
   }
 }
 
-/** Reads a rule's canonical text (as stored); anything else is an error naming `path`. */
+/**
+ * Reads a rule's text: the canonical form, or the same with spaces around its parts as a
+ * person types it ('classes: 0, 1, 9'); anything else is an error naming `path`.
+ */
 export function parsePlaneRuleText(text: string, path = 'rule'): PlaneRule {
-  if (text === 'random-classes') return DEFAULT_PLANE_RULE;
-  const match = /^(classes|samples):(\d+),(\d+),(\d+)$/.exec(text);
+  if (text.trim() === DEFAULT_PLANE_RULE_TEXT) return DEFAULT_PLANE_RULE;
+  const match = /^\s*(classes|samples)\s*:\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*$/.exec(text);
   if (!match) {
     throw new ValidationError(
       path,
@@ -122,4 +141,19 @@ export function parsePlaneRuleText(text: string, path = 'rule'): PlaneRule {
   return match[1] === 'classes'
     ? { kind: 'classes', classes: triple(values, `${path}.classes`, 'classes') }
     : { kind: 'samples', samples: triple(values, `${path}.samples`, 'samples') };
+}
+
+/**
+ * The api's and the bundles' schema of a rule: its text, read by the parser above and
+ * given back in canonical form, so that 'classes: 0, 1, 9' and 'classes:0,1,9' name the
+ * same stored plane set. Checks that need the dataset (a class or sample out of range)
+ * come later, by checkPlaneRule.
+ */
+export function planeRuleSchema(): Schema<string> {
+  const text = string({ min: 1, max: 100 });
+  return {
+    parse(value: unknown, path = 'rule'): string {
+      return planeRuleText(parsePlaneRuleText(text.parse(value, path), path));
+    },
+  };
 }

@@ -100,19 +100,28 @@ function populate(name = 'p'): { projectId: number; experimentId: number; modelI
   return zoo.transaction(() => {
     const projectId = zoo.projects.create(name);
     const planeSetId =
-      zoo.planeSets.findByKey({ datasetId: 'toy', count: 1, seed: 0, clip: false }) ??
-      zoo.planeSets.create({ datasetId: 'toy', count: 1, seed: 0, clip: false }, [
-        {
-          index: 0,
-          sampleIndices: [0, 1, 2],
-          labels: [0, 1, 0],
-          origin: new Float64Array(3),
-          u: new Float64Array([1, 0, 0]),
-          v: new Float64Array([0, 1, 0]),
-          domain: new Float64Array([-1, -1, 1, -1, 1, 1, -1, 1]),
-          points: new Float64Array(6),
-        },
-      ]);
+      zoo.planeSets.findByKey({
+        datasetId: 'toy',
+        count: 1,
+        seed: 0,
+        clip: false,
+        rule: 'random-classes',
+      }) ??
+      zoo.planeSets.create(
+        { datasetId: 'toy', count: 1, seed: 0, clip: false, rule: 'random-classes' },
+        [
+          {
+            index: 0,
+            sampleIndices: [0, 1, 2],
+            labels: [0, 1, 0],
+            origin: new Float64Array(3),
+            u: new Float64Array([1, 0, 0]),
+            v: new Float64Array([0, 1, 0]),
+            domain: new Float64Array([-1, -1, 1, -1, 1, 1, -1, 1]),
+            points: new Float64Array(6),
+          },
+        ],
+      );
     const experimentId = zoo.experiments.create(projectId, spec, planeSetId);
     const modelId = zoo.models.create({
       projectId,
@@ -324,7 +333,7 @@ describe('project bundles with plane sets and results', () => {
     const { projectId, modelId } = populate();
     return zoo.transaction(() => {
       const planeSetId = zoo.planeSets.create(
-        { datasetId: 'toy', count: 2, seed: 7, clip: true },
+        { datasetId: 'toy', count: 2, seed: 7, clip: true, rule: 'random-classes' },
         [0, 1].map((index) => ({
           index,
           sampleIndices: [index, 5, 9] as [number, number, number],
