@@ -39,9 +39,14 @@ function openWindow(): void {
 async function start(): Promise<void> {
   hardenSession(session.defaultSession);
   serveApp(session.defaultSession);
-  // MBH_LAB_REDIS makes the app the hub of remote workers (README: Several machines).
+  // The app is the hub of remote workers (README: Several machines) by its settings, or
+  // by MBH_LAB_REDIS, which overrides them.
   const redis = process.env.MBH_LAB_REDIS || undefined;
-  service = await LabService.open({ shell: 'electron', ...(redis ? { redis } : {}) });
+  service = await LabService.open({
+    shell: 'electron',
+    hubSettings: true,
+    ...(redis ? { redis, redisSource: 'environment' as const } : {}),
+  });
   // Imports and exports name files by the paths the dialogs gave (no content over IPC).
   const grants = new PathGrants();
   binding = bindLabIpc({ service, ipcMain, isTrustedSender: isTrustedFrame, grants });

@@ -45,7 +45,7 @@ import type { CallContext } from '../../src-shared/api/call.ts';
 import { InteractivePartitions } from './interactive.ts';
 import { readLimits, writeLimits } from './lab-limits.ts';
 import { MeasureRunner } from '../jobs/measure-job.ts';
-import { Scheduler } from '../jobs/scheduler.ts';
+import { Scheduler, type JobRunner } from '../jobs/scheduler.ts';
 import { startTraining, TrainRunner } from '../jobs/train-job.ts';
 import { labPaths, type LabPaths } from '../zoo/home.ts';
 import { lockZoo } from '../zoo/lock.ts';
@@ -70,6 +70,7 @@ import { LabViewer } from './domain-viewer.ts';
 import { LabExperiments } from './domain-experiments.ts';
 import { LabEstimates } from './domain-estimates.ts';
 import { LabComparisons } from './domain-comparisons.ts';
+import { LabHub } from './domain-settings.ts';
 
 export interface LabOptions {
   /** The zoo file; default `<home>/zoo.sqlite`. */
@@ -94,6 +95,13 @@ export interface LabOptions {
   redis?: string;
   /** The queue's name in Redis (default 'mbh-lab'): one per hub. */
   redisQueue?: string;
+  /** Where `redis` comes from, for the settings view: serve's flag or MBH_LAB_REDIS. */
+  redisSource?: 'flag' | 'environment';
+  /**
+   * Without `redis`: connect the Redis saved in the hub settings (domain-settings.ts), as
+   * a running lab does (the desktop app, `mbh-lab serve`); command-line labs do not.
+   */
+  hubSettings?: boolean;
 }
 
 export class LabService implements LabApi {
@@ -104,6 +112,7 @@ export class LabService implements LabApi {
   readonly experiments = new LabExperiments(this);
   readonly estimates = new LabEstimates(this);
   readonly comparisons = new LabComparisons(this);
+  readonly hub = new LabHub(this);
   private readonly events = new EventEmitter();
   readonly scheduler: Scheduler;
   private readonly measure: MeasureRunner;
@@ -118,6 +127,9 @@ export class LabService implements LabApi {
   /** Ids of user datasets whose import is running (a second one of the same id is refused). */
   readonly importing = new Set<string>();
   private release: () => void = () => {};
+  /** The remote workers' dispatch when this lab is a hub (settings may change it). */
+  remote: HubRemote | null = null;
+  private remoteMeasure: JobRunner | null = null;
 
   private constructor(
     readonly zoo: Zoo,
@@ -125,7 +137,7 @@ export class LabService implements LabApi {
     private readonly shell: Shell,
     workers: number,
     snapshotEvery: number | undefined,
-    readonly remote: HubRemote | null = null,
+    remote: HubRemote | null = null,
   ) {
     this.events.setMaxListeners(0);
     this.registry = new DatasetRegistry(paths.home);
@@ -149,12 +161,12 @@ export class LabService implements LabApi {
     const train = new TrainRunner(zoo, {
       home: paths.home,
       ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
-      start: remote
-        ? remote.dispatch.start
-        : (message, onMessage, { jobId }) => {
-            this.recordWorker(jobId, LOCAL_WORKER);
-            return startTraining(message, onMessage);
-          },
+      // The hub's dispatch as it is when the run starts (the settings may change it).
+      start: (message, onMessage, context) => {
+        if (this.remote) return this.remote.dispatch.start(message, onMessage, context);
+        this.recordWorker(context.jobId, LOCAL_WORKER);
+        return startTraining(message, onMessage);
+      },
       onTrained: (spec, jobId) => this.experiments.queueFollowUp(spec, jobId),
       chooseTrainer: (shape) =>
         this.costs
@@ -170,12 +182,13 @@ export class LabService implements LabApi {
     this.scheduler = new Scheduler(zoo, {
       // A hub of remote workers only still plans and estimates as one core.
       workers: Math.max(1, workers),
-      ...(remote ? { capacity: () => remote.dispatch.capacity() } : {}),
+      capacity: () => this.remote?.dispatch.capacity() ?? this.scheduler.workers,
       runners: {
         train,
-        // Measure jobs run in this process's measure workers.
+        // Measure jobs run in this process's measure workers (a hub's go remote when busy).
         measure: {
           run: (control) => {
+            if (this.remoteMeasure) return this.remoteMeasure.run(control);
             this.recordWorker(control.job.id, LOCAL_WORKER);
             return this.measure.run(control);
           },
@@ -188,6 +201,16 @@ export class LabService implements LabApi {
           this.changed('model', job.modelId, 'updated');
       },
     });
+    this.attachRemote(remote);
+  }
+
+  /**
+   * The hub's remote dispatch from now on (null: every job runs here). Only while no job
+   * runs (Scheduler.requeueRunning), so no run is left on a dispatch that goes away.
+   */
+  attachRemote(remote: HubRemote | null): void {
+    this.remote = remote;
+    this.remoteMeasure = remote ? remote.measureRunner(this.zoo, this.measure) : null;
     if (remote) {
       remote.onCapacity = () => this.scheduler.pump();
       remote.onWorker = (jobId, worker) => this.recordWorker(jobId, worker);
@@ -229,6 +252,9 @@ export class LabService implements LabApi {
         : null;
       const lab = new LabService(zoo, paths, options.shell, workers, options.snapshotEvery, remote);
       lab.release = release;
+      if (options.redis)
+        lab.hub.openedWith(options.redis, options.redisSource ?? 'flag', options.redisQueue);
+      else if (options.hubSettings) await lab.hub.connectSaved(options.redisQueue);
       return lab;
     } catch (error) {
       release();
@@ -297,6 +323,22 @@ export class LabService implements LabApi {
 
   async setLimits(params: Params<'setLimits'>): Promise<Results['setLimits']> {
     return writeLimits(this.zoo, this.check('setLimits', params));
+  }
+
+  // ── hub settings: the Redis of remote workers (domain-settings.ts) ──────────────
+
+  async getHubSettings(params: Params<'getHubSettings'>): Promise<Results['getHubSettings']> {
+    return this.hub.getHubSettings(params);
+  }
+
+  async setHubSettings(params: Params<'setHubSettings'>): Promise<Results['setHubSettings']> {
+    return this.hub.setHubSettings(params);
+  }
+
+  async testRedisConnection(
+    params: Params<'testRedisConnection'>,
+  ): Promise<Results['testRedisConnection']> {
+    return this.hub.testRedisConnection(params);
   }
 
   // ── info and datasets ────────────────────────────────────────────────────────────

@@ -49,6 +49,7 @@ import {
   type Schema,
 } from './validate.ts';
 import { modelFileMethods, type ModelFileResults } from './model-files.ts';
+import { hubSettingsMethods, type HubSettingsResults } from './hub-settings.ts';
 import { exportTarget, fileSource, type SavedExport } from './file-source.ts';
 import { name, notes, pruningSchema } from './limits.ts';
 
@@ -125,6 +126,8 @@ export const methods = {
   getLimits: none,
   /** Changes the region budget and/or the measure workers' heap limit (lab settings). */
   setLimits: setLimitsSchema,
+  /** The Redis of remote workers (hub-settings.ts). */
+  ...hubSettingsMethods,
 
   listProjects: none,
   createProject: object({ name: name(), description: withDefault(string({ max: 10_000 }), '') }),
@@ -338,7 +341,7 @@ export interface ExportedFile {
 }
 
 /** What each method resolves to. */
-export interface Results extends ModelFileResults {
+export interface Results extends ModelFileResults, HubSettingsResults {
   info: LabInfo;
   listDatasets: DatasetSummary[];
   importDataset: DatasetSummary;

@@ -54,7 +54,8 @@ commands on this zoo reach this lab while it runs.
 worker --redis URL\` on other machines): training runs go to them through a BullMQ queue
 in that Redis (redis://[:password@]host[:port][/db], rediss://… for TLS) while this
 lab still trains --local-workers N at once itself (default as --workers; 0: remote only).
---queue NAME names the queue (default mbh-lab; one per hub).`;
+--queue NAME names the queue (default mbh-lab; one per hub). Without --redis or
+MBH_LAB_REDIS, the Redis saved in the lab's settings (Settings → Remote workers) is used.`;
 
 export interface Io {
   stdout(text: string): void;
@@ -102,7 +103,14 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
     zooPath: values.zoo,
     workers: remote?.localWorkers ?? workers,
     shell: 'browser',
-    ...(remote ? { redis: remote.redis, redisQueue: remote.queue } : {}),
+    // Without --redis or MBH_LAB_REDIS, the Redis saved in the lab's hub settings.
+    ...(remote
+      ? {
+          redis: remote.redis,
+          redisQueue: remote.queue,
+          redisSource: values.redis !== undefined ? ('flag' as const) : ('environment' as const),
+        }
+      : { hubSettings: true }),
   }).catch((error: unknown) => {
     // One writer per zoo: when it is a lab, say which one and what to do instead.
     const running =
@@ -119,6 +127,7 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
   });
   await service.start();
   const info = await service.info({});
+  const hubSettings = await service.getHubSettings({});
   const hub = await startHub({
     service,
     zooFile: info.zooPath,
@@ -144,7 +153,13 @@ export async function run(args: string[], io: Io, signal?: AbortSignal): Promise
           ? [
               `  workers:  remote ones take runs from queue ${remote.queue} at ${redactRedisUrl(remote.redis)}`,
             ]
-          : []),
+          : hubSettings.active
+            ? [
+                `  workers:  remote ones take runs from queue ${hubSettings.active.queue} at ${hubSettings.active.redis} (hub settings)`,
+              ]
+            : hubSettings.status === 'failed'
+              ? [`  workers:  only this lab's: the saved Redis: ${hubSettings.error}`]
+              : []),
         `Press Ctrl-C to stop; running jobs are paused and resume on the next start.`,
         '',
       ].join('\n'),
