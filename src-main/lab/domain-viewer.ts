@@ -80,7 +80,7 @@ export class LabViewer {
       p.count,
       p.seed,
       p.clip,
-      DEFAULT_PLANE_RULE_TEXT,
+      p.rule ?? DEFAULT_PLANE_RULE_TEXT,
       { rule: 'params.rule', count: 'params.count' },
     );
     const set = this.lab.zoo.planeSets.get(id);

@@ -52,6 +52,7 @@ import { modelFileMethods, type ModelFileResults } from './model-files.ts';
 import { hubSettingsMethods, type HubSettingsResults } from './hub-settings.ts';
 import { exportTarget, fileSource, type SavedExport } from './file-source.ts';
 import { name, notes, pruningSchema } from './limits.ts';
+import { planeRuleSchema } from '../model/plane-rule.ts';
 
 const density = () => number({ above: 0, max: 1 });
 const cp = () => number({ above: 0, max: 1 });
@@ -212,6 +213,8 @@ export const methods = {
     count: integer({ min: 1, max: 1_000 }),
     seed: integer({ min: 0, max: 2 ** 31 - 1 }),
     clip: withDefault(boolean(), false),
+    /** How the spanning points are chosen (read to canonical text); random classes if absent. */
+    rule: optional(planeRuleSchema()),
   }),
   getSpanningImages: object({ planeSetId: id(), plane: integer({ min: 0 }) }),
   getPartition: object({

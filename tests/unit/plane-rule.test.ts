@@ -9,9 +9,12 @@ import { Random } from '../../src-shared/model/random.ts';
 import {
   checkPlaneRule,
   parsePlaneRuleText,
+  planeRuleSchema,
   planeRuleText,
+  planeRuleWords,
   type PlaneRule,
 } from '../../src-shared/model/plane-rule.ts';
+import { parseParams } from '../../src-shared/api/contract.ts';
 
 /** 40 samples of 6 inputs in 5 classes (class 4 has none: labels cycle over 0–3). */
 function source(): PlaneSource {
@@ -118,6 +121,81 @@ describe('plane rules', () => {
     expect(plane.labels).toEqual([data.y[9], data.y[2], data.y[33]]);
     expect(() => drawPlanes(data, 1, 0, false, { kind: 'samples', samples: [9, 2, 40] })).toThrow(
       'rule.samples[2]: sample 40 is out of range (the validation split has 40 samples, 0–39)',
+    );
+  });
+
+  it('reads a rule as typed (spaces allowed) to its canonical text and says it in words', () => {
+    const schema = planeRuleSchema();
+    expect(schema.parse(' classes: 0, 1 ,9 ')).toBe('classes:0,1,9');
+    expect(schema.parse('samples:012,40,7')).toBe('samples:12,40,7');
+    expect(schema.parse('random-classes')).toBe('random-classes');
+    expect(message(() => schema.parse('classes:0,1', 'params.rule'))).toBe(
+      "params.rule: must be 'random-classes', 'classes:a,b,c' or 'samples:i,j,k', got 'classes:0,1'",
+    );
+    expect(message(() => schema.parse('classes:4,4,9', 'params.rule'))).toBe(
+      'params.rule.classes[1]: classes must be distinct: 4 is given twice',
+    );
+    expect(message(() => schema.parse(7, 'params.rule'))).toBe(
+      'params.rule: must be text, got number 7',
+    );
+    expect(message(() => schema.parse('', 'params.rule'))).toBe('params.rule: must not be empty');
+    expect(
+      ['random-classes', 'classes:0,1,9', 'samples:12,40,7'].map((text) =>
+        planeRuleWords(parsePlaneRuleText(text)),
+      ),
+    ).toEqual(['random classes', 'classes 0, 1, 9', 'samples 12, 40, 7']);
+  });
+
+  it('is part of createPlaneSet’s params: canonical text in, absent means random classes', () => {
+    const base = { datasetId: 'mnist', count: 3, seed: 1, clip: false };
+    expect(parseParams('createPlaneSet', { ...base, rule: 'classes: 0, 1, 9' })).toEqual({
+      ...base,
+      rule: 'classes:0,1,9',
+    });
+    expect(parseParams('createPlaneSet', base)).toEqual(base);
+    expect(message(() => parseParams('createPlaneSet', { ...base, rule: 'classes:1,1,2' }))).toBe(
+      'params.rule.classes[1]: classes must be distinct: 1 is given twice',
+    );
+    expect(message(() => parseParams('createPlaneSet', { ...base, rule: 'planes:1,2,3' }))).toBe(
+      "params.rule: must be 'random-classes', 'classes:a,b,c' or 'samples:i,j,k', got 'planes:1,2,3'",
+    );
+  });
+
+  it('names the caller’s fields in a rule the dataset cannot satisfy', () => {
+    expect(
+      message(() =>
+        checkPlaneRule(
+          { kind: 'samples', samples: [1, 2, 3] },
+          bounds,
+          2,
+          'params.rule',
+          'params.count',
+        ),
+      ),
+    ).toBe(
+      'params.count: must be 1 when the spanning samples are given (every plane would be the same), got 2',
+    );
+    expect(() =>
+      drawPlanes(
+        source(),
+        1,
+        0,
+        false,
+        { kind: 'classes', classes: [0, 4, 1] },
+        {
+          rule: 'params.rule',
+          count: 'params.count',
+        },
+      ),
+    ).toThrow('params.rule.classes[1]: class 4 has no sample in the validation split');
+  });
+
+  it('refuses given samples that span no plane, naming them', () => {
+    const data = source();
+    // Sample 5 made a copy of sample 1: the three images lie on one line.
+    data.x.copyWithin(5 * data.inputDim, 1 * data.inputDim, 2 * data.inputDim);
+    expect(() => drawPlanes(data, 1, 0, false, { kind: 'samples', samples: [1, 5, 9] })).toThrow(
+      'rule.samples: samples 1, 5, 9 span no plane: the three images are (nearly) collinear',
     );
   });
 });

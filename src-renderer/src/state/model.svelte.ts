@@ -53,19 +53,20 @@ export class ModelPage {
     }
   }
 
-  async createPlaneSet(count: number, seed: number): Promise<void> {
-    if (!this.detail) return;
-    try {
-      const set = await api.createPlaneSet({
-        datasetId: this.detail.datasetId,
-        count,
-        seed,
-        clip: false,
-      });
-      this.planeSets = [...this.planeSets, set];
-      lab.toast(`Plane set ${set.id}: ${set.planes.length} planes`, 'success');
-    } catch (error) {
-      lab.error(error, 'Creating the plane set failed');
-    }
+  /**
+   * Lists a plane set the planes dialog made or found (the same request gives the same
+   * shared set, which may be listed already).
+   */
+  addPlaneSet(set: PlaneSetSummary): void {
+    const known = this.planeSets.some((s) => s.id === set.id);
+    this.planeSets = known
+      ? this.planeSets.map((s) => (s.id === set.id ? set : s))
+      : [...this.planeSets, set];
+    lab.toast(
+      known
+        ? `Plane set ${set.id} exists already: the same planes, shared`
+        : `Plane set ${set.id}: ${set.planes.length} planes`,
+      'success',
+    );
   }
 }

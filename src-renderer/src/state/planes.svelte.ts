@@ -63,6 +63,8 @@ export class PlaneViewerState {
   phenomenon = $state('0');
   /** Whether a model was opened yet (the first opening picks the default phenomenon). */
   private opened = false;
+  /** Whether the user picked the phenomenon (else it follows the plane's spanning images). */
+  private phenomenonChosen = false;
   cp = $state(0.8);
   edges = $state(true);
   /** Grid mode: blankets by `${cp}|${phenomenon}` for side A. */
@@ -181,10 +183,12 @@ export class PlaneViewerState {
         this.planeSetId = sets[0]?.id ?? null;
         this.plane = 0;
       }
-      // On first opening, the blanket's phenomenon is a class of the plane's spanning
-      // images (its blanket then holds that image); else the last phenomenon.
-      if (!this.opened || !this.phenomena.some((p) => p.name === this.phenomenon))
+      // On first opening, or when the model lacks the one shown, the blanket's phenomenon
+      // is a class of the plane's spanning images again (refresh keeps it so per plane).
+      if (!this.opened || !this.phenomena.some((p) => p.name === this.phenomenon)) {
         this.phenomenon = this.spanningPhenomenon() ?? this.phenomena.at(-1)?.name ?? '0';
+        this.phenomenonChosen = false;
+      }
       this.opened = true;
       await this.refresh();
     } catch (error) {
@@ -196,18 +200,36 @@ export class PlaneViewerState {
     const datasetId = this.a.model?.datasetId;
     if (!datasetId) return;
     try {
-      const set = await api.createPlaneSet({ datasetId, count, seed, clip: false });
-      this.planeSets = [...this.planeSets, set];
-      this.planeSetId = set.id;
-      this.plane = 0;
-      await this.refresh();
+      await this.showPlaneSet(await api.createPlaneSet({ datasetId, count, seed, clip: false }));
     } catch (error) {
       lab.error(error, 'Creating planes failed');
     }
   }
 
+  /**
+   * Lists a plane set the lab made or found (the same request gives the same shared set,
+   * so it may be listed already) and shows its first plane.
+   */
+  async showPlaneSet(set: PlaneSetSummary): Promise<void> {
+    this.planeSets = this.planeSets.some((s) => s.id === set.id)
+      ? this.planeSets.map((s) => (s.id === set.id ? set : s))
+      : [...this.planeSets, set];
+    this.planeSetId = set.id;
+    this.plane = 0;
+    await this.refresh();
+  }
+
+  /** The user's pick of a phenomenon: kept from then on, whatever the plane. */
+  choosePhenomenon(name: string): void {
+    this.phenomenon = name;
+    this.phenomenonChosen = true;
+  }
+
   /** Reloads everything that depends on checkpoint, plane set and plane. */
   async refresh(): Promise<void> {
+    // Until the user picks one, the blanket's phenomenon is a class of this plane's
+    // spanning images (its blanket then holds one of the images drawn beside it).
+    if (!this.phenomenonChosen) this.phenomenon = this.spanningPhenomenon() ?? this.phenomenon;
     await Promise.all([this.loadImages(), this.loadSide('a'), this.b ? this.loadSide('b') : null]);
     await this.loadOverlays();
   }
