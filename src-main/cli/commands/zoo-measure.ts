@@ -1,8 +1,14 @@
 /**
  * `mbh-lab measure --model ID`: measures a zoo model on a stored plane set (made once per
- * dataset, count and seed, and shared with every model measured on it), in a measure job.
+ * dataset, count, seed and rule, and shared with every model measured on it), in a measure job.
  */
 import { ValidationError } from '../../../src-shared/api/validate.ts';
+import {
+  DEFAULT_PLANE_RULE_TEXT,
+  parsePlaneRuleText,
+  planeRuleSchema,
+  planeRuleWords,
+} from '../../../src-shared/model/plane-rule.ts';
 import type { Io } from '../engine-io.ts';
 import { parseTimeLimit } from '../../analyses/exact-flags.ts';
 import {
@@ -16,12 +22,16 @@ import {
 } from '../lab-cli.ts';
 
 export const usage = `mbh-lab measure --model ID [--dataset ID] [--planes 10] [--plane-seed 0]
-                [--all-checkpoints] [--exact [--exact-time-limit 5]] [--zoo PATH] [--json]
+                [--plane-rule random-classes] [--all-checkpoints]
+                [--exact [--exact-time-limit 5]] [--zoo PATH] [--json]
 
 Measures a zoo model (its last checkpoint, or all with --all-checkpoints) on the plane
 set of --planes planes drawn with --plane-seed from the dataset's test images: every
-phenomenon (class) at every cP. --dataset defaults to the model's own. --json prints
-{"model", "planeSetId", "sByCp": [{"cp", "s"}], "regions", "training": [...]}.
+phenomenon (class) at every cP. --plane-rule says how each plane's three spanning images
+are chosen: random-classes (three random classes, as the thesis), classes:0,1,9 (a
+random image of each given class) or samples:12,40,7 (exactly those test images; one
+plane, so --planes 1). --dataset defaults to the model's own. --json prints
+{"model", "planeSetId", "planeRule", "sByCp": [{"cp", "s"}], "regions", "training": [...]}.
 --exact also solves each phenomenon's exact maximal pattern at each cP (appendix C.1,
 HiGHS, at most --exact-time-limit seconds per solver pass; stored, so solved once per
 checkpoint) and adds to each sByCp row "exact": {"constraints", "coverage", "s",
@@ -41,6 +51,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     dataset: { type: 'string' },
     planes: { type: 'string', default: '10' },
     'plane-seed': { type: 'string', default: '0' },
+    'plane-rule': { type: 'string', default: DEFAULT_PLANE_RULE_TEXT },
     'all-checkpoints': { type: 'boolean', default: false },
     exact: { type: 'boolean', default: false },
     'exact-time-limit': { type: 'string' },
@@ -53,6 +64,12 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (modelId === undefined) throw new UsageError('--model: give a zoo model id');
   const count = positiveInteger(values.planes, '--planes')!;
   const seed = nonNegativeInteger(values['plane-seed'], '--plane-seed')!;
+  let rule: string;
+  try {
+    rule = planeRuleSchema().parse(values['plane-rule'], '--plane-rule');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   if (values['exact-time-limit'] !== undefined && !values.exact) {
     throw new UsageError('--exact-time-limit applies to --exact: add --exact');
   }
@@ -62,7 +79,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const lab = await openLab(values);
+  const lab = await openLab(values, { io });
   let closed = false;
   try {
     const model = await lab.getModel({ id: modelId });
@@ -72,7 +89,18 @@ export async function run(args: string[], io: Io): Promise<number> {
         `--dataset: model ${modelId} was trained on ${model.datasetId}, not ${datasetId}`,
       );
     }
-    const planeSet = await lab.createPlaneSet({ datasetId, count, seed, clip: false });
+    const planeSet = await lab
+      .createPlaneSet({ datasetId, count, seed, clip: false, rule })
+      .catch((error: unknown) => {
+        // In-process a ValidationError, from a running lab an ApiError of that name.
+        if (error instanceof Error && error.name === 'ValidationError')
+          throw new UsageError(
+            error.message
+              .replace('params.rule', '--plane-rule')
+              .replace('params.count', '--planes'),
+          );
+        throw error;
+      });
     const jobs = await lab
       .measureModel({
         modelId,
@@ -123,6 +151,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     const result = {
       model: modelId,
       planeSetId: planeSet.id,
+      planeRule: planeSet.rule,
       sByCp,
       regions: row.regions,
       training: row.training.filter((point) => point.s !== null),
@@ -130,7 +159,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     if (values.json) io.stdout(`${JSON.stringify(result)}\n`);
     else {
       io.stdout(
-        `model ${modelId} on plane set ${planeSet.id} (${count} planes of ${datasetId}): ${row.regions?.toFixed(0) ?? '–'} regions per plane\n` +
+        `model ${modelId} on plane set ${planeSet.id} (${count} planes of ${datasetId}, ${planeRuleWords(parsePlaneRuleText(planeSet.rule))}): ${row.regions?.toFixed(0) ?? '–'} regions per plane\n` +
           sByCp
             .map(
               (entry) =>
