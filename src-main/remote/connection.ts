@@ -142,7 +142,7 @@ export function whenReady(redis: Redis, url: string, timeoutMs = 10_000): Promis
   });
 }
 
-/** Node's codes for a server certificate that does not verify. */
+/** Node's codes for a server certificate that does not verify against the trusted CAs. */
 const UNTRUSTED_CERTIFICATE = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT',
@@ -156,20 +156,24 @@ const UNTRUSTED_CERTIFICATE = new Set([
 ]);
 
 /**
- * What a TLS error means for the user, or null when `error` is not one: these do not get
- * better by retrying, so the connection fails at once instead of waiting out its timeout.
+ * What a TLS error code means for the user, or null when it is not a TLS error. One
+ * wording for the hub's own connection and for the settings' connection test
+ * (redis-probe.ts). These do not get better by retrying, so a connection fails at once.
  */
-function tlsFailure(error: Error): string | null {
-  const code = (error as NodeJS.ErrnoException).code ?? '';
+export function tlsProblemInWords(code: string): string | null {
   if (UNTRUSTED_CERTIFICATE.has(code))
     return `the server's certificate is not signed by a CA this machine trusts; if a private CA signed it, give that CA's PEM file in ${REDIS_CA_ENV}`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
     return "the server's certificate is not issued for the host in the URL";
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
     return "the server's certificate is outside its validity period";
-  if (code.startsWith('ERR_SSL_'))
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))
     return 'the TLS handshake failed (does the server speak TLS on this port? it is its tls-port)';
   return null;
+}
+
+function tlsFailure(error: Error): string | null {
+  return tlsProblemInWords((error as NodeJS.ErrnoException).code ?? '');
 }
 
 /**

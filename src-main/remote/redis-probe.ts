@@ -8,27 +8,11 @@
 import type { Redis } from 'ioredis';
 import type { RedisProblem, RedisTestResult } from '../../src-shared/api/hub-settings.ts';
 import { parseRedisUrl, redactRedisUrl } from '../../src-shared/api/hub-settings.ts';
-import { REDIS_CA_ENV, redisTls } from './connection.ts';
+import { redisTls, tlsProblemInWords } from './connection.ts';
 import { RemoteKeys } from './keys.ts';
 
 /** How long a test waits for the server before it says there is no answer. */
 export const PROBE_TIMEOUT_MS = 5_000;
-
-/** Node's codes for a server certificate that does not verify. */
-const CERTIFICATE_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'INVALID_CA',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /**
  * What a failed connection to `url` means, in words. `error` is the last error the
@@ -66,19 +50,9 @@ export function describeRedisError(
       problem: 'auth',
       message: `Redis at ${where} needs a password (NOAUTH): write it in the URL as redis://:PASSWORD@${where}`,
     };
-  if (CERTIFICATE_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))
-    return {
-      problem: 'tls',
-      message: `TLS with ${where} failed (${code}): ${
-        code === 'ERR_TLS_CERT_ALTNAME_INVALID'
-          ? "the server's certificate is not issued for this host name"
-          : code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID'
-            ? "the server's certificate is outside its validity period"
-            : CERTIFICATE_CODES.has(code)
-              ? `the server's certificate is not signed by a CA this machine trusts; if a private CA signed it, give that CA's PEM file in ${REDIS_CA_ENV}`
-              : 'the handshake failed; does the server speak TLS on this port?'
-      }`,
-    };
+  const tlsProblem = tlsProblemInWords(code);
+  if (tlsProblem !== null)
+    return { problem: 'tls', message: `TLS with ${where} failed (${code}): ${tlsProblem}` };
   if (code === 'ETIMEDOUT' || /timed? ?out/i.test(text))
     return {
       problem: 'timeout',
