@@ -8,7 +8,7 @@
  * done once by the other worker, with exactly one row per cell, equal to the local run's; a result that fails the hub's checks fails
  * the job with an error naming the worker and the field, and nothing of it is written.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import {
 import { LARGE, SEEDS, SMALL, trainModel } from '../fixtures/scripts/remote-measure-models.ts';
 import { run, whenReached } from './processes.ts';
 import { RedisServer } from './redis-server.ts';
+import { startWorkerProcess, type WorkerProcess } from './remote-worker-process.ts';
 
 const cliPath = fileURLToPath(new URL('../../bin/mbh-lab.mjs', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'mbh-remote-measure-'));
@@ -36,43 +37,19 @@ const CELLS_PER_PLANE = 2 * 8;
 
 let redis: RedisServer;
 let probe: Redis;
-const workers: { name: string; child: ChildProcess; log: () => string }[] = [];
+const workers: WorkerProcess[] = [];
 
 /** Starts `mbh-lab worker` as its own process with its own lab folder; resolves once it is ready. */
 function startWorker(name: string): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    [
-      cliPath,
-      'worker',
-      '--redis',
-      redis.url,
-      '--queue',
-      QUEUE,
-      '--name',
-      name,
-      '--concurrency',
-      '1',
-      '--lock-ms',
-      '1000',
-      '--json',
-    ],
-    {
-      env: { ...process.env, MBH_LAB_HOME: join(root, name), MBH_LAB_REDIS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  workers.push({ name, child, log: () => stderr });
-  return new Promise((resolve, reject) => {
-    child.stdout!.once('data', (chunk: Buffer) => {
-      const ready = JSON.parse(chunk.toString('utf8')) as { name: string };
-      if (ready.name === name) resolve();
-      else reject(new Error(`worker printed ${chunk.toString('utf8')}`));
-    });
-    child.once('exit', (code) => reject(new Error(`worker ${name} exited (${code}): ${stderr}`)));
+  const worker = startWorkerProcess({
+    url: redis.url,
+    queue: QUEUE,
+    name,
+    home: join(root, name),
+    args: ['--lock-ms', '1000'],
   });
+  workers.push(worker);
+  return worker.ready;
 }
 
 const hubScript = fileURLToPath(

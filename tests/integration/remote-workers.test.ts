@@ -8,7 +8,7 @@
  * keeps nothing of finished runs. A hub killed with SIGKILL mid-sweep and started again
  * attaches to the runs its workers went on with.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,52 +26,26 @@ import {
 } from '../fixtures/scripts/remote-sweep.ts';
 import { whenReached } from './processes.ts';
 import { RedisServer } from './redis-server.ts';
+import { startWorkerProcess, type WorkerProcess } from './remote-worker-process.ts';
 
-const cliPath = fileURLToPath(new URL('../../bin/mbh-lab.mjs', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'mbh-remote-'));
 const QUEUE = 'mbh-test';
 
 let redis: RedisServer;
 let probe: Redis;
-const workers: { name: string; child: ChildProcess; log: () => string }[] = [];
+const workers: WorkerProcess[] = [];
 
 /** Starts `mbh-lab worker` as its own process with its own lab folder; resolves once it is ready. */
 function startWorker(name: string): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    [
-      cliPath,
-      'worker',
-      '--redis',
-      redis.url,
-      '--queue',
-      QUEUE,
-      '--name',
-      name,
-      '--concurrency',
-      '1',
-      '--lock-ms',
-      '1000',
-      '--snapshot-every',
-      '25',
-      '--json',
-    ],
-    {
-      env: { ...process.env, MBH_LAB_HOME: join(root, name), MBH_LAB_REDIS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  workers.push({ name, child, log: () => stderr });
-  return new Promise((resolve, reject) => {
-    child.stdout!.once('data', (chunk: Buffer) => {
-      const ready = JSON.parse(chunk.toString('utf8')) as { name: string };
-      if (ready.name === name) resolve();
-      else reject(new Error(`worker printed ${chunk.toString('utf8')}`));
-    });
-    child.once('exit', (code) => reject(new Error(`worker ${name} exited (${code}): ${stderr}`)));
+  const worker = startWorkerProcess({
+    url: redis.url,
+    queue: QUEUE,
+    name,
+    home: join(root, name),
+    args: ['--lock-ms', '1000', '--snapshot-every', '25'],
   });
+  workers.push(worker);
+  return worker.ready;
 }
 
 /** Resolves once `holds(job)` for a job event of the lab (checked on every event). */
