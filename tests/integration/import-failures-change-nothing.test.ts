@@ -358,7 +358,7 @@ describe('every import kind × every failure class changes nothing', () => {
       'project',
       'duplicate',
       project(projectJson((p) => p.planeSets.push(otherPlanes()))),
-      /^project\.planeSets\[0\]: plane set \{"datasetId":"xor","count":2,"seed":5,"clip":false\} exists in this zoo \(id \d+\) with other planes$/,
+      /^project\.planeSets\[0\]: plane set \{"datasetId":"xor","count":2,"seed":5,"clip":false,"rule":"random-classes"\} exists in this zoo \(id \d+\) with other planes$/,
     ],
     [
       'project',
