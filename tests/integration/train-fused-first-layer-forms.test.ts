@@ -79,8 +79,8 @@ function trainNetwork(
   return {
     kind: layers[0].kind,
     losses,
-    parameters: layers.map(sharedParameters),
-    moments: layers.map(sharedMoments),
+    parameters: network.layers.map(sharedParameters),
+    moments: network.layers.map(sharedMoments),
     evaluation: network.evaluate(test, 250),
   };
 }

@@ -25,6 +25,7 @@
  */
 import type { DatasetSplit } from '../../data/dataset.ts';
 import { BYTE_TO_UNIT } from '../../data/dataset.ts';
+import { HEAP, type Allocator } from './arena.ts';
 import { nonZeroPixels, type NonZeroPixels } from './non-zero-pixels.ts';
 
 export type InputForm = 'non-zero' | 'feature-major';
@@ -42,12 +43,14 @@ export class InputBatch {
     readonly form: InputForm,
     readonly capacity: number,
     readonly inputDim: number,
+    /** Where the buffers live (the network's kernel memory; arena.ts). */
+    allocator: Allocator = HEAP,
   ) {
     const lists = form === 'non-zero' ? capacity * inputDim : 0;
-    this.sampleStart = new Int32Array(form === 'non-zero' ? capacity + 1 : 0);
-    this.samplePixel = new Int32Array(lists);
-    this.sampleValue = new Float32Array(lists);
-    this.featureMajor = new Float32Array(form === 'feature-major' ? capacity * inputDim : 0);
+    this.sampleStart = allocator.i32(form === 'non-zero' ? capacity + 1 : 0);
+    this.samplePixel = allocator.i32(lists);
+    this.sampleValue = allocator.f32(lists);
+    this.featureMajor = allocator.f32(form === 'feature-major' ? capacity * inputDim : 0);
   }
 
   /** Loads rows `rows[0 … count−1]` of `split`. */

@@ -5,15 +5,92 @@
  * Float32 buffers, in a fixed order, so equal inputs give bit-identical results.
  */
 import type { DatasetSplit } from '../../data/dataset.ts';
-import { adamCorrections, adamUpdate } from './adam.ts';
-import { denseForward, denseInputGradient, denseWeightGradient } from './dense-kernels.ts';
+import { adamCorrections } from './adam.ts';
+import { HEAP, type Allocator } from './arena.ts';
 import { InputBatch } from './input-batch.ts';
-import { inputDenseForward, inputDenseWeightGradient } from './input-kernels.ts';
+import {
+  TYPESCRIPT_KERNELS,
+  wasmKernelSet,
+  type KernelName,
+  type KernelSet,
+} from './kernel-set.ts';
 import type { FusedLayer } from './layer-storage.ts';
-import { sparseForward, sparseInputGradient, sparseWeightGradient } from './sparse-kernels.ts';
+import { instantiateKernels, wasmKernelsAvailable } from './wasm-kernels.ts';
+
+/** Every buffer of a network, allocated in one place (its kernel memory or the heap). */
+interface Buffers {
+  readonly layers: FusedLayer[];
+  readonly input: InputBatch;
+  readonly outputs: Float32Array[];
+  readonly deltas: Float32Array[];
+  readonly firstGradientSums: Float64Array;
+  readonly activeIndex: Int32Array;
+  readonly activeValue: Float32Array;
+}
+
+/** A layer's arrays taken from `allocator`, its shape and index maps kept (values copied later). */
+function allocateLayer(layer: FusedLayer, allocator: Allocator): FusedLayer {
+  const size = layer.weights.length;
+  const { outDim } = layer;
+  return {
+    ...layer,
+    weights: allocator.f32(size),
+    weightGradient: allocator.f32(size),
+    weightMoments: [allocator.f32(size), allocator.f32(size)],
+    bias: allocator.f32(outDim),
+    biasGradient: allocator.f32(outDim),
+    biasMoments: [allocator.f32(outDim), allocator.f32(outDim)],
+    start: layer.start === null ? null : allocator.i32(layer.start.length),
+    index: layer.index === null ? null : allocator.i32(layer.index.length),
+  };
+}
+
+function allocateBuffers(
+  layers: readonly FusedLayer[],
+  capacity: number,
+  allocator: Allocator,
+): Buffers {
+  const first = layers[0];
+  const form =
+    first.kind === 'input-dense' || first.kind === 'input-masked' ? 'non-zero' : 'feature-major';
+  const active = Math.max(capacity, ...layers.map((layer) => layer.inDim));
+  return {
+    layers: layers.map((layer) => allocateLayer(layer, allocator)),
+    input: new InputBatch(form, capacity, first.inDim, allocator),
+    outputs: layers.map((layer) => allocator.f32(layer.outDim * capacity)),
+    deltas: layers.map((layer) => allocator.f32(layer.outDim * capacity)),
+    firstGradientSums: allocator.f64(form === 'non-zero' ? first.inDim * first.outDim : 0),
+    activeIndex: allocator.i32(active),
+    activeValue: allocator.f32(active),
+  };
+}
+
+/** Copies a layer's values (parameters, moments, index arrays) into its new storage. */
+function copyLayer(from: FusedLayer, to: FusedLayer): void {
+  to.weights.set(from.weights);
+  to.weightMoments[0].set(from.weightMoments[0]);
+  to.weightMoments[1].set(from.weightMoments[1]);
+  to.bias.set(from.bias);
+  to.biasMoments[0].set(from.biasMoments[0]);
+  to.biasMoments[1].set(from.biasMoments[1]);
+  if (from.start !== null) to.start!.set(from.start);
+  if (from.index !== null) to.index!.set(from.index);
+}
+
+export interface FusedNetworkOptions {
+  /**
+   * Which kernels run the network: 'wasm' (the default where WebAssembly SIMD exists) or
+   * 'js'. Both give bit-identical results; 'js' is the reference the tests hold 'wasm' to.
+   */
+  readonly kernels?: KernelName;
+}
 
 export class FusedNetwork {
+  /** The layers in this network's own storage (copies of those given to the constructor). */
+  readonly layers: readonly FusedLayer[];
   readonly input: InputBatch;
+  /** The kernels this network runs. */
+  readonly kernels: KernelSet;
   /** Per layer, its output ([outDim][capacity] feature-major; ReLU applied except the last). */
   private readonly outputs: Float32Array[];
   /** Per layer, the loss gradient with respect to its pre-activation, same layout. */
@@ -28,27 +105,37 @@ export class FusedNetwork {
   private readonly exponentials: Float64Array;
 
   constructor(
-    readonly layers: readonly FusedLayer[],
+    layers: readonly FusedLayer[],
     /** The largest number of samples a step or validation chunk holds. */
     readonly capacity: number,
+    options: FusedNetworkOptions = {},
   ) {
-    const first = layers[0];
-    const form =
-      first.kind === 'input-dense' || first.kind === 'input-masked' ? 'non-zero' : 'feature-major';
-    this.input = new InputBatch(form, capacity, first.inDim);
-    this.outputs = layers.map((layer) => new Float32Array(layer.outDim * capacity));
-    this.deltas = layers.map((layer) => new Float32Array(layer.outDim * capacity));
-    this.firstGradientSums = new Float64Array(form === 'non-zero' ? first.inDim * first.outDim : 0);
+    const choice = options.kernels ?? (wasmKernelsAvailable() ? 'wasm' : 'js');
+    let buffers: Buffers;
+    if (choice === 'wasm') {
+      const wasm = instantiateKernels((allocator) => allocateBuffers(layers, capacity, allocator));
+      if (wasm === null) throw new Error('FusedNetwork: this engine has no WebAssembly SIMD');
+      buffers = wasm.buffers;
+      this.kernels = wasmKernelSet(wasm.instance.exports);
+    } else {
+      buffers = allocateBuffers(layers, capacity, HEAP);
+      this.kernels = TYPESCRIPT_KERNELS;
+    }
+    layers.forEach((layer, index) => copyLayer(layer, buffers.layers[index]));
+    this.layers = buffers.layers;
+    this.input = buffers.input;
+    this.outputs = buffers.outputs;
+    this.deltas = buffers.deltas;
+    this.firstGradientSums = buffers.firstGradientSums;
+    this.activeIndex = buffers.activeIndex;
+    this.activeValue = buffers.activeValue;
     this.classCount = layers[layers.length - 1].outDim;
     this.exponentials = new Float64Array(this.classCount);
-    const active = Math.max(capacity, ...layers.map((layer) => layer.inDim));
-    this.activeIndex = new Int32Array(active);
-    this.activeValue = new Float32Array(active);
   }
 
   /** Forward pass over the loaded input batch; the logits end in the last output buffer. */
   private forward(): void {
-    const { layers, outputs, input } = this;
+    const { layers, outputs, input, kernels } = this;
     const n = input.count;
     const last = layers.length - 1;
     for (let l = 0; l <= last; l++) {
@@ -57,10 +144,10 @@ export class FusedNetwork {
       switch (layer.kind) {
         case 'input-dense':
         case 'input-masked':
-          inputDenseForward(layer.weights, layer.bias, input, z, layer.outDim);
+          kernels.inputDenseForward(layer.weights, layer.bias, input, z, layer.outDim);
           break;
         case 'input-sparse':
-          sparseForward(
+          kernels.sparseForward(
             layer.weights,
             layer.start!,
             layer.index!,
@@ -73,7 +160,7 @@ export class FusedNetwork {
           );
           break;
         case 'dense':
-          denseForward(
+          kernels.denseForward(
             layer.weights,
             layer.bias,
             outputs[l - 1],
@@ -87,7 +174,7 @@ export class FusedNetwork {
           );
           break;
         case 'sparse':
-          sparseForward(
+          kernels.sparseForward(
             layer.weights,
             layer.start!,
             layer.index!,
@@ -149,7 +236,7 @@ export class FusedNetwork {
 
   /** Gradients of every layer from the last layer's delta (the input gradient is never formed). */
   private backward(): void {
-    const { layers, outputs, deltas, input } = this;
+    const { layers, outputs, deltas, input, kernels } = this;
     const n = input.count;
     for (let l = layers.length - 1; l >= 0; l--) {
       const layer = layers[l];
@@ -164,7 +251,7 @@ export class FusedNetwork {
       switch (layer.kind) {
         case 'input-dense':
         case 'input-masked':
-          inputDenseWeightGradient(
+          kernels.inputDenseWeightGradient(
             input,
             dz,
             this.firstGradientSums,
@@ -179,7 +266,7 @@ export class FusedNetwork {
           }
           break;
         case 'input-sparse':
-          sparseWeightGradient(
+          kernels.sparseWeightGradient(
             layer.start!,
             layer.index!,
             dz,
@@ -190,7 +277,7 @@ export class FusedNetwork {
           );
           break;
         case 'dense':
-          denseWeightGradient(
+          kernels.denseWeightGradient(
             dz,
             outputs[l - 1],
             layer.weightGradient,
@@ -200,7 +287,7 @@ export class FusedNetwork {
             this.activeIndex,
             this.activeValue,
           );
-          denseInputGradient(
+          kernels.denseInputGradient(
             layer.weights,
             dz,
             outputs[l - 1],
@@ -212,7 +299,7 @@ export class FusedNetwork {
           );
           break;
         case 'sparse':
-          sparseWeightGradient(
+          kernels.sparseWeightGradient(
             layer.start!,
             layer.index!,
             dz,
@@ -221,7 +308,7 @@ export class FusedNetwork {
             outDim,
             n,
           );
-          sparseInputGradient(
+          kernels.sparseInputGradient(
             layer.weights,
             layer.start!,
             layer.index!,
@@ -252,6 +339,7 @@ export class FusedNetwork {
   trainStep(labels: ArrayLike<number>, t: number, learningRate: number): number {
     const loss = this.lossAndGradients(labels);
     const { stepSize, correction2 } = adamCorrections(learningRate, t);
+    const { adamUpdate } = this.kernels;
     for (const layer of this.layers) {
       adamUpdate(
         layer.weights,

@@ -77,7 +77,7 @@ export async function trainFused(
   const { batchSize, learningRate } = resolved;
   const network = new FusedNetwork(layers, Math.max(batchSize, evaluationChunk));
 
-  const readLayers = (): LayerParameters[] => layers.map(sharedParameters);
+  const readLayers = (): LayerParameters[] => network.layers.map(sharedParameters);
 
   const batches = new BatchOrder(resolved.seed, dataset.train.count, batchSize);
   const batchIndices = new Uint32Array(batchSize);
@@ -100,7 +100,7 @@ export async function trainFused(
       step: trainStep,
       evaluate: () => network.evaluate(dataset.test, evaluationChunk),
       readLayers,
-      readMoments: () => layers.map(sharedMoments),
+      readMoments: () => network.layers.map(sharedMoments),
     },
     hooks,
   );

@@ -1,0 +1,191 @@
+/**
+ * The kernels a fused network runs, as one set: the TypeScript kernels (the reference, and
+ * the fallback without WebAssembly SIMD) or the WebAssembly SIMD kernels (wasm/*.c), which
+ * compute the same values bit for bit (tests/unit/train-fused-wasm-kernels.test.ts) several
+ * times faster. Both take the TypeScript kernels' arguments; the WebAssembly ones need
+ * every buffer in their instance's memory, which the network allocates there
+ * (network.ts, arena.ts).
+ */
+import { TRAINING_DEFAULTS } from '../spec.ts';
+import { adamUpdate } from './adam.ts';
+import { denseForward, denseInputGradient, denseWeightGradient } from './dense-kernels.ts';
+import { inputDenseForward, inputDenseWeightGradient } from './input-kernels.ts';
+import { sparseForward, sparseInputGradient, sparseWeightGradient } from './sparse-kernels.ts';
+import type { KernelExports } from './wasm-kernels.ts';
+
+export type KernelName = 'wasm' | 'js';
+
+const {
+  adamBeta1: ADAM_BETA1,
+  adamBeta2: ADAM_BETA2,
+  adamEpsilon: ADAM_EPSILON,
+} = TRAINING_DEFAULTS;
+
+export interface KernelSet {
+  readonly name: KernelName;
+  readonly inputDenseForward: typeof inputDenseForward;
+  readonly inputDenseWeightGradient: typeof inputDenseWeightGradient;
+  readonly sparseForward: typeof sparseForward;
+  readonly sparseWeightGradient: typeof sparseWeightGradient;
+  readonly sparseInputGradient: typeof sparseInputGradient;
+  readonly denseForward: typeof denseForward;
+  readonly denseWeightGradient: typeof denseWeightGradient;
+  readonly denseInputGradient: typeof denseInputGradient;
+  readonly adamUpdate: typeof adamUpdate;
+}
+
+export const TYPESCRIPT_KERNELS: KernelSet = {
+  name: 'js',
+  inputDenseForward,
+  inputDenseWeightGradient,
+  sparseForward,
+  sparseWeightGradient,
+  sparseInputGradient,
+  denseForward,
+  denseWeightGradient,
+  denseInputGradient,
+  adamUpdate,
+};
+
+/** The WebAssembly kernels of one instance, behind the TypeScript kernels' signatures. */
+export function wasmKernelSet(wasm: KernelExports): KernelSet {
+  return {
+    ...TYPESCRIPT_KERNELS,
+    name: 'wasm',
+    inputDenseForward: (weights, bias, batch, z, outDim) =>
+      wasm.input_dense_forward(
+        weights.byteOffset,
+        bias.byteOffset,
+        batch.sampleStart.byteOffset,
+        batch.samplePixel.byteOffset,
+        batch.sampleValue.byteOffset,
+        z.byteOffset,
+        batch.count,
+        outDim,
+      ),
+    inputDenseWeightGradient: (batch, dz, sums, gradient, inDim, outDim) =>
+      wasm.input_dense_weight_gradient(
+        batch.sampleStart.byteOffset,
+        batch.samplePixel.byteOffset,
+        batch.sampleValue.byteOffset,
+        dz.byteOffset,
+        sums.byteOffset,
+        gradient.byteOffset,
+        batch.count,
+        inDim,
+        outDim,
+      ),
+    ...optionalWasmKernels(wasm),
+  };
+}
+
+/** The kernels whose sources are still arriving: each present export replaces its twin. */
+function optionalWasmKernels(wasm: KernelExports): Partial<KernelSet> {
+  const set: { -readonly [K in keyof KernelSet]?: KernelSet[K] } = {};
+  const {
+    sparse_forward: sparseForward,
+    sparse_weight_gradient: sparseWeightGradient,
+    sparse_input_gradient: sparseInputGradient,
+    dense_forward: denseForward,
+    dense_weight_gradient: denseWeightGradient,
+    dense_input_gradient: denseInputGradient,
+    adam_update: adamUpdate,
+  } = wasm;
+  if (sparseForward !== undefined) {
+    set.sparseForward = (weights, start, index, bias, h, z, outDim, n, relu) =>
+      sparseForward(
+        weights.byteOffset,
+        start.byteOffset,
+        index.byteOffset,
+        bias.byteOffset,
+        h.byteOffset,
+        z.byteOffset,
+        outDim,
+        n,
+        relu ? 1 : 0,
+      );
+  }
+  if (sparseWeightGradient !== undefined) {
+    set.sparseWeightGradient = (start, index, dz, h, gradient, outDim, n) =>
+      sparseWeightGradient(
+        start.byteOffset,
+        index.byteOffset,
+        dz.byteOffset,
+        h.byteOffset,
+        gradient.byteOffset,
+        outDim,
+        n,
+      );
+  }
+  if (sparseInputGradient !== undefined) {
+    set.sparseInputGradient = (weights, start, index, dz, h, dh, inDim, outDim, n) =>
+      sparseInputGradient(
+        weights.byteOffset,
+        start.byteOffset,
+        index.byteOffset,
+        dz.byteOffset,
+        h.byteOffset,
+        dh.byteOffset,
+        inDim,
+        outDim,
+        n,
+      );
+  }
+  if (denseForward !== undefined) {
+    set.denseForward = (weights, bias, h, z, inDim, outDim, n, relu, activeIndex, activeValue) =>
+      denseForward(
+        weights.byteOffset,
+        bias.byteOffset,
+        h.byteOffset,
+        z.byteOffset,
+        inDim,
+        outDim,
+        n,
+        relu ? 1 : 0,
+        activeIndex.byteOffset,
+        activeValue.byteOffset,
+      );
+  }
+  if (denseWeightGradient !== undefined) {
+    set.denseWeightGradient = (dz, h, gradient, inDim, outDim, n, activeIndex, activeValue) =>
+      denseWeightGradient(
+        dz.byteOffset,
+        h.byteOffset,
+        gradient.byteOffset,
+        inDim,
+        outDim,
+        n,
+        activeIndex.byteOffset,
+        activeValue.byteOffset,
+      );
+  }
+  if (denseInputGradient !== undefined) {
+    set.denseInputGradient = (weights, dz, h, dh, inDim, outDim, n, activeIndex) =>
+      denseInputGradient(
+        weights.byteOffset,
+        dz.byteOffset,
+        h.byteOffset,
+        dh.byteOffset,
+        inDim,
+        outDim,
+        n,
+        activeIndex.byteOffset,
+      );
+  }
+  if (adamUpdate !== undefined) {
+    set.adamUpdate = (parameters, gradient, moment1, moment2, stepSize, correction2) =>
+      adamUpdate(
+        parameters.byteOffset,
+        gradient.byteOffset,
+        moment1.byteOffset,
+        moment2.byteOffset,
+        parameters.length,
+        stepSize,
+        correction2,
+        ADAM_BETA1,
+        ADAM_BETA2,
+        ADAM_EPSILON,
+      );
+  }
+  return set;
+}
