@@ -17,9 +17,9 @@ export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 /**
- * What computed a training step: a tfjs backend, or 'js' — the fused path's TypeScript
- * kernels (src-main/train/fused), which use no tfjs backend at all. This is the name
- * recorded per model and job.
+ * What computed a training step: a tfjs backend, or 'js' — the fused path's own kernels
+ * (src-main/train/fused: WebAssembly SIMD, or their TypeScript twins), which use no tfjs
+ * backend at all. This is the name recorded per model and job.
  */
 export type KernelName = BackendName | 'js';
 

@@ -2,8 +2,9 @@
  * Kernels of a dense layer after the first, over feature-major activations: a layer's
  * input h is [inDim][n] and its output z is [outDim][n] (n samples, one contiguous run
  * per neuron), weights [outDim][inDim]. Each kernel keeps a block of sums in registers
- * and streams the other operand, so every loaded value serves several products. Sums are
- * taken in double and rounded once when stored. All three skip the input's zeros (the
+ * and streams the other operand, so every loaded value serves several products. Every
+ * product and every partial sum is a Float32 operation (the fround of the exact double
+ * result), as in the WebAssembly twins' Float32×4 lanes (wasm/kernels.h). All three skip the input's zeros (the
  * ReLU's +0, about half of it), as the first layer skips zero pixels.
  *
  * Why these loops look like those of input-kernels.ts and sparse-kernels.ts and are not
@@ -15,6 +16,8 @@
  * keeps in registers. Each kernel's order of summation is part of the fused path's
  * bit-exact contract (tests/integration/train-fused-golden.test.ts).
  */
+
+const fround = Math.fround;
 
 /**
  * z[o][b] = Σ_i w[o][i]·h[i][b] + bias[o], then ReLU when `relu`; sample by sample over
@@ -50,31 +53,31 @@ export function denseForward(
       for (let e = 0; e < count; e++) {
         const v = activeValue[e];
         const w = row + activeIndex[e];
-        a0 += v * weights[w];
-        a1 += v * weights[w + inDim];
-        a2 += v * weights[w + 2 * inDim];
-        a3 += v * weights[w + 3 * inDim];
-        a4 += v * weights[w + 4 * inDim];
-        a5 += v * weights[w + 5 * inDim];
-        a6 += v * weights[w + 6 * inDim];
-        a7 += v * weights[w + 7 * inDim];
+        a0 = fround(a0 + fround(v * weights[w]));
+        a1 = fround(a1 + fround(v * weights[w + inDim]));
+        a2 = fround(a2 + fround(v * weights[w + 2 * inDim]));
+        a3 = fround(a3 + fround(v * weights[w + 3 * inDim]));
+        a4 = fround(a4 + fround(v * weights[w + 4 * inDim]));
+        a5 = fround(a5 + fround(v * weights[w + 5 * inDim]));
+        a6 = fround(a6 + fround(v * weights[w + 6 * inDim]));
+        a7 = fround(a7 + fround(v * weights[w + 7 * inDim]));
       }
       const at = o * n + b;
-      a0 += bias[o];
+      a0 = fround(a0 + bias[o]);
       z[at] = relu && !(a0 > 0) ? 0 : a0;
-      a1 += bias[o + 1];
+      a1 = fround(a1 + bias[o + 1]);
       z[at + n] = relu && !(a1 > 0) ? 0 : a1;
-      a2 += bias[o + 2];
+      a2 = fround(a2 + bias[o + 2]);
       z[at + 2 * n] = relu && !(a2 > 0) ? 0 : a2;
-      a3 += bias[o + 3];
+      a3 = fround(a3 + bias[o + 3]);
       z[at + 3 * n] = relu && !(a3 > 0) ? 0 : a3;
-      a4 += bias[o + 4];
+      a4 = fround(a4 + bias[o + 4]);
       z[at + 4 * n] = relu && !(a4 > 0) ? 0 : a4;
-      a5 += bias[o + 5];
+      a5 = fround(a5 + bias[o + 5]);
       z[at + 5 * n] = relu && !(a5 > 0) ? 0 : a5;
-      a6 += bias[o + 6];
+      a6 = fround(a6 + bias[o + 6]);
       z[at + 6 * n] = relu && !(a6 > 0) ? 0 : a6;
-      a7 += bias[o + 7];
+      a7 = fround(a7 + bias[o + 7]);
       z[at + 7 * n] = relu && !(a7 > 0) ? 0 : a7;
     }
     for (; o + 4 <= outDim; o += 4) {
@@ -86,26 +89,27 @@ export function denseForward(
       for (let e = 0; e < count; e++) {
         const v = activeValue[e];
         const w = row + activeIndex[e];
-        a0 += v * weights[w];
-        a1 += v * weights[w + inDim];
-        a2 += v * weights[w + 2 * inDim];
-        a3 += v * weights[w + 3 * inDim];
+        a0 = fround(a0 + fround(v * weights[w]));
+        a1 = fround(a1 + fround(v * weights[w + inDim]));
+        a2 = fround(a2 + fround(v * weights[w + 2 * inDim]));
+        a3 = fround(a3 + fround(v * weights[w + 3 * inDim]));
       }
       const at = o * n + b;
-      a0 += bias[o];
+      a0 = fround(a0 + bias[o]);
       z[at] = relu && !(a0 > 0) ? 0 : a0;
-      a1 += bias[o + 1];
+      a1 = fround(a1 + bias[o + 1]);
       z[at + n] = relu && !(a1 > 0) ? 0 : a1;
-      a2 += bias[o + 2];
+      a2 = fround(a2 + bias[o + 2]);
       z[at + 2 * n] = relu && !(a2 > 0) ? 0 : a2;
-      a3 += bias[o + 3];
+      a3 = fround(a3 + bias[o + 3]);
       z[at + 3 * n] = relu && !(a3 > 0) ? 0 : a3;
     }
     for (; o < outDim; o++) {
       let a = 0;
       const row = o * inDim;
-      for (let e = 0; e < count; e++) a += activeValue[e] * weights[row + activeIndex[e]];
-      a += bias[o];
+      for (let e = 0; e < count; e++)
+        a = fround(a + fround(activeValue[e] * weights[row + activeIndex[e]]));
+      a = fround(a + bias[o]);
       z[o * n + b] = relu && !(a > 0) ? 0 : a;
     }
   }
@@ -173,14 +177,14 @@ export function denseWeightGradient(
       for (let e = 0; e < count; e++) {
         const v = activeValue[e];
         const at = q + activeIndex[e];
-        a0 += v * dz[at];
-        a1 += v * dz[at + n];
-        a2 += v * dz[at + 2 * n];
-        a3 += v * dz[at + 3 * n];
-        a4 += v * dz[at + 4 * n];
-        a5 += v * dz[at + 5 * n];
-        a6 += v * dz[at + 6 * n];
-        a7 += v * dz[at + 7 * n];
+        a0 = fround(a0 + fround(v * dz[at]));
+        a1 = fround(a1 + fround(v * dz[at + n]));
+        a2 = fround(a2 + fround(v * dz[at + 2 * n]));
+        a3 = fround(a3 + fround(v * dz[at + 3 * n]));
+        a4 = fround(a4 + fround(v * dz[at + 4 * n]));
+        a5 = fround(a5 + fround(v * dz[at + 5 * n]));
+        a6 = fround(a6 + fround(v * dz[at + 6 * n]));
+        a7 = fround(a7 + fround(v * dz[at + 7 * n]));
       }
       const row = o * inDim + i;
       gradient[row] = a0;
@@ -201,10 +205,10 @@ export function denseWeightGradient(
       for (let e = 0; e < count; e++) {
         const v = activeValue[e];
         const at = q + activeIndex[e];
-        a0 += v * dz[at];
-        a1 += v * dz[at + n];
-        a2 += v * dz[at + 2 * n];
-        a3 += v * dz[at + 3 * n];
+        a0 = fround(a0 + fround(v * dz[at]));
+        a1 = fround(a1 + fround(v * dz[at + n]));
+        a2 = fround(a2 + fround(v * dz[at + 2 * n]));
+        a3 = fround(a3 + fround(v * dz[at + 3 * n]));
       }
       const row = o * inDim + i;
       gradient[row] = a0;
@@ -215,7 +219,8 @@ export function denseWeightGradient(
     for (; o < outDim; o++) {
       let a = 0;
       const q = o * n;
-      for (let e = 0; e < count; e++) a += activeValue[e] * dz[q + activeIndex[e]];
+      for (let e = 0; e < count; e++)
+        a = fround(a + fround(activeValue[e] * dz[q + activeIndex[e]]));
       gradient[o * inDim + i] = a;
     }
   }
@@ -258,10 +263,10 @@ export function denseInputGradient(
       let a3 = 0;
       for (let o = 0, w = i, q = 0; o < outDim; o++, w += inDim, q += n) {
         const weight = weights[w];
-        a0 += weight * dz[q + b0];
-        a1 += weight * dz[q + b1];
-        a2 += weight * dz[q + b2];
-        a3 += weight * dz[q + b3];
+        a0 = fround(a0 + fround(weight * dz[q + b0]));
+        a1 = fround(a1 + fround(weight * dz[q + b1]));
+        a2 = fround(a2 + fround(weight * dz[q + b2]));
+        a3 = fround(a3 + fround(weight * dz[q + b3]));
       }
       dh[p + b0] = a0;
       dh[p + b1] = a1;
@@ -271,7 +276,8 @@ export function denseInputGradient(
     for (; e < count; e++) {
       const b = activeIndex[e];
       let a = 0;
-      for (let o = 0, w = i, q = b; o < outDim; o++, w += inDim, q += n) a += weights[w] * dz[q];
+      for (let o = 0, w = i, q = b; o < outDim; o++, w += inDim, q += n)
+        a = fround(a + fround(weights[w] * dz[q]));
       dh[p + b] = a;
     }
   }

@@ -9,7 +9,9 @@
  * form (input-batch.ts says why).
  *
  * The output and its gradient are feature-major ([outDim][n]; ReLU applied: the first
- * layer is always hidden).
+ * layer is always hidden). Every product and every partial sum is a Float32 operation
+ * (the fround of the exact double result), as in the WebAssembly twins' Float32×4 lanes
+ * (wasm/kernels.h).
  *
  * Why these loops look like those of dense-kernels.ts and sparse-kernels.ts and are not
  * shared: each kernel is a single-type specialisation — one storage layout, one block
@@ -21,6 +23,8 @@
  * bit-exact contract (tests/integration/train-fused-golden.test.ts).
  */
 import type { InputBatch } from './input-batch.ts';
+
+const fround = Math.fround;
 
 /** Dense first layer, weights transposed ([inDim][outDim]). */
 export function inputDenseForward(
@@ -51,43 +55,43 @@ export function inputDenseForward(
       for (let e = first; e < end; e++) {
         const v = sampleValue[e];
         const r = samplePixel[e] * outDim + o;
-        a0 += v * weights[r];
-        a1 += v * weights[r + 1];
-        a2 += v * weights[r + 2];
-        a3 += v * weights[r + 3];
-        a4 += v * weights[r + 4];
-        a5 += v * weights[r + 5];
-        a6 += v * weights[r + 6];
-        a7 += v * weights[r + 7];
-        a8 += v * weights[r + 8];
-        a9 += v * weights[r + 9];
-        a10 += v * weights[r + 10];
-        a11 += v * weights[r + 11];
+        a0 = fround(a0 + fround(v * weights[r]));
+        a1 = fround(a1 + fround(v * weights[r + 1]));
+        a2 = fround(a2 + fround(v * weights[r + 2]));
+        a3 = fround(a3 + fround(v * weights[r + 3]));
+        a4 = fround(a4 + fround(v * weights[r + 4]));
+        a5 = fround(a5 + fround(v * weights[r + 5]));
+        a6 = fround(a6 + fround(v * weights[r + 6]));
+        a7 = fround(a7 + fround(v * weights[r + 7]));
+        a8 = fround(a8 + fround(v * weights[r + 8]));
+        a9 = fround(a9 + fround(v * weights[r + 9]));
+        a10 = fround(a10 + fround(v * weights[r + 10]));
+        a11 = fround(a11 + fround(v * weights[r + 11]));
       }
       const at = o * n + b;
-      a0 += bias[o];
+      a0 = fround(a0 + bias[o]);
       z[at] = a0 > 0 ? a0 : 0;
-      a1 += bias[o + 1];
+      a1 = fround(a1 + bias[o + 1]);
       z[at + n] = a1 > 0 ? a1 : 0;
-      a2 += bias[o + 2];
+      a2 = fround(a2 + bias[o + 2]);
       z[at + 2 * n] = a2 > 0 ? a2 : 0;
-      a3 += bias[o + 3];
+      a3 = fround(a3 + bias[o + 3]);
       z[at + 3 * n] = a3 > 0 ? a3 : 0;
-      a4 += bias[o + 4];
+      a4 = fround(a4 + bias[o + 4]);
       z[at + 4 * n] = a4 > 0 ? a4 : 0;
-      a5 += bias[o + 5];
+      a5 = fround(a5 + bias[o + 5]);
       z[at + 5 * n] = a5 > 0 ? a5 : 0;
-      a6 += bias[o + 6];
+      a6 = fround(a6 + bias[o + 6]);
       z[at + 6 * n] = a6 > 0 ? a6 : 0;
-      a7 += bias[o + 7];
+      a7 = fround(a7 + bias[o + 7]);
       z[at + 7 * n] = a7 > 0 ? a7 : 0;
-      a8 += bias[o + 8];
+      a8 = fround(a8 + bias[o + 8]);
       z[at + 8 * n] = a8 > 0 ? a8 : 0;
-      a9 += bias[o + 9];
+      a9 = fround(a9 + bias[o + 9]);
       z[at + 9 * n] = a9 > 0 ? a9 : 0;
-      a10 += bias[o + 10];
+      a10 = fround(a10 + bias[o + 10]);
       z[at + 10 * n] = a10 > 0 ? a10 : 0;
-      a11 += bias[o + 11];
+      a11 = fround(a11 + bias[o + 11]);
       z[at + 11 * n] = a11 > 0 ? a11 : 0;
     }
     // Eight sums per pass: each pixel's value and row offset serve eight products.
@@ -103,24 +107,24 @@ export function inputDenseForward(
       for (let e = first; e < end; e++) {
         const v = sampleValue[e];
         const r = samplePixel[e] * outDim + o;
-        a0 += v * weights[r];
-        a1 += v * weights[r + 1];
-        a2 += v * weights[r + 2];
-        a3 += v * weights[r + 3];
-        a4 += v * weights[r + 4];
-        a5 += v * weights[r + 5];
-        a6 += v * weights[r + 6];
-        a7 += v * weights[r + 7];
+        a0 = fround(a0 + fround(v * weights[r]));
+        a1 = fround(a1 + fround(v * weights[r + 1]));
+        a2 = fround(a2 + fround(v * weights[r + 2]));
+        a3 = fround(a3 + fround(v * weights[r + 3]));
+        a4 = fround(a4 + fround(v * weights[r + 4]));
+        a5 = fround(a5 + fround(v * weights[r + 5]));
+        a6 = fround(a6 + fround(v * weights[r + 6]));
+        a7 = fround(a7 + fround(v * weights[r + 7]));
       }
       const at = o * n + b;
-      a0 += bias[o];
-      a1 += bias[o + 1];
-      a2 += bias[o + 2];
-      a3 += bias[o + 3];
-      a4 += bias[o + 4];
-      a5 += bias[o + 5];
-      a6 += bias[o + 6];
-      a7 += bias[o + 7];
+      a0 = fround(a0 + bias[o]);
+      a1 = fround(a1 + bias[o + 1]);
+      a2 = fround(a2 + bias[o + 2]);
+      a3 = fround(a3 + bias[o + 3]);
+      a4 = fround(a4 + bias[o + 4]);
+      a5 = fround(a5 + bias[o + 5]);
+      a6 = fround(a6 + bias[o + 6]);
+      a7 = fround(a7 + bias[o + 7]);
       z[at] = a0 > 0 ? a0 : 0;
       z[at + n] = a1 > 0 ? a1 : 0;
       z[at + 2 * n] = a2 > 0 ? a2 : 0;
@@ -138,16 +142,16 @@ export function inputDenseForward(
       for (let e = first; e < end; e++) {
         const v = sampleValue[e];
         const r = samplePixel[e] * outDim + o;
-        a0 += v * weights[r];
-        a1 += v * weights[r + 1];
-        a2 += v * weights[r + 2];
-        a3 += v * weights[r + 3];
+        a0 = fround(a0 + fround(v * weights[r]));
+        a1 = fround(a1 + fround(v * weights[r + 1]));
+        a2 = fround(a2 + fround(v * weights[r + 2]));
+        a3 = fround(a3 + fround(v * weights[r + 3]));
       }
       const at = o * n + b;
-      a0 += bias[o];
-      a1 += bias[o + 1];
-      a2 += bias[o + 2];
-      a3 += bias[o + 3];
+      a0 = fround(a0 + bias[o]);
+      a1 = fround(a1 + bias[o + 1]);
+      a2 = fround(a2 + bias[o + 2]);
+      a3 = fround(a3 + bias[o + 3]);
       z[at] = a0 > 0 ? a0 : 0;
       z[at + n] = a1 > 0 ? a1 : 0;
       z[at + 2 * n] = a2 > 0 ? a2 : 0;
@@ -155,8 +159,9 @@ export function inputDenseForward(
     }
     for (; o < outDim; o++) {
       let a = 0;
-      for (let e = first; e < end; e++) a += sampleValue[e] * weights[samplePixel[e] * outDim + o];
-      a += bias[o];
+      for (let e = first; e < end; e++)
+        a = fround(a + fround(sampleValue[e] * weights[samplePixel[e] * outDim + o]));
+      a = fround(a + bias[o]);
       z[o * n + b] = a > 0 ? a : 0;
     }
   }
@@ -165,25 +170,23 @@ export function inputDenseForward(
 /**
  * gradient[i][o] = Σ_b x[b][i]·dz[o][b] over the samples where pixel i is non-zero, from
  * the batch's by-sample lists as they are: each sample adds its non-zero pixels' products
- * into `sums` ([inDim][outDim], Float64), so no by-pixel index of the batch is built per
- * step. Every (i, o) still sums its terms in double, in sample order, from +0, and is
- * rounded to Float32 once: the same value as a by-pixel loop, bit for bit.
+ * into the gradient, so no by-pixel index of the batch is built per step. Every (i, o)
+ * still sums its terms in sample order from +0: the same value as a by-pixel loop, bit
+ * for bit.
  *
- * Eight (then four, then one) outputs per pass: the pass's eight dz values stay in
- * registers while it walks every sample's entries, and the block of `sums` it touches
- * (inDim rows × 8) stays in cache even for a wide layer.
+ * Twelve (then eight, four, one) outputs per pass: the pass's dz values stay in registers
+ * while it walks every sample's entries, and the block of the gradient it touches
+ * (inDim rows × 12) stays in cache even for a wide layer.
  */
 export function inputDenseWeightGradient(
   batch: InputBatch,
   dz: Float32Array,
-  sums: Float64Array,
   gradient: Float32Array,
   inDim: number,
   outDim: number,
 ): void {
   const { count: n, sampleStart, samplePixel, sampleValue } = batch;
-  const size = inDim * outDim;
-  sums.fill(0, 0, size);
+  gradient.fill(0, 0, inDim * outDim);
   let o = 0;
   for (; o + 12 <= outDim; o += 12) {
     for (let b = 0; b < n; b++) {
@@ -204,18 +207,18 @@ export function inputDenseWeightGradient(
       for (let e = sampleStart[b]; e < end; e++) {
         const v = sampleValue[e];
         const r = samplePixel[e] * outDim + o;
-        sums[r] += v * d0;
-        sums[r + 1] += v * d1;
-        sums[r + 2] += v * d2;
-        sums[r + 3] += v * d3;
-        sums[r + 4] += v * d4;
-        sums[r + 5] += v * d5;
-        sums[r + 6] += v * d6;
-        sums[r + 7] += v * d7;
-        sums[r + 8] += v * d8;
-        sums[r + 9] += v * d9;
-        sums[r + 10] += v * d10;
-        sums[r + 11] += v * d11;
+        gradient[r] += fround(v * d0);
+        gradient[r + 1] += fround(v * d1);
+        gradient[r + 2] += fround(v * d2);
+        gradient[r + 3] += fround(v * d3);
+        gradient[r + 4] += fround(v * d4);
+        gradient[r + 5] += fround(v * d5);
+        gradient[r + 6] += fround(v * d6);
+        gradient[r + 7] += fround(v * d7);
+        gradient[r + 8] += fround(v * d8);
+        gradient[r + 9] += fround(v * d9);
+        gradient[r + 10] += fround(v * d10);
+        gradient[r + 11] += fround(v * d11);
       }
     }
   }
@@ -234,14 +237,14 @@ export function inputDenseWeightGradient(
       for (let e = sampleStart[b]; e < end; e++) {
         const v = sampleValue[e];
         const r = samplePixel[e] * outDim + o;
-        sums[r] += v * d0;
-        sums[r + 1] += v * d1;
-        sums[r + 2] += v * d2;
-        sums[r + 3] += v * d3;
-        sums[r + 4] += v * d4;
-        sums[r + 5] += v * d5;
-        sums[r + 6] += v * d6;
-        sums[r + 7] += v * d7;
+        gradient[r] += fround(v * d0);
+        gradient[r + 1] += fround(v * d1);
+        gradient[r + 2] += fround(v * d2);
+        gradient[r + 3] += fround(v * d3);
+        gradient[r + 4] += fround(v * d4);
+        gradient[r + 5] += fround(v * d5);
+        gradient[r + 6] += fround(v * d6);
+        gradient[r + 7] += fround(v * d7);
       }
     }
   }
@@ -256,10 +259,10 @@ export function inputDenseWeightGradient(
       for (let e = sampleStart[b]; e < end; e++) {
         const v = sampleValue[e];
         const r = samplePixel[e] * outDim + o;
-        sums[r] += v * d0;
-        sums[r + 1] += v * d1;
-        sums[r + 2] += v * d2;
-        sums[r + 3] += v * d3;
+        gradient[r] += fround(v * d0);
+        gradient[r + 1] += fround(v * d1);
+        gradient[r + 2] += fround(v * d2);
+        gradient[r + 3] += fround(v * d3);
       }
     }
   }
@@ -268,8 +271,7 @@ export function inputDenseWeightGradient(
       const d = dz[o * n + b];
       const end = sampleStart[b + 1];
       for (let e = sampleStart[b]; e < end; e++)
-        sums[samplePixel[e] * outDim + o] += sampleValue[e] * d;
+        gradient[samplePixel[e] * outDim + o] += fround(sampleValue[e] * d);
     }
   }
-  for (let k = 0; k < size; k++) gradient[k] = sums[k];
 }

@@ -63,13 +63,12 @@ export function wasmKernelSet(wasm: KernelExports): KernelSet {
         batch.count,
         outDim,
       ),
-    inputDenseWeightGradient: (batch, dz, sums, gradient, inDim, outDim) =>
+    inputDenseWeightGradient: (batch, dz, gradient, inDim, outDim) =>
       wasm.input_dense_weight_gradient(
         batch.sampleStart.byteOffset,
         batch.samplePixel.byteOffset,
         batch.sampleValue.byteOffset,
         dz.byteOffset,
-        sums.byteOffset,
         gradient.byteOffset,
         batch.count,
         inDim,

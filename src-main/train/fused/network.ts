@@ -23,7 +23,6 @@ interface Buffers {
   readonly input: InputBatch;
   readonly outputs: Float32Array[];
   readonly deltas: Float32Array[];
-  readonly firstGradientSums: Float64Array;
   readonly activeIndex: Int32Array;
   readonly activeValue: Float32Array;
 }
@@ -59,7 +58,6 @@ function allocateBuffers(
     input: new InputBatch(form, capacity, first.inDim, allocator),
     outputs: layers.map((layer) => allocator.f32(layer.outDim * capacity)),
     deltas: layers.map((layer) => allocator.f32(layer.outDim * capacity)),
-    firstGradientSums: allocator.f64(form === 'non-zero' ? first.inDim * first.outDim : 0),
     activeIndex: allocator.i32(active),
     activeValue: allocator.f32(active),
   };
@@ -95,8 +93,6 @@ export class FusedNetwork {
   private readonly outputs: Float32Array[];
   /** Per layer, the loss gradient with respect to its pre-activation, same layout. */
   private readonly deltas: Float32Array[];
-  /** A dense first layer's weight gradient summed in double ([inDim][outDim]). */
-  private readonly firstGradientSums: Float64Array;
   private readonly classCount: number;
   /** Scratch of the dense kernels: one sample's or one neuron's non-zero activations. */
   private readonly activeIndex: Int32Array;
@@ -126,7 +122,6 @@ export class FusedNetwork {
     this.input = buffers.input;
     this.outputs = buffers.outputs;
     this.deltas = buffers.deltas;
-    this.firstGradientSums = buffers.firstGradientSums;
     this.activeIndex = buffers.activeIndex;
     this.activeValue = buffers.activeValue;
     this.classCount = layers[layers.length - 1].outDim;
@@ -251,14 +246,7 @@ export class FusedNetwork {
       switch (layer.kind) {
         case 'input-dense':
         case 'input-masked':
-          kernels.inputDenseWeightGradient(
-            input,
-            dz,
-            this.firstGradientSums,
-            layer.weightGradient,
-            inDim,
-            outDim,
-          );
+          kernels.inputDenseWeightGradient(input, dz, layer.weightGradient, inDim, outDim);
           if (layer.pruned !== null) {
             // Pruned weights get +0, so Adam leaves them +0 with zero moments.
             const { pruned, weightGradient } = layer;

@@ -2,7 +2,9 @@
  * Kernels of a masked layer after the first, stored as compressed sparse rows (the kept
  * weights of output neuron o are start[o] … start[o+1]−1, `index` their input neuron),
  * over feature-major activations ([dim][n]). Every kernel touches kept weights only: the
- * forward pass, the weight gradient and the input gradient each cost kept × n.
+ * forward pass, the weight gradient and the input gradient each cost kept × n. Every
+ * product and every partial sum is a Float32 operation (the fround of the exact double
+ * result), as in the WebAssembly twins' Float32×4 lanes (wasm/kernels.h).
  *
  * Why these loops look like those of dense-kernels.ts and input-kernels.ts and are not
  * shared: each kernel is a single-type specialisation — one storage layout, one block
@@ -14,7 +16,9 @@
  * bit-exact contract (tests/integration/train-fused-golden.test.ts).
  */
 
-/** Stores a + base into z[at], through ReLU when `relu`. */
+const fround = Math.fround;
+
+/** Stores a into z[at], through ReLU when `relu`. */
 function store(z: Float32Array, at: number, a: number, relu: boolean): void {
   z[at] = relu && !(a > 0) ? 0 : a;
 }
@@ -52,24 +56,24 @@ export function sparseForward(
       for (let k = first; k < end; k++) {
         const w = weights[k];
         const p = index[k] * n + b;
-        a0 += w * h[p];
-        a1 += w * h[p + 1];
-        a2 += w * h[p + 2];
-        a3 += w * h[p + 3];
-        a4 += w * h[p + 4];
-        a5 += w * h[p + 5];
-        a6 += w * h[p + 6];
-        a7 += w * h[p + 7];
+        a0 = fround(a0 + fround(w * h[p]));
+        a1 = fround(a1 + fround(w * h[p + 1]));
+        a2 = fround(a2 + fround(w * h[p + 2]));
+        a3 = fround(a3 + fround(w * h[p + 3]));
+        a4 = fround(a4 + fround(w * h[p + 4]));
+        a5 = fround(a5 + fround(w * h[p + 5]));
+        a6 = fround(a6 + fround(w * h[p + 6]));
+        a7 = fround(a7 + fround(w * h[p + 7]));
       }
       const at = out + b;
-      store(z, at, a0 + base, relu);
-      store(z, at + 1, a1 + base, relu);
-      store(z, at + 2, a2 + base, relu);
-      store(z, at + 3, a3 + base, relu);
-      store(z, at + 4, a4 + base, relu);
-      store(z, at + 5, a5 + base, relu);
-      store(z, at + 6, a6 + base, relu);
-      store(z, at + 7, a7 + base, relu);
+      store(z, at, fround(a0 + base), relu);
+      store(z, at + 1, fround(a1 + base), relu);
+      store(z, at + 2, fround(a2 + base), relu);
+      store(z, at + 3, fround(a3 + base), relu);
+      store(z, at + 4, fround(a4 + base), relu);
+      store(z, at + 5, fround(a5 + base), relu);
+      store(z, at + 6, fround(a6 + base), relu);
+      store(z, at + 7, fround(a7 + base), relu);
     }
     for (; b + 4 <= n; b += 4) {
       let a0 = 0;
@@ -79,21 +83,21 @@ export function sparseForward(
       for (let k = first; k < end; k++) {
         const w = weights[k];
         const p = index[k] * n + b;
-        a0 += w * h[p];
-        a1 += w * h[p + 1];
-        a2 += w * h[p + 2];
-        a3 += w * h[p + 3];
+        a0 = fround(a0 + fround(w * h[p]));
+        a1 = fround(a1 + fround(w * h[p + 1]));
+        a2 = fround(a2 + fround(w * h[p + 2]));
+        a3 = fround(a3 + fround(w * h[p + 3]));
       }
       const at = out + b;
-      store(z, at, a0 + base, relu);
-      store(z, at + 1, a1 + base, relu);
-      store(z, at + 2, a2 + base, relu);
-      store(z, at + 3, a3 + base, relu);
+      store(z, at, fround(a0 + base), relu);
+      store(z, at + 1, fround(a1 + base), relu);
+      store(z, at + 2, fround(a2 + base), relu);
+      store(z, at + 3, fround(a3 + base), relu);
     }
     for (; b < n; b++) {
       let a = 0;
-      for (let k = first; k < end; k++) a += weights[k] * h[index[k] * n + b];
-      store(z, out + b, a + base, relu);
+      for (let k = first; k < end; k++) a = fround(a + fround(weights[k] * h[index[k] * n + b]));
+      store(z, out + b, fround(a + base), relu);
     }
   }
 }
@@ -135,14 +139,14 @@ export function sparseWeightGradient(
       let a7 = 0;
       for (let b = 0; b < n; b++) {
         const d = dz[q + b];
-        a0 += d * h[p0 + b];
-        a1 += d * h[p1 + b];
-        a2 += d * h[p2 + b];
-        a3 += d * h[p3 + b];
-        a4 += d * h[p4 + b];
-        a5 += d * h[p5 + b];
-        a6 += d * h[p6 + b];
-        a7 += d * h[p7 + b];
+        a0 = fround(a0 + fround(d * h[p0 + b]));
+        a1 = fround(a1 + fround(d * h[p1 + b]));
+        a2 = fround(a2 + fround(d * h[p2 + b]));
+        a3 = fround(a3 + fround(d * h[p3 + b]));
+        a4 = fround(a4 + fround(d * h[p4 + b]));
+        a5 = fround(a5 + fround(d * h[p5 + b]));
+        a6 = fround(a6 + fround(d * h[p6 + b]));
+        a7 = fround(a7 + fround(d * h[p7 + b]));
       }
       gradient[k] = a0;
       gradient[k + 1] = a1;
@@ -164,10 +168,10 @@ export function sparseWeightGradient(
       let a3 = 0;
       for (let b = 0; b < n; b++) {
         const d = dz[q + b];
-        a0 += d * h[p0 + b];
-        a1 += d * h[p1 + b];
-        a2 += d * h[p2 + b];
-        a3 += d * h[p3 + b];
+        a0 = fround(a0 + fround(d * h[p0 + b]));
+        a1 = fround(a1 + fround(d * h[p1 + b]));
+        a2 = fround(a2 + fround(d * h[p2 + b]));
+        a3 = fround(a3 + fround(d * h[p3 + b]));
       }
       gradient[k] = a0;
       gradient[k + 1] = a1;
@@ -177,7 +181,7 @@ export function sparseWeightGradient(
     for (; k < end; k++) {
       const p = index[k] * n;
       let a = 0;
-      for (let b = 0; b < n; b++) a += dz[q + b] * h[p + b];
+      for (let b = 0; b < n; b++) a = fround(a + fround(dz[q + b] * h[p + b]));
       gradient[k] = a;
     }
   }
@@ -206,7 +210,7 @@ export function sparseInputGradient(
     for (let k = start[o]; k < end; k++) {
       const w = weights[k];
       const p = index[k] * n;
-      for (let b = 0; b < n; b++) dh[p + b] += w * dz[q + b];
+      for (let b = 0; b < n; b++) dh[p + b] += fround(w * dz[q + b]);
     }
   }
   for (let j = 0; j < size; j++) if (!(h[j] > 0)) dh[j] = 0;

@@ -3,17 +3,19 @@
  * initialParameters, the seeded BatchOrder, softmax cross-entropy averaged over the batch,
  * PyTorch's Adam, fixed exact masks, the evaluation schedule, checkpoints, snapshots in
  * the shared 'mbh-resume' v1 format, the same hooks and yielding), computed by the
- * TypeScript kernels of this folder instead of tfjs: masked layers stored and multiplied
+ * kernels of this folder instead of tfjs: masked layers stored and multiplied
  * as sparse, a dense first layer skipping zero input pixels (a masked one too when the
  * inputs are much sparser than its mask: layer-storage.ts), the whole step fused over
  * flat Float32 buffers (network.ts), no tfjs and no per-op dispatch. The validation passes
  * at the schedule's points use the same kernels.
  *
- * Why TypeScript and not WebAssembly: no wasm toolchain is installed here, hand-written
- * wasm would not be maintainable, and these kernels already make sparse and small networks
- * several times faster than the tfjs wasm backend (`npm run bench -- train`). Large dense
- * layers stay faster on tfjs (SIMD kernels, or native TensorFlow), and the lab trains
- * those there (src-main/train/cost-model.ts).
+ * The kernels are WebAssembly SIMD (wasm/*.c, built by `npm run build:kernels` into the
+ * committed kernels-wasm.ts, so users need no compiler), each with a TypeScript twin that
+ * computes the same values bit for bit: the reference the tests hold them to, and the
+ * fallback on an engine without WebAssembly SIMD (kernel-set.ts). Sums are Float32, as on
+ * the tfjs path. The lab still trains a network on tfjs where the measured cost model
+ * says tfjs is faster (src-main/train/cost-model.ts; native TensorFlow on a user's
+ * machine).
  *
  * Resuming is bit-exact: the state holds the Float32 parameters and moments, and every
  * kernel runs in a fixed order, so a paused-and-resumed run equals an uninterrupted one.

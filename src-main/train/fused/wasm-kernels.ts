@@ -25,7 +25,6 @@ export interface KernelExports {
     pixel: number,
     value: number,
     dz: number,
-    sums: number,
     gradient: number,
     n: number,
     inDim: number,

@@ -18,62 +18,55 @@
 /* Every block below is one inlined body with constant widths, so its sums stay in registers. */
 #define INLINE static inline __attribute__((always_inline))
 
-/* Up to 4 consecutive Float32 values at p (count 4, 2 or 1), widened to pairs of Float64. */
-INLINE void load_samples(const float *p, int count, v128_t *pairs) {
-  if (count == 4) {
-    const v128_t v = wasm_v128_load(p);
-    pairs[0] = low_f64(v);
-    pairs[1] = high_f64(v);
-  } else if (count == 2) {
-    pairs[0] = load2_f64(p);
-  } else {
-    pairs[0] = low_f64(wasm_v128_load32_zero(p));
-  }
+/* `count` (4, 2 or 1) consecutive Float32 values at p; the other lanes +0. */
+INLINE v128_t load_lanes(const float *p, int count) {
+  if (count == 4) return wasm_v128_load(p);
+  if (count == 2) return wasm_v128_load64_zero(p);
+  return wasm_v128_load32_zero(p);
 }
 
-/* Pairs of double sums rounded to Float32 and stored, count 4, 2 or 1 values at p. */
-INLINE void store_samples(float *p, int count, const v128_t *pairs, int relu) {
-  v128_t low = pairs[0];
-  v128_t high = count == 4 ? pairs[1] : low;
-  if (relu) {
-    const v128_t zero = wasm_f64x2_splat(0.0);
-    low = wasm_v128_and(low, wasm_f64x2_gt(low, zero));
-    high = wasm_v128_and(high, wasm_f64x2_gt(high, zero));
-  }
-  const v128_t f = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(low),
-                                      wasm_f32x4_demote_f64x2_zero(high), 0, 1, 4, 5);
-  if (count == 4) wasm_v128_store(p, f);
-  else if (count == 2) wasm_v128_store64_lane(p, f, 0);
-  else wasm_v128_store32_lane(p, f, 0);
+/* The first `count` (4, 2 or 1) lanes of v stored at p. */
+INLINE void store_lanes(float *p, int count, v128_t v) {
+  if (count == 4) wasm_v128_store(p, v);
+  else if (count == 2) wasm_v128_store64_lane(p, v, 0);
+  else wasm_v128_store32_lane(p, v, 0);
 }
 
+/* ---- forward: lanes over samples (8, 4, 2 or 1 per block), sums over input neurons ---- */
 INLINE void forward_block(const float *weights, const float *bias, const float *h, float *z,
                           int inDim, int n, int relu, int o, int b, int outputs, int samples) {
-  const int pairs = samples == 4 ? 2 : 1;
+  const int vectors = samples == 8 ? 2 : 1;
+  const int lanes = samples == 8 ? 4 : samples;
   v128_t acc[4][2];
   for (int k = 0; k < outputs; k++)
-    for (int j = 0; j < pairs; j++) acc[k][j] = wasm_f64x2_splat(0.0);
+    for (int j = 0; j < vectors; j++) acc[k][j] = wasm_f32x4_splat(0.0f);
   const float *row = weights + o * inDim;
   const float *column = h + b;
   for (int i = 0; i < inDim; i++, column += n) {
     v128_t x[2];
-    load_samples(column, samples, x);
+    for (int j = 0; j < vectors; j++) x[j] = load_lanes(column + 4 * j, lanes);
     for (int k = 0; k < outputs; k++) {
-      const v128_t w = wasm_f64x2_splat((double)row[k * inDim + i]);
-      for (int j = 0; j < pairs; j++) acc[k][j] = wasm_f64x2_add(acc[k][j], wasm_f64x2_mul(w, x[j]));
+      const v128_t w = wasm_f32x4_splat(row[k * inDim + i]);
+      for (int j = 0; j < vectors; j++) acc[k][j] = wasm_f32x4_add(acc[k][j], wasm_f32x4_mul(w, x[j]));
     }
   }
   for (int k = 0; k < outputs; k++) {
-    const v128_t beta = wasm_f64x2_splat((double)bias[o + k]);
-    for (int j = 0; j < pairs; j++) acc[k][j] = wasm_f64x2_add(acc[k][j], beta);
-    store_samples(z + (o + k) * n + b, samples, acc[k], relu);
+    const v128_t beta = wasm_f32x4_splat(bias[o + k]);
+    for (int j = 0; j < vectors; j++) {
+      const v128_t a = wasm_f32x4_add(acc[k][j], beta);
+      store_lanes(z + (o + k) * n + b + 4 * j, lanes, relu ? relu4(a) : a);
+    }
   }
 }
 
 INLINE void forward_outputs(const float *weights, const float *bias, const float *h, float *z,
                             int inDim, int n, int relu, int o, int outputs) {
   int b = 0;
-  for (; b + 4 <= n; b += 4) forward_block(weights, bias, h, z, inDim, n, relu, o, b, outputs, 4);
+  for (; b + 8 <= n; b += 8) forward_block(weights, bias, h, z, inDim, n, relu, o, b, outputs, 8);
+  if (b + 4 <= n) {
+    forward_block(weights, bias, h, z, inDim, n, relu, o, b, outputs, 4);
+    b += 4;
+  }
   if (b + 2 <= n) {
     forward_block(weights, bias, h, z, inDim, n, relu, o, b, outputs, 2);
     b += 2;
@@ -91,45 +84,32 @@ void dense_forward(const float *weights, const float *bias, const float *h, floa
   for (; o < outDim; o++) forward_outputs(weights, bias, h, z, inDim, n, relu, o, 1);
 }
 
-/* ---- weight gradient: lanes over input neurons (pairs), sums over samples ---- */
+/* ---- weight gradient: lanes over input neurons (4, 2 or 1), sums over samples ---- */
 INLINE void weight_block(const float *dz, const float *h, float *gradient, int inDim, int n,
                          int o, int i, int outputs, int inputs) {
-  const int pairs = inputs == 4 ? 2 : 1;
-  v128_t acc[4][2];
-  for (int k = 0; k < outputs; k++)
-    for (int j = 0; j < pairs; j++) acc[k][j] = wasm_f64x2_splat(0.0);
+  v128_t acc[8];
+  for (int k = 0; k < outputs; k++) acc[k] = wasm_f32x4_splat(0.0f);
   const float *hi = h + i * n;
   const float *d = dz + o * n;
   for (int b = 0; b < n; b++) {
-    v128_t x[2];
-    if (inputs == 4) {
-      x[0] = wasm_f64x2_make((double)hi[b], (double)hi[n + b]);
-      x[1] = wasm_f64x2_make((double)hi[2 * n + b], (double)hi[3 * n + b]);
-    } else if (inputs == 2) {
-      x[0] = wasm_f64x2_make((double)hi[b], (double)hi[n + b]);
-    } else {
-      x[0] = wasm_f64x2_make((double)hi[b], 0.0);
-    }
-    for (int k = 0; k < outputs; k++) {
-      const v128_t g = wasm_f64x2_splat((double)d[k * n + b]);
-      for (int j = 0; j < pairs; j++) acc[k][j] = wasm_f64x2_add(acc[k][j], wasm_f64x2_mul(g, x[j]));
-    }
+    v128_t x;
+    if (inputs == 4) x = wasm_f32x4_make(hi[b], hi[n + b], hi[2 * n + b], hi[3 * n + b]);
+    else if (inputs == 2) x = wasm_f32x4_make(hi[b], hi[n + b], 0.0f, 0.0f);
+    else x = wasm_f32x4_make(hi[b], 0.0f, 0.0f, 0.0f);
+    for (int k = 0; k < outputs; k++)
+      acc[k] = wasm_f32x4_add(acc[k], wasm_f32x4_mul(wasm_f32x4_splat(d[k * n + b]), x));
   }
-  for (int k = 0; k < outputs; k++) {
-    float *out = gradient + (o + k) * inDim + i;
-    const v128_t f = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(acc[k][0]),
-                                        wasm_f32x4_demote_f64x2_zero(pairs == 2 ? acc[k][1] : acc[k][0]),
-                                        0, 1, 4, 5);
-    if (inputs == 4) wasm_v128_store(out, f);
-    else if (inputs == 2) wasm_v128_store64_lane(out, f, 0);
-    else wasm_v128_store32_lane(out, f, 0);
-  }
+  for (int k = 0; k < outputs; k++) store_lanes(gradient + (o + k) * inDim + i, inputs, acc[k]);
 }
 
 INLINE void weight_inputs(const float *dz, const float *h, float *gradient, int inDim, int outDim,
                           int n, int i, int inputs) {
   int o = 0;
-  for (; o + 4 <= outDim; o += 4) weight_block(dz, h, gradient, inDim, n, o, i, 4, inputs);
+  for (; o + 8 <= outDim; o += 8) weight_block(dz, h, gradient, inDim, n, o, i, 8, inputs);
+  if (o + 4 <= outDim) {
+    weight_block(dz, h, gradient, inDim, n, o, i, 4, inputs);
+    o += 4;
+  }
   for (; o < outDim; o++) weight_block(dz, h, gradient, inDim, n, o, i, 1, inputs);
 }
 
@@ -147,44 +127,43 @@ void dense_weight_gradient(const float *dz, const float *h, float *gradient, int
   if (i < inDim) weight_inputs(dz, h, gradient, inDim, outDim, n, i, 1);
 }
 
-/* ---- input gradient: lanes over samples, sums over outputs ---- */
+/* ---- input gradient: lanes over samples (8, 4, 2 or 1 per block), sums over outputs ---- */
 INLINE void input_block(const float *weights, const float *dz, const float *h, float *dh,
                         int inDim, int outDim, int n, int i, int b, int inputs, int samples) {
-  const int pairs = samples == 4 ? 2 : 1;
+  const int vectors = samples == 8 ? 2 : 1;
+  const int lanes = samples == 8 ? 4 : samples;
   v128_t acc[4][2];
   for (int k = 0; k < inputs; k++)
-    for (int j = 0; j < pairs; j++) acc[k][j] = wasm_f64x2_splat(0.0);
+    for (int j = 0; j < vectors; j++) acc[k][j] = wasm_f32x4_splat(0.0f);
   const float *w = weights + i;
   const float *d = dz + b;
   for (int o = 0; o < outDim; o++, w += inDim, d += n) {
     v128_t x[2];
-    load_samples(d, samples, x);
+    for (int j = 0; j < vectors; j++) x[j] = load_lanes(d + 4 * j, lanes);
     for (int k = 0; k < inputs; k++) {
-      const v128_t weight = wasm_f64x2_splat((double)w[k]);
-      for (int j = 0; j < pairs; j++) acc[k][j] = wasm_f64x2_add(acc[k][j], wasm_f64x2_mul(weight, x[j]));
+      const v128_t weight = wasm_f32x4_splat(w[k]);
+      for (int j = 0; j < vectors; j++)
+        acc[k][j] = wasm_f32x4_add(acc[k][j], wasm_f32x4_mul(weight, x[j]));
     }
   }
+  const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int k = 0; k < inputs; k++) {
-    const int at = (i + k) * n + b;
-    v128_t hv;
-    if (samples == 4) hv = wasm_v128_load(h + at);
-    else if (samples == 2) hv = wasm_v128_load64_zero(h + at);
-    else hv = wasm_v128_load32_zero(h + at);
-    const v128_t passed = wasm_f32x4_gt(hv, wasm_f32x4_splat(0.0f));
-    const v128_t f = wasm_v128_and(
-        passed, wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(acc[k][0]),
-                                   wasm_f32x4_demote_f64x2_zero(pairs == 2 ? acc[k][1] : acc[k][0]),
-                                   0, 1, 4, 5));
-    if (samples == 4) wasm_v128_store(dh + at, f);
-    else if (samples == 2) wasm_v128_store64_lane(dh + at, f, 0);
-    else wasm_v128_store32_lane(dh + at, f, 0);
+    for (int j = 0; j < vectors; j++) {
+      const int at = (i + k) * n + b + 4 * j;
+      const v128_t passed = wasm_f32x4_gt(load_lanes(h + at, lanes), zero);
+      store_lanes(dh + at, lanes, wasm_v128_and(passed, acc[k][j]));
+    }
   }
 }
 
 INLINE void input_inputs(const float *weights, const float *dz, const float *h, float *dh,
                          int inDim, int outDim, int n, int i, int inputs) {
   int b = 0;
-  for (; b + 4 <= n; b += 4) input_block(weights, dz, h, dh, inDim, outDim, n, i, b, inputs, 4);
+  for (; b + 8 <= n; b += 8) input_block(weights, dz, h, dh, inDim, outDim, n, i, b, inputs, 8);
+  if (b + 4 <= n) {
+    input_block(weights, dz, h, dh, inDim, outDim, n, i, b, inputs, 4);
+    b += 4;
+  }
   if (b + 2 <= n) {
     input_block(weights, dz, h, dh, inDim, outDim, n, i, b, inputs, 2);
     b += 2;

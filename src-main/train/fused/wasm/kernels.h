@@ -1,13 +1,16 @@
 /*
  * Shared by the fused path's WebAssembly kernels (input.c, dense.c, sparse.c, adam.c).
  *
- * Every kernel here computes exactly what its TypeScript twin in the ../ kernel files computes,
- * bit for bit: the same products (a Float32 × Float32 product is exact in double), summed
- * in double in the same order, rounded to Float32 once where the TypeScript stores. The
- * SIMD lanes run independent sums side by side (several outputs, or several samples); no
- * sum is ever split across lanes or reassociated. No -ffast-math and no fused multiply-add
- * (simd128 has none), so the compiler keeps every rounding where the source puts it.
- * tests/unit/train-fused-wasm-kernels.test.ts holds each kernel to its twin.
+ * Every kernel here computes exactly what its TypeScript twin computes (input-kernels.ts,
+ * dense-kernels.ts, sparse-kernels.ts, adam.ts), bit for bit. The kernels sum in Float32,
+ * as the TensorFlow.js path does: each product is a Float32 multiply and each partial sum
+ * a Float32 add (the twins write fround(a + fround(x·w)), which equals them: a double
+ * result rounded once to Float32 is the correctly rounded Float32 result for + and ×), in
+ * the same order per output as the twin. The SIMD lanes run independent sums side by side
+ * (several outputs, or several samples); no sum is ever split across lanes or
+ * reassociated. No -ffast-math and no fused multiply-add (simd128 has none), so the
+ * compiler keeps every rounding where the source puts it. Adam (adam.c) computes in double
+ * as its twin does. tests/unit/train-fused-wasm-*.test.ts hold each kernel to its twin.
  *
  * Pointers are byte offsets into the network's own linear memory (arena.ts), which the
  * TypeScript side allocates once per run, 16-byte aligned.
@@ -33,5 +36,10 @@ static inline v128_t load2_f64(const float *p) {
 
 /* The TypeScript `relu && !(a > 0) ? 0 : a` stored to a Float32Array: NaN and ≤ 0 give +0. */
 static inline float relu_store(double a) { return a > 0 ? (float)a : 0.0f; }
+
+/* The same on four Float32 lanes: NaN, −0 and every value ≤ 0 give +0. */
+static inline v128_t relu4(v128_t a) {
+  return wasm_v128_and(a, wasm_f32x4_gt(a, wasm_f32x4_splat(0.0f)));
+}
 
 #endif
