@@ -53,7 +53,7 @@ import { jobSummary, LOCAL_WORKER } from '../zoo/jobs.ts';
 import { Zoo } from '../zoo/zoo.ts';
 import type { HubRemote } from '../remote/hub-wiring.ts';
 import { LruCache } from './lru.ts';
-import { speedSample, TrainingCosts } from './training-costs.ts';
+import { COST_MODEL_VERSION, speedSample, TrainingCosts } from './training-costs.ts';
 import { CalibrationCache, calibrationCachePath, thisMachine } from './calibration-cache.ts';
 import { setupKey } from './setups.ts';
 import {
@@ -156,7 +156,11 @@ export class LabService implements LabApi {
     this.costs = new TrainingCosts(
       zoo,
       paths.home,
-      new CalibrationCache(calibrationCachePath(paths.zooFile), thisMachine(VERSION)),
+      // A cached calibration of an older cost model (other kernels) is not this one's.
+      new CalibrationCache(
+        calibrationCachePath(paths.zooFile),
+        thisMachine(`${VERSION}+costs${COST_MODEL_VERSION}`),
+      ),
     );
     const train = new TrainRunner(zoo, {
       home: paths.home,

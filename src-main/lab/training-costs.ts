@@ -72,10 +72,16 @@ interface StoredCosts extends CostModelState {
 const EMPTY: StoredCosts = { calibration: {}, samples: [], calibratedOn: null };
 
 /**
- * Settings key of a backend's costs. Version 2 counts the fused path's first layer by the
- * dataset's non-zero inputs: a calibration or sample of version 1 has other features.
+ * The version of what the lab remembers of training costs. Version 2 counts the fused
+ * path's first layer by the dataset's non-zero inputs (a calibration or sample of version
+ * 1 has other features); version 3 came with the fused path's WebAssembly kernels, which
+ * made its steps several times cheaper, so costs measured before would send networks to
+ * the slower path.
  */
-const costsKey = (backend: Backend) => `cost-model-2:${backend}`;
+export const COST_MODEL_VERSION = 3;
+
+/** Settings key of a backend's costs. */
+const costsKey = (backend: Backend) => `cost-model-${COST_MODEL_VERSION}:${backend}`;
 /** Settings key of the datasets' non-zero input shares (by dataset id). */
 const SHARES_KEY = 'input-non-zero';
 

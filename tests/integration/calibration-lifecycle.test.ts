@@ -78,7 +78,7 @@ describe('closing the lab while it calibrates', () => {
     await costs.close();
     await expect(calibrating).rejects.toThrow(CLOSED);
     expect(costs.activeWorkers).toBe(0);
-    expect(zoo.settings.get('cost-model-2:wasm')).toBeNull();
+    expect(zoo.settings.get('cost-model-3:wasm')).toBeNull();
     expect(existsSync(calibrationCachePath(file))).toBe(false);
     // Closed stays closed: nothing starts again.
     await expect(costs.ensureCalibrated('wasm', xor, 1)).rejects.toThrow(CLOSED);
@@ -95,7 +95,7 @@ describe('closing the lab while it calibrates', () => {
     await expect(plan).rejects.toThrow(CLOSED);
     expect(existsSync(calibrationCachePath(file))).toBe(false);
     const zoo = Zoo.open(file, { readonly: true });
-    expect(zoo.settings.get('cost-model-2:wasm')).toBeNull();
+    expect(zoo.settings.get('cost-model-3:wasm')).toBeNull();
     zoo.close();
   });
 });
@@ -138,14 +138,14 @@ describe('a read-only plan', () => {
     }
     // The zoo itself was not written by the readers.
     const before = Zoo.open(file, { readonly: true });
-    expect(before.settings.get('cost-model-2:wasm')).toBeNull();
+    expect(before.settings.get('cost-model-3:wasm')).toBeNull();
     before.close();
     const writer = await LabService.open({ zooPath: file, home, shell: 'cli', workers: 1 });
     try {
       const plan = await writer.planExperiment({ spec, wait: false });
       expect(plan.calibrated).toBe(true);
       const kept = writer.zoo.settings.get<{ calibration: object; calibratedOn: string }>(
-        'cost-model-2:wasm',
+        'cost-model-3:wasm',
       );
       const cached = new CalibrationCache(calibrationCachePath(file), thisMachine('x'));
       expect(kept?.calibratedOn).toBe('xor');
@@ -198,7 +198,7 @@ describe("'auto' on a close call", () => {
     const costs = costsOn(zoo);
     try {
       // Equal lines for both paths: every network is a close call until measured.
-      zoo.settings.set('cost-model-2:wasm', {
+      zoo.settings.set('cost-model-3:wasm', {
         calibration: { fused: [0.5, 0.1, 1, 1], tfjs: [0.5, 0.1, 1, 0] },
         samples: [],
         calibratedOn: 'xor',
@@ -244,7 +244,7 @@ describe("'auto' on a close call", () => {
     const costs = costsOn(zoo);
     try {
       // TensorFlow.js priced ten times the fused path: nothing to explore.
-      zoo.settings.set('cost-model-2:wasm', {
+      zoo.settings.set('cost-model-3:wasm', {
         calibration: { fused: [0.1, 0, 0, 0], tfjs: [1, 0, 0, 0] },
         samples: [],
         calibratedOn: 'xor',
