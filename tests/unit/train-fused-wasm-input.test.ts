@@ -9,7 +9,11 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetSplit } from '../../src-main/data/dataset.ts';
 import { InputBatch } from '../../src-main/train/fused/input-batch.ts';
-import { TYPESCRIPT_KERNELS, wasmKernelSet } from '../../src-main/train/fused/kernel-set.ts';
+import {
+  TYPESCRIPT_KERNELS,
+  wasmKernelSet,
+  type ByPixelScratch,
+} from '../../src-main/train/fused/kernel-set.ts';
 import { instantiateKernels } from '../../src-main/train/fused/wasm-kernels.ts';
 import { Random } from '../../src-shared/model/random.ts';
 
@@ -28,6 +32,14 @@ function split(random: Random, n: number, inDim: number): DatasetSplit {
   return { count: n, x, y: new Uint8Array(n) };
 }
 
+/** The TypeScript twin needs no scratch. */
+const NO_SCRATCH: ByPixelScratch = {
+  pixelStart: new Int32Array(0),
+  pixelSample: new Int32Array(0),
+  pixelValue: new Float32Array(0),
+  transposed: new Float32Array(0),
+};
+
 function bits(values: Float32Array): Uint32Array {
   return new Uint32Array(values.buffer, values.byteOffset, values.length);
 }
@@ -44,8 +56,16 @@ function runCase(seed: number, n: number, inDim: number, outDim: number) {
   fill(bias, random, 0.1, 0.2);
   fill(dz, random, 0.3, 0.05);
 
+  // Room for more samples than the batch holds, as in training (capacity 250, batch 60).
+  const capacity = n + 3;
   const wasm = instantiateKernels((allocator) => ({
-    batch: new InputBatch('non-zero', n, inDim, allocator),
+    batch: new InputBatch('non-zero', capacity, inDim, allocator),
+    scratch: {
+      pixelStart: allocator.i32(inDim + 1),
+      pixelSample: allocator.i32(capacity * inDim),
+      pixelValue: allocator.f32(capacity * inDim),
+      transposed: allocator.f32(capacity * outDim),
+    },
     weights: allocator.f32(weights.length),
     bias: allocator.f32(outDim),
     z: allocator.f32(outDim * n),
@@ -59,18 +79,28 @@ function runCase(seed: number, n: number, inDim: number, outDim: number) {
   inMemory.bias.set(bias);
   inMemory.dz.set(dz);
   inMemory.batch.load(data, rows, n);
-  // Stale values in the outputs: the kernels must overwrite every entry.
+  // Stale values in the outputs and the scratch: the kernels must overwrite every entry.
   inMemory.z.fill(7);
   inMemory.gradient.fill(7);
+  inMemory.scratch.pixelStart.fill(3);
+  inMemory.scratch.pixelSample.fill(-1);
+  inMemory.scratch.transposed.fill(7);
   kernels.inputDenseForward(inMemory.weights, inMemory.bias, inMemory.batch, inMemory.z, outDim);
-  kernels.inputDenseWeightGradient(inMemory.batch, inMemory.dz, inMemory.gradient, inDim, outDim);
+  kernels.inputDenseWeightGradient(
+    inMemory.batch,
+    inMemory.dz,
+    inMemory.gradient,
+    inDim,
+    outDim,
+    inMemory.scratch,
+  );
 
   const batch = new InputBatch('non-zero', n, inDim);
   batch.load(data, rows, n);
   const z = new Float32Array(outDim * n);
   const gradient = new Float32Array(inDim * outDim);
   TYPESCRIPT_KERNELS.inputDenseForward(weights, bias, batch, z, outDim);
-  TYPESCRIPT_KERNELS.inputDenseWeightGradient(batch, dz, gradient, inDim, outDim);
+  TYPESCRIPT_KERNELS.inputDenseWeightGradient(batch, dz, gradient, inDim, outDim, NO_SCRATCH);
   return { wasm: inMemory, typescript: { z, gradient } };
 }
 

@@ -15,6 +15,18 @@ import type { KernelExports } from './wasm-kernels.ts';
 
 export type KernelName = 'wasm' | 'js';
 
+/**
+ * Scratch of the WebAssembly first-layer weight gradient, which regroups the batch's
+ * entries by pixel (wasm/input.c): pixel starts (inDim + 1), the entries' samples and
+ * values (one per entry: capacity × inDim), and dz transposed (capacity × outDim).
+ */
+export interface ByPixelScratch {
+  readonly pixelStart: Int32Array;
+  readonly pixelSample: Int32Array;
+  readonly pixelValue: Float32Array;
+  readonly transposed: Float32Array;
+}
+
 const {
   adamBeta1: ADAM_BETA1,
   adamBeta2: ADAM_BETA2,
@@ -24,7 +36,9 @@ const {
 export interface KernelSet {
   readonly name: KernelName;
   readonly inputDenseForward: typeof inputDenseForward;
-  readonly inputDenseWeightGradient: typeof inputDenseWeightGradient;
+  readonly inputDenseWeightGradient: (
+    ...args: [...Parameters<typeof inputDenseWeightGradient>, scratch: ByPixelScratch]
+  ) => void;
   readonly sparseForward: typeof sparseForward;
   readonly sparseWeightGradient: typeof sparseWeightGradient;
   readonly sparseInputGradient: typeof sparseInputGradient;
@@ -63,7 +77,7 @@ export function wasmKernelSet(wasm: KernelExports): KernelSet {
         batch.count,
         outDim,
       ),
-    inputDenseWeightGradient: (batch, dz, gradient, inDim, outDim) =>
+    inputDenseWeightGradient: (batch, dz, gradient, inDim, outDim, scratch) =>
       wasm.input_dense_weight_gradient(
         batch.sampleStart.byteOffset,
         batch.samplePixel.byteOffset,
@@ -73,6 +87,10 @@ export function wasmKernelSet(wasm: KernelExports): KernelSet {
         batch.count,
         inDim,
         outDim,
+        scratch.pixelStart.byteOffset,
+        scratch.pixelSample.byteOffset,
+        scratch.pixelValue.byteOffset,
+        scratch.transposed.byteOffset,
       ),
     ...optionalWasmKernels(wasm),
   };

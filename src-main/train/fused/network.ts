@@ -11,6 +11,7 @@ import { InputBatch } from './input-batch.ts';
 import {
   TYPESCRIPT_KERNELS,
   wasmKernelSet,
+  type ByPixelScratch,
   type KernelName,
   type KernelSet,
 } from './kernel-set.ts';
@@ -25,6 +26,7 @@ interface Buffers {
   readonly deltas: Float32Array[];
   readonly activeIndex: Int32Array;
   readonly activeValue: Float32Array;
+  readonly byPixel: ByPixelScratch;
 }
 
 /** A layer's arrays taken from `allocator`, its shape and index maps kept (values copied later). */
@@ -60,6 +62,22 @@ function allocateBuffers(
     deltas: layers.map((layer) => allocator.f32(layer.outDim * capacity)),
     activeIndex: allocator.i32(active),
     activeValue: allocator.f32(active),
+    byPixel: allocateByPixel(form === 'non-zero' ? first : null, capacity, allocator),
+  };
+}
+
+/** The wasm first-layer weight gradient's scratch (empty unless it walks non-zero pixels). */
+function allocateByPixel(
+  first: FusedLayer | null,
+  capacity: number,
+  allocator: Allocator,
+): ByPixelScratch {
+  const entries = first === null ? 0 : capacity * first.inDim;
+  return {
+    pixelStart: allocator.i32(first === null ? 0 : first.inDim + 1),
+    pixelSample: allocator.i32(entries),
+    pixelValue: allocator.f32(entries),
+    transposed: allocator.f32(first === null ? 0 : capacity * first.outDim),
   };
 }
 
@@ -97,6 +115,7 @@ export class FusedNetwork {
   /** Scratch of the dense kernels: one sample's or one neuron's non-zero activations. */
   private readonly activeIndex: Int32Array;
   private readonly activeValue: Float32Array;
+  private readonly byPixel: ByPixelScratch;
   /** Per class, the sample at hand's exp(logit − max), kept for its softmax. */
   private readonly exponentials: Float64Array;
 
@@ -124,6 +143,7 @@ export class FusedNetwork {
     this.deltas = buffers.deltas;
     this.activeIndex = buffers.activeIndex;
     this.activeValue = buffers.activeValue;
+    this.byPixel = buffers.byPixel;
     this.classCount = layers[layers.length - 1].outDim;
     this.exponentials = new Float64Array(this.classCount);
   }
@@ -246,7 +266,14 @@ export class FusedNetwork {
       switch (layer.kind) {
         case 'input-dense':
         case 'input-masked':
-          kernels.inputDenseWeightGradient(input, dz, layer.weightGradient, inDim, outDim);
+          kernels.inputDenseWeightGradient(
+            input,
+            dz,
+            layer.weightGradient,
+            inDim,
+            outDim,
+            this.byPixel,
+          );
           if (layer.pruned !== null) {
             // Pruned weights get +0, so Adam leaves them +0 with zero moments.
             const { pruned, weightGradient } = layer;

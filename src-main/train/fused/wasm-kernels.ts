@@ -29,6 +29,10 @@ export interface KernelExports {
     n: number,
     inDim: number,
     outDim: number,
+    pixelStart: number,
+    pixelSample: number,
+    pixelValue: number,
+    transposed: number,
   ): void;
   // The kernels below arrive one source at a time (wasm/sparse.c, dense.c, adam.c); until
   // a module exports one, kernel-set.ts runs its TypeScript twin.

@@ -97,13 +97,25 @@ void input_dense_forward(const float *weights, const float *bias, const int32_t 
 }
 
 /*
- * gradient[i][o] = Σ_b x[b][i]·dz[o][b]: each sample adds its entries' products into the
- * gradient ([inDim][outDim], from +0), in sample order.
+ * gradient[i][o] = Σ_b x[b][i]·dz[o][b], each (i, o) summed in sample order from +0, as
+ * the twin sums it, in one of two ways (the same values either way):
+ *
+ *   in place   each sample adds its entries' products into the gradient: a load and a
+ *              store of the gradient per product;
+ *   by pixel   the batch's lists regrouped by pixel first (a counting sort that keeps the
+ *              samples in order: pixelStart/pixelSample/pixelValue) and dz transposed to
+ *              [n][outDim] (dzT), so every pixel's sums stay in registers over its samples
+ *              and are stored once; the regrouping is one pass over the entries.
+ *
+ * Measured per call on 60 Fashion-like samples (in place / by pixel, ms): 784×300
+ * 1.44 / 0.98, ×102 0.55 / 0.46, ×35 0.30 / 0.27, ×12 0.10 / 0.18, ×4 0.024 / 0.12: the
+ * regrouping pays from about 32 outputs on. Scratch (by pixel only): pixelStart inDim+1,
+ * pixelSample/pixelValue one per entry, dzT n·outDim.
  */
-EXPORT(input_dense_weight_gradient)
-void input_dense_weight_gradient(const int32_t *start, const int32_t *pixel,
-                                 const float *value, const float *dz, float *gradient, int n,
-                                 int inDim, int outDim) {
+#define BY_PIXEL_FROM_WIDTH 32
+
+static void gradient_in_place(const int32_t *start, const int32_t *pixel, const float *value,
+                              const float *dz, float *gradient, int n, int inDim, int outDim) {
   const int size = inDim * outDim;
   const v128_t zero = wasm_f32x4_splat(0.0f);
   int k = 0;
@@ -146,4 +158,75 @@ void input_dense_weight_gradient(const int32_t *start, const int32_t *pixel,
       for (int e = start[b]; e < start[b + 1]; e++) gradient[pixel[e] * outDim + o] += value[e] * d;
     }
   }
+}
+
+static void gradient_by_pixel(const int32_t *start, const int32_t *pixel, const float *value,
+                              const float *dz, float *gradient, int n, int inDim, int outDim,
+                              int32_t *pixelStart, int32_t *pixelSample, float *pixelValue,
+                              float *dzT) {
+  const int entries = start[n];
+  for (int i = 0; i <= inDim; i++) pixelStart[i] = 0;
+  for (int e = 0; e < entries; e++) pixelStart[pixel[e] + 1]++;
+  for (int i = 0; i < inDim; i++) pixelStart[i + 1] += pixelStart[i];
+  /* pixelStart[i] serves as pixel i's cursor, ending at the start of pixel i+1 ... */
+  for (int b = 0; b < n; b++) {
+    for (int e = start[b]; e < start[b + 1]; e++) {
+      const int at = pixelStart[pixel[e]]++;
+      pixelSample[at] = b;
+      pixelValue[at] = value[e];
+    }
+  }
+  /* ... so one shift restores the starts. */
+  for (int i = inDim; i > 0; i--) pixelStart[i] = pixelStart[i - 1];
+  pixelStart[0] = 0;
+  for (int o = 0; o < outDim; o++)
+    for (int b = 0; b < n; b++) dzT[b * outDim + o] = dz[o * n + b];
+
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int i = 0; i < inDim; i++) {
+    const int first = pixelStart[i];
+    const int end = pixelStart[i + 1];
+    float *row = gradient + i * outDim;
+    int o = 0;
+    for (; o + 16 <= outDim; o += 16) {
+      v128_t a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+      for (int e = first; e < end; e++) {
+        const v128_t v = wasm_f32x4_splat(pixelValue[e]);
+        const float *d = dzT + pixelSample[e] * outDim + o;
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(v, wasm_v128_load(d)));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(v, wasm_v128_load(d + 4)));
+        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(v, wasm_v128_load(d + 8)));
+        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(v, wasm_v128_load(d + 12)));
+      }
+      wasm_v128_store(row + o, a0);
+      wasm_v128_store(row + o + 4, a1);
+      wasm_v128_store(row + o + 8, a2);
+      wasm_v128_store(row + o + 12, a3);
+    }
+    for (; o + 4 <= outDim; o += 4) {
+      v128_t a = zero;
+      for (int e = first; e < end; e++) {
+        const v128_t v = wasm_f32x4_splat(pixelValue[e]);
+        a = wasm_f32x4_add(a, wasm_f32x4_mul(v, wasm_v128_load(dzT + pixelSample[e] * outDim + o)));
+      }
+      wasm_v128_store(row + o, a);
+    }
+    for (; o < outDim; o++) {
+      float a = 0.0f;
+      for (int e = first; e < end; e++) a += pixelValue[e] * dzT[pixelSample[e] * outDim + o];
+      row[o] = a;
+    }
+  }
+}
+
+EXPORT(input_dense_weight_gradient)
+void input_dense_weight_gradient(const int32_t *start, const int32_t *pixel,
+                                 const float *value, const float *dz, float *gradient, int n,
+                                 int inDim, int outDim, int32_t *pixelStart,
+                                 int32_t *pixelSample, float *pixelValue, float *dzT) {
+  if (outDim < BY_PIXEL_FROM_WIDTH)
+    gradient_in_place(start, pixel, value, dz, gradient, n, inDim, outDim);
+  else
+    gradient_by_pixel(start, pixel, value, dz, gradient, n, inDim, outDim, pixelStart,
+                      pixelSample, pixelValue, dzT);
 }
