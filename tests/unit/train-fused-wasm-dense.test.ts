@@ -2,12 +2,14 @@
  * The WebAssembly kernels of dense layers after the first (wasm/dense.c) against their
  * TypeScript twins (dense-kernels.ts), bit for bit: the forward pass with and without
  * ReLU, the weight gradient and the input gradient. Every small shape from 1 to 9 wide in
- * each dimension (samples, inputs, outputs) runs, so that each block and each remainder
- * does, besides the thesis' layers at 60 and 250 samples. Activations come as a ReLU gives
- * them (+0 at several shares, from none to all) and with negative values and −0 too, with
- * an all-zero sample and an all-zero input neuron. Weights and output gradients have both
- * signs and some exact zeros; one variant spreads the values over 2^±30, so that sums
- * cancel and any change in the order of summation changes the Float32 results.
+ * each dimension (samples, inputs, outputs) runs, and batches of 10 to 25 and of 255 to
+ * 513 samples, so that each block (12 and 4 samples, 8 inputs, 3 or 4 neurons), each
+ * remainder and the weight gradient's 256-sample chunks run, besides the thesis' layers at
+ * 60 and 250 samples. Activations come as a ReLU gives them (+0 at several shares, from
+ * none to all) and with negative values and −0 too, with an all-zero sample and an
+ * all-zero input neuron. Weights and output gradients have both signs and some exact
+ * zeros; one variant spreads the values over 2^±30, so that sums cancel. Any change in the
+ * order of summation changes the Float32 results (checked by reversing a kernel's loop).
  */
 import { describe, expect, it } from 'vitest';
 import { TYPESCRIPT_KERNELS, wasmKernelSet } from '../../src-main/train/fused/kernel-set.ts';
@@ -202,6 +204,18 @@ describe('wasm dense kernels', () => {
       }
     });
   }
+
+  it('batches of 10 to 25 samples (every remainder after the 12-sample blocks): bit-identical', () => {
+    for (let n = 10; n <= 25; n++) {
+      for (const draw of DRAWS) expectSame(n, n, 13, 11, draw);
+    }
+  });
+
+  it("batches beyond the weight gradient's 256-sample chunk: bit-identical", () => {
+    for (const n of [255, 256, 257, 300, 513]) {
+      for (const draw of DRAWS) expectSame(n, n, 9, 7, draw);
+    }
+  });
 
   const shapes: [n: number, inDim: number, outDim: number][] = [
     [60, 300, 100],
