@@ -118,12 +118,14 @@ export type Coefficients = readonly number[];
 
 /**
  * Before this machine is calibrated: the wasm figures of issue 8's table (LeNet-300-100
- * 6.4 ms and (12,4) 2.2 ms per batch-60 step) for TensorFlow.js, and a small-overhead
- * guess for the fused path, so 'auto' sends sparse and small networks there.
+ * 6.4 ms and (12,4) 2.2 ms per batch-60 step) for TensorFlow.js, and for the fused path
+ * its WebAssembly kernels' figures on this 2-core machine (Fashion MNIST, batch 60:
+ * (300,100) dense about 4.5 ms, at density 0.3136 about 3 ms, (12,4) dense about 0.5 ms),
+ * so 'auto' prefers the fused path until the calibration says otherwise.
  */
 export const PRIOR_COEFFICIENTS: Record<TrainerName, Coefficients> = {
   tfjs: [0.8, 0.41, 0.273, 0],
-  fused: [0.05, 0.02, 0.6, 1.2],
+  fused: [0.3, 0.05, 0.45, 0.55],
 };
 
 export function predictMs(coefficients: Coefficients, features: readonly number[]): number {

@@ -30,14 +30,16 @@ export type LayerKind = 'input-dense' | 'input-masked' | 'input-sparse' | 'dense
  * all pixels ('input-sparse'). Per sample, the sparse rows visit density × inDim × outDim
  * (weight, pixel) pairs, the dense form non-zero share × inDim × outDim, but the dense
  * form's pairs are dearer (a sample's pixels pick scattered rows of the weights), so it
- * pays only well below the density. Measured per step, both forms alternating in one
- * process (20 rounds of 30 steps each, load average 1), share / density → sparse-row time
- * over dense-form time:
- *   Digit MNIST (share 0.19): (12,4)@0.5 0.38 → 1.43; (102,34)@0.3324 0.57 → 0.96;
- *     (12,4)@0.3136 0.61 → 1.01; (300,100)@0.3136 0.61 → 0.93;
- *   Fashion MNIST (share 0.50): (12,4)@0.5 1.0 → 0.81; (12,4)@0.3136 1.6 → 0.53.
+ * pays only well below the density. Measured per step on the WebAssembly kernels, both
+ * forms alternating in one process (15 rounds of 20 steps each), share / density →
+ * sparse-row time over dense-form time:
+ *   Digit MNIST (share 0.19): (12,4)@0.5 0.38 → 2.9; (300,100)@0.3136 0.61 → 0.99;
+ *     (12,4)@0.3136 0.61 → 0.73; (35,11)@0.3388 0.56 → 0.78; (300,100)@0.1036 1.8 → 0.57;
+ *   Fashion MNIST (share 0.50): (12,4)@0.5 1.0 → 0.61; (300,100)@0.3136 1.6 → 0.53;
+ *     (300,100)@0.1036 4.8 → 0.21.
  * The break-even is near 0.6 and moves with the width; 0.5 takes the clear wins only (of
- * the thesis' 14 setups, (12,4)@0.5 on Digit MNIST).
+ * the thesis' 14 setups, (12,4)@0.5 on Digit MNIST). The TypeScript kernels measured
+ * alike (Digit (12,4)@0.5 1.43, Fashion (12,4)@0.5 0.81).
  */
 export const FIRST_LAYER_SHARE_PER_DENSITY = 0.5;
 
