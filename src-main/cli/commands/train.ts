@@ -26,7 +26,7 @@ stores its checkpoints and metrics in the zoo. Checkpoints: 0 and the last itera
 with --checkpoints all every point of the evaluation schedule. Ctrl-C pauses the job;
 \`mbh-lab jobs resume\` continues it.
 
---trainer picks the training path: fused (sparse-aware TypeScript kernels), tfjs
+--trainer picks the training path: fused (sparse-aware WebAssembly kernels), tfjs
 (TensorFlow.js, forced even where fused would be faster, e.g. to compare the two) or
 auto (default: the path this machine's measured cost model predicts to be faster).
 
