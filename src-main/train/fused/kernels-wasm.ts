@@ -3,7 +3,7 @@
 
 /** SHA-256 of the kernel sources and compiler flags this module was built from. */
 export const KERNELS_SOURCE_SHA256 =
-  '041abc66e045e5eeb8af0ece763af205d49faf9d0df6f8f018a50b8fe0258456';
+  'e96cb5337ad00c890ba14392cead87f3128afe4d18597b77b85f1cbf30b3dd79';
 
 /** The kernels' WebAssembly module (45351 bytes), base64. */
 export const KERNELS_WASM_BASE64 =
