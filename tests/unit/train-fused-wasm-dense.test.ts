@@ -205,6 +205,18 @@ describe('wasm dense kernels', () => {
     });
   }
 
+  it('no samples: the weight gradient is all +0, as the twin leaves it', () => {
+    for (const [inDim, outDim] of [
+      [1, 1],
+      [9, 7],
+      [13, 10],
+    ]) {
+      expectSame(1, 0, inDim, outDim, RELU);
+      const { wasm } = runCase(1, 0, inDim, outDim, RELU);
+      expect(wasm.gradient.every((value) => Object.is(value, 0))).toBe(true);
+    }
+  });
+
   it('batches of 10 to 25 samples (every remainder after the 12-sample blocks): bit-identical', () => {
     for (let n = 10; n <= 25; n++) {
       for (const draw of DRAWS) expectSame(n, n, 13, 11, draw);

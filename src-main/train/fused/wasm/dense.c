@@ -208,6 +208,11 @@ void dense_weight_gradient(const float *dz, const float *h, float *gradient, int
                            int outDim, int n, int32_t *activeIndex, float *activeValue) {
   (void)activeIndex;
   (void)activeValue;
+  if (n <= 0) {
+    /* No samples: every sum is its starting +0 (the blocks below store only what they sum). */
+    for (int k = 0; k < inDim * outDim; k++) gradient[k] = 0.0f;
+    return;
+  }
   int i = 0;
   for (; i + WEIGHT_INPUTS <= inDim; i += WEIGHT_INPUTS)
     weight_inputs(dz, h, gradient, inDim, outDim, n, i, WEIGHT_INPUTS);
