@@ -2,10 +2,10 @@
  * The WebAssembly kernels of masked layers (wasm/sparse.c) against their TypeScript twins
  * (sparse-kernels.ts), bit for bit: the forward pass with and without ReLU, the weight
  * gradient and the input gradient, on compressed sparse rows as layer-storage.ts builds
- * them. The shapes run every sample block and remainder of the kernels (16, 8, 4, 2, 1
- * samples; 8, 4, 2, 1 kept weights of a neuron), down to one sample, one input and one
- * output, and the thesis' masked layers at 60 samples (250 for the forward pass, a
- * validation chunk). Masks come at several densities with neurons that keep no weight;
+ * them. The shapes run every sample block and remainder of the kernels (20, 16, 8, 4
+ * samples and a 1–3-sample tail; 8, 4, 1 kept weights of a neuron), from no sample and
+ * one input and output up, and the thesis' masked layers at 60 samples and at 250 (a
+ * validation chunk's forward pass). Masks come at several densities with neurons that keep no weight;
  * activations as a ReLU gives them (+0 at several shares), as Fashion pixels (half zero)
  * and with negative values and −0; weights and output gradients of both signs with exact
  * zeros. One draw takes magnitudes 2^−24, 1 and 2^24 with two-bit mantissas: large
@@ -230,9 +230,10 @@ describe('wasm sparse kernels', () => {
     expect(kernels.sparseInputGradient).not.toBe(TYPESCRIPT_KERNELS.sparseInputGradient);
   });
 
-  // Every remainder of the 16/8/4/2/1 sample blocks, and of 8/4/2/1 kept weights (a full
-  // row of up to 17 inputs keeps each count from 1 to 17).
-  const samples = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 15, 16, 17, 23, 31, 33];
+  // Every combination of the 20/16/8/4-sample blocks and a 1–3-sample tail, no samples at
+  // all (the weight gradient is then +0), and every remainder of the 8/4/1 kept weights
+  // of a neuron (a full row of up to 17 inputs keeps each count from 1 to 17).
+  const samples = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 15, 16, 17, 23, 31, 33, 36];
   const layers: [inDim: number, outDim: number][] = [
     [1, 1],
     [1, 4],

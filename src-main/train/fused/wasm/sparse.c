@@ -16,14 +16,21 @@
  *   forward          0.071–0.082 on the first layers (784 × 300 at 0.31: 0.082), 0.067–0.088
  *                    on the second; twenty samples per pass (five sums of four lanes:
  *                    three passes at 60 samples) beat 32+16+8+4 (0.088–0.093), 16 (0.085–
- *                    0.099) and 48 (0.10–0.11); 24 and 28 were no faster than 20.
+ *                    0.099) and 48 (0.10–0.11); 24 and 28 were no faster than 20. The
+ *                    last 1–3 samples (a validation chunk's, an odd batch's) take one
+ *                    pass in partial lanes, not one scalar pass each.
  *   weight gradient  0.13–0.15 on the first layers, 0.15–0.19 on the second; eight kept
- *                    weights per pass beat four, twelve and sixteen (0.13–0.17). The 4 × 4
- *                    transposes are the price of keeping each sum in one lane.
+ *                    weights per pass beat four, twelve and sixteen (0.13–0.17), and
+ *                    neither splatting dz from memory nor walking only the samples whose
+ *                    dz is non-zero (gathering the four rows' values) was faster. The 4 × 4
+ *                    transposes are the price of keeping each sum in one lane; this kernel
+ *                    is now the largest of a masked step (784 × 300 at 0.31: about 1.8 ms
+ *                    against 1.2 for the forward pass and 0.5 for the input gradient).
  *   input gradient   0.075–0.09.
- * Skipping zero inputs a block of samples at a time (Fashion's ~50 % zero pixels, ReLU's
- * ~55 %) was slower, in the double-sum version of these loops: the test costs more than
- * the blocks it skips, and a lane cannot skip alone.
+ * No zeros are skipped: a lane cannot skip alone, and a whole block is rarely zero (in
+ * Fashion batches 5.5 % of a pixel's 20-sample blocks, 22 % of its 4-sample blocks; 6–13 %
+ * of a hidden ReLU row's 20-sample blocks), so testing costs more than it saves (skipping
+ * all-zero blocks measured slower already on a two-double-lane version of these loops).
  */
 #include "kernels.h"
 
@@ -50,6 +57,39 @@ INLINE void forward_samples(const float *weights, const int32_t *index, int firs
   }
 }
 
+/* The first `count` (1–3) Float32 values at p in lanes 0 … count−1, zeros above. */
+INLINE v128_t load_partial(const float *p, int count) {
+  if (count == 1) return wasm_v128_load32_zero(p);
+  const v128_t pair = wasm_v128_load64_zero(p);
+  return count == 2 ? pair : wasm_v128_load32_lane(p + 2, pair, 2);
+}
+
+/* Lanes 0 … count−1 (1–3) of v stored to p, nothing past them. */
+INLINE void store_partial(float *p, v128_t v, int count) {
+  if (count == 1) {
+    wasm_v128_store32_lane(p, v, 0);
+    return;
+  }
+  wasm_v128_store64_lane(p, v, 0);
+  if (count == 3) wasm_v128_store32_lane(p + 2, v, 2);
+}
+
+/*
+ * The last `count` (1–3) samples of one neuron, one pass in the low lanes (the lanes
+ * above sum zeros and are not stored): what three scalar passes over the kept weights
+ * would compute, lane by lane.
+ */
+INLINE void forward_tail(const float *weights, const int32_t *index, int first, int end,
+                         const float *h, int n, int count, v128_t bias, int relu, float *z) {
+  v128_t acc = wasm_f32x4_splat(0.0f);
+  for (int k = first; k < end; k++) {
+    const v128_t w = wasm_v128_load32_splat(weights + k);
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(w, load_partial(h + index[k] * n, count)));
+  }
+  const v128_t a = wasm_f32x4_add(acc, bias);
+  store_partial(z, relu ? relu4(a) : a, count);
+}
+
 /* sparse_forward with relu a constant, so each width's loop is compiled without tests. */
 INLINE void forward(const float *weights, const int32_t *start, const int32_t *index,
                     const float *bias, const float *h, float *z, int outDim, int n, int relu) {
@@ -67,14 +107,16 @@ INLINE void forward(const float *weights, const int32_t *start, const int32_t *i
       forward_samples(weights, index, first, end, h + b, n, 8, base, relu, out + b);
     for (; b + 4 <= n; b += 4)
       forward_samples(weights, index, first, end, h + b, n, 4, base, relu, out + b);
-    for (; b < n; b++) {
-      float a = 0.0f;
-      for (int k = first; k < end; k++) {
-        const float product = weights[k] * h[index[k] * n + b];
-        a = a + product;
-      }
-      a = a + bias[o];
-      out[b] = relu && !(a > 0) ? 0.0f : a;
+    switch (n - b) {
+      case 1:
+        forward_tail(weights, index, first, end, h + b, n, 1, base, relu, out + b);
+        break;
+      case 2:
+        forward_tail(weights, index, first, end, h + b, n, 2, base, relu, out + b);
+        break;
+      case 3:
+        forward_tail(weights, index, first, end, h + b, n, 3, base, relu, out + b);
+        break;
     }
   }
 }
