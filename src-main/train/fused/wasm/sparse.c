@@ -13,20 +13,23 @@
  * calls of a real Fashion MNIST step (batch 60, after 30 steps, seed 7), alternating with
  * the TypeScript twin in one process, wasm/TypeScript time on the thesis' masked setups
  * (300,100)@0.3136, @0.1036, @0.0342, (102,34)@0.3324, @0.1119, (35,11)@0.3388:
- *   forward          0.071–0.082 on the first layers (784 × 300 at 0.31: 0.082), 0.067–0.088
- *                    on the second; twenty samples per pass (five sums of four lanes:
+ *   forward          0.065–0.082 on the first layers (784 × 300 at 0.31: 0.077–0.082),
+ *                    0.067–0.10 on the second; twenty samples per pass (five sums of four lanes:
  *                    three passes at 60 samples) beat 32+16+8+4 (0.088–0.093), 16 (0.085–
  *                    0.099) and 48 (0.10–0.11); 24 and 28 were no faster than 20. The
  *                    last 1–3 samples (a validation chunk's, an odd batch's) take one
  *                    pass in partial lanes, not one scalar pass each.
- *   weight gradient  0.13–0.15 on the first layers, 0.15–0.19 on the second; eight kept
- *                    weights per pass beat four, twelve and sixteen (0.13–0.17), and
- *                    neither splatting dz from memory nor walking only the samples whose
- *                    dz is non-zero (gathering the four rows' values) was faster. The 4 × 4
- *                    transposes are the price of keeping each sum in one lane; this kernel
- *                    is now the largest of a masked step (784 × 300 at 0.31: about 1.8 ms
- *                    against 1.2 for the forward pass and 0.5 for the input gradient).
- *   input gradient   0.075–0.09.
+ *   weight gradient  0.12–0.16 on the first layers, 0.12–0.19 on the second; eight kept
+ *                    weights per pass beat four, twelve, sixteen and twenty-four (0.13–
+ *                    0.21, dz splat from memory or not), and neither walking only the
+ *                    samples whose dz is non-zero (gathering the four rows' values) nor
+ *                    blocks of samples outermost (h's block in cache, the sums carried in
+ *                    `gradient`) was faster. The 4 × 4 transposes are the price of keeping
+ *                    each sum in one lane; this kernel is the largest of a masked step
+ *                    ((300,100)@0.3136: half the step, the forward pass 28 %, the input
+ *                    gradient 4 %, Adam 12 %).
+ *   input gradient   0.035–0.06: blocks of twenty samples outermost (see the kernel),
+ *                    against 0.07–0.10 walking whole rows; 24, 28 and 32 no faster.
  * No zeros are skipped: a lane cannot skip alone, and a whole block is rarely zero (in
  * Fashion batches 5.5 % of a pixel's 20-sample blocks, 22 % of its 4-sample blocks; 6–13 %
  * of a hidden ReLU row's 20-sample blocks), so testing costs more than it saves (skipping
@@ -211,8 +214,49 @@ void sparse_weight_gradient(const int32_t *start, const int32_t *index, const fl
 }
 
 /*
+ * Adds w·dz[o][b] for samples b … b+width−1 (dz and dh already offset to sample b) to dh's
+ * rows, every neuron in order and its kept weights in their order, so each entry of dh
+ * takes its terms in the twin's order. The neuron's dz block stays in registers across
+ * its kept weights.
+ */
+INLINE void input_gradient_samples(const float *weights, const int32_t *start,
+                                   const int32_t *index, const float *dz, float *dh,
+                                   int outDim, int n, int width) {
+  for (int o = 0; o < outDim; o++) {
+    v128_t d[5];
+    for (int j = 0; j < width / 4; j++) d[j] = wasm_v128_load(dz + o * n + 4 * j);
+    const int end = start[o + 1];
+    for (int k = start[o]; k < end; k++) {
+      const v128_t w = wasm_v128_load32_splat(weights + k);
+      float *x = dh + index[k] * n;
+      for (int j = 0; j < width / 4; j++)
+        wasm_v128_store(x + 4 * j,
+                        wasm_f32x4_add(wasm_v128_load(x + 4 * j), wasm_f32x4_mul(w, d[j])));
+    }
+  }
+}
+
+/* The same for the last `count` (1–3) samples, in partial lanes. */
+INLINE void input_gradient_tail(const float *weights, const int32_t *start,
+                                const int32_t *index, const float *dz, float *dh, int outDim,
+                                int n, int count) {
+  for (int o = 0; o < outDim; o++) {
+    const v128_t d = load_partial(dz + o * n, count);
+    const int end = start[o + 1];
+    for (int k = start[o]; k < end; k++) {
+      const v128_t w = wasm_v128_load32_splat(weights + k);
+      float *x = dh + index[k] * n;
+      store_partial(x, wasm_f32x4_add(load_partial(x, count), wasm_f32x4_mul(w, d)), count);
+    }
+  }
+}
+
+/*
  * dh ([inDim][n], fully written) = Σ over the kept weights, in their order, of w·dz[o][b],
- * then +0 where h (that layer's output) is not > 0. Four samples per vector.
+ * then +0 where h (that layer's output) is not > 0. Twenty samples at a time walk every
+ * neuron's kept weights (then 16, 8, 4 and the last 1–3): a block of dh's columns stays in
+ * cache while the walk adds into it (300 inputs × 20 samples: 24 KB), where whole rows
+ * (72 KB) did not; that halved the time.
  */
 EXPORT(sparse_input_gradient)
 void sparse_input_gradient(const float *weights, const int32_t *start, const int32_t *index,
@@ -223,22 +267,25 @@ void sparse_input_gradient(const float *weights, const int32_t *start, const int
   int j = 0;
   for (; j + 4 <= size; j += 4) wasm_v128_store(dh + j, zero);
   for (; j < size; j++) dh[j] = 0.0f;
-  for (int o = 0; o < outDim; o++) {
-    const float *d = dz + o * n;
-    const int end = start[o + 1];
-    for (int k = start[o]; k < end; k++) {
-      const float weight = weights[k];
-      const v128_t w = wasm_f32x4_splat(weight);
-      float *x = dh + index[k] * n;
-      int b = 0;
-      for (; b + 4 <= n; b += 4)
-        wasm_v128_store(x + b, wasm_f32x4_add(wasm_v128_load(x + b),
-                                              wasm_f32x4_mul(w, wasm_v128_load(d + b))));
-      for (; b < n; b++) {
-        const float product = weight * d[b];
-        x[b] = x[b] + product;
-      }
-    }
+  int b = 0;
+  for (; b + 20 <= n; b += 20)
+    input_gradient_samples(weights, start, index, dz + b, dh + b, outDim, n, 20);
+  for (; b + 16 <= n; b += 16)
+    input_gradient_samples(weights, start, index, dz + b, dh + b, outDim, n, 16);
+  for (; b + 8 <= n; b += 8)
+    input_gradient_samples(weights, start, index, dz + b, dh + b, outDim, n, 8);
+  for (; b + 4 <= n; b += 4)
+    input_gradient_samples(weights, start, index, dz + b, dh + b, outDim, n, 4);
+  switch (n - b) {
+    case 1:
+      input_gradient_tail(weights, start, index, dz + b, dh + b, outDim, n, 1);
+      break;
+    case 2:
+      input_gradient_tail(weights, start, index, dz + b, dh + b, outDim, n, 2);
+      break;
+    case 3:
+      input_gradient_tail(weights, start, index, dz + b, dh + b, outDim, n, 3);
+      break;
   }
   j = 0;
   for (; j + 4 <= size; j += 4) {
