@@ -11,17 +11,7 @@ import { adamCorrections } from '../../src-main/train/fused/adam.ts';
 import { TYPESCRIPT_KERNELS, wasmKernelSet } from '../../src-main/train/fused/kernel-set.ts';
 import { instantiateKernels } from '../../src-main/train/fused/wasm-kernels.ts';
 import { Random } from '../../src-shared/model/random.ts';
-
-/** The first index where the two arrays' bits differ ("none" when every bit agrees). */
-function firstDifference(actual: Float32Array, expected: Float32Array): string {
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;
-  for (let j = 0; j < a.length; j++) {
-    if (a[j] !== b[j]) return `at ${j}: ${actual[j]} instead of ${expected[j]}`;
-  }
-  return 'none';
-}
+import { firstDifference } from './wasm-kernel-support.ts';
 
 /** Both signs, a `zeros` share exactly +0, magnitudes 2^-20 to 2^20 times `scale`. */
 function fill(values: Float32Array, random: Random, zeros: number, scale: number): void {

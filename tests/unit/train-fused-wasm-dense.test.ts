@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { TYPESCRIPT_KERNELS, wasmKernelSet } from '../../src-main/train/fused/kernel-set.ts';
 import { instantiateKernels } from '../../src-main/train/fused/wasm-kernels.ts';
 import { Random } from '../../src-shared/model/random.ts';
+import { firstDifference } from './wasm-kernel-support.ts';
 
 /** How a case's values are drawn. */
 interface Draw {
@@ -50,17 +51,6 @@ function activations(random: Random, n: number, inDim: number, draw: Draw): Floa
     h.fill(0, 0, n);
   }
   return h;
-}
-
-/** The first index where the two arrays' bits differ ("none" when every bit agrees). */
-function firstDifference(actual: Float32Array, expected: Float32Array): string {
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;
-  for (let j = 0; j < a.length; j++) {
-    if (a[j] !== b[j]) return `at ${j}: ${actual[j]} instead of ${expected[j]}`;
-  }
-  return 'none';
 }
 
 /** Runs both kernel sets on one random case; returns the two sets of results. */

@@ -1,10 +1,11 @@
 /**
  * The WebAssembly kernels of a dense first layer (wasm/input.c) against their TypeScript
  * twins (input-kernels.ts), bit for bit: the forward pass (pre-activations through ReLU)
- * and the weight gradient, on random layers and batches. Widths run from 1 to 37 so that
- * every block (16, 8, 4 outputs) and every remainder runs; batches of 1 to 61 samples,
- * inputs with zeros (skipped), negative values, an all-zero sample and an all-zero pixel;
- * weights and output gradients of both signs, some exactly zero.
+ * and the weight gradient, on random layers and batches. Widths run from 1 to 300 so that
+ * every block (32, 16, 12, 8, 4 outputs), every tail of 1–3 outputs and both ways of the
+ * weight gradient (in place below 32 outputs, by pixel from 32 on) run; batches of 1 to 61
+ * samples, inputs with zeros (skipped), negative values, an all-zero sample and an
+ * all-zero pixel; weights and output gradients of both signs, some exactly zero.
  */
 import { describe, expect, it } from 'vitest';
 import type { DatasetSplit } from '../../src-main/data/dataset.ts';
@@ -115,6 +116,11 @@ describe('wasm dense first-layer kernels', () => {
     [7, 50, 36],
     [60, 3, 4],
     [33, 17, 8],
+    [5, 20, 11],
+    [9, 13, 6],
+    [17, 30, 50],
+    [60, 40, 59],
+    [60, 100, 300],
   ];
   for (const [n, inDim, outDim] of shapes) {
     it(`${n} samples, ${inDim} → ${outDim}: forward and weight gradient bit-identical`, () => {

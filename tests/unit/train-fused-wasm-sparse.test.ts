@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { TYPESCRIPT_KERNELS, wasmKernelSet } from '../../src-main/train/fused/kernel-set.ts';
 import { instantiateKernels } from '../../src-main/train/fused/wasm-kernels.ts';
 import { Random } from '../../src-shared/model/random.ts';
+import { firstDifference } from './wasm-kernel-support.ts';
 
 /** How a case's values are drawn. */
 interface Draw {
@@ -74,17 +75,6 @@ function maskRows(random: Random, inDim: number, outDim: number, density: number
     start[o + 1] = index.length;
   }
   return { start, index: Int32Array.from(index) };
-}
-
-/** The first index where the two arrays' bits differ ("none" when every bit agrees). */
-function firstDifference(actual: Float32Array, expected: Float32Array): string {
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;
-  for (let j = 0; j < a.length; j++) {
-    if (a[j] !== b[j]) return `at ${j}: ${actual[j]} instead of ${expected[j]}`;
-  }
-  return 'none';
 }
 
 /** Outputs are written past this many entries only by a kernel that overruns. */

@@ -64,7 +64,6 @@ export const TYPESCRIPT_KERNELS: KernelSet = {
 /** The WebAssembly kernels of one instance, behind the TypeScript kernels' signatures. */
 export function wasmKernelSet(wasm: KernelExports): KernelSet {
   return {
-    ...TYPESCRIPT_KERNELS,
     name: 'wasm',
     inputDenseForward: (weights, bias, batch, z, outDim) =>
       wasm.input_dense_forward(
@@ -92,25 +91,8 @@ export function wasmKernelSet(wasm: KernelExports): KernelSet {
         scratch.pixelValue.byteOffset,
         scratch.transposed.byteOffset,
       ),
-    ...optionalWasmKernels(wasm),
-  };
-}
-
-/** The kernels whose sources are still arriving: each present export replaces its twin. */
-function optionalWasmKernels(wasm: KernelExports): Partial<KernelSet> {
-  const set: { -readonly [K in keyof KernelSet]?: KernelSet[K] } = {};
-  const {
-    sparse_forward: sparseForward,
-    sparse_weight_gradient: sparseWeightGradient,
-    sparse_input_gradient: sparseInputGradient,
-    dense_forward: denseForward,
-    dense_weight_gradient: denseWeightGradient,
-    dense_input_gradient: denseInputGradient,
-    adam_update: adamUpdate,
-  } = wasm;
-  if (sparseForward !== undefined) {
-    set.sparseForward = (weights, start, index, bias, h, z, outDim, n, relu) =>
-      sparseForward(
+    sparseForward: (weights, start, index, bias, h, z, outDim, n, relu) =>
+      wasm.sparse_forward(
         weights.byteOffset,
         start.byteOffset,
         index.byteOffset,
@@ -120,11 +102,9 @@ function optionalWasmKernels(wasm: KernelExports): Partial<KernelSet> {
         outDim,
         n,
         relu ? 1 : 0,
-      );
-  }
-  if (sparseWeightGradient !== undefined) {
-    set.sparseWeightGradient = (start, index, dz, h, gradient, outDim, n) =>
-      sparseWeightGradient(
+      ),
+    sparseWeightGradient: (start, index, dz, h, gradient, outDim, n) =>
+      wasm.sparse_weight_gradient(
         start.byteOffset,
         index.byteOffset,
         dz.byteOffset,
@@ -132,11 +112,9 @@ function optionalWasmKernels(wasm: KernelExports): Partial<KernelSet> {
         gradient.byteOffset,
         outDim,
         n,
-      );
-  }
-  if (sparseInputGradient !== undefined) {
-    set.sparseInputGradient = (weights, start, index, dz, h, dh, inDim, outDim, n) =>
-      sparseInputGradient(
+      ),
+    sparseInputGradient: (weights, start, index, dz, h, dh, inDim, outDim, n) =>
+      wasm.sparse_input_gradient(
         weights.byteOffset,
         start.byteOffset,
         index.byteOffset,
@@ -146,11 +124,9 @@ function optionalWasmKernels(wasm: KernelExports): Partial<KernelSet> {
         inDim,
         outDim,
         n,
-      );
-  }
-  if (denseForward !== undefined) {
-    set.denseForward = (weights, bias, h, z, inDim, outDim, n, relu, activeIndex, activeValue) =>
-      denseForward(
+      ),
+    denseForward: (weights, bias, h, z, inDim, outDim, n, relu, activeIndex, activeValue) =>
+      wasm.dense_forward(
         weights.byteOffset,
         bias.byteOffset,
         h.byteOffset,
@@ -161,11 +137,9 @@ function optionalWasmKernels(wasm: KernelExports): Partial<KernelSet> {
         relu ? 1 : 0,
         activeIndex.byteOffset,
         activeValue.byteOffset,
-      );
-  }
-  if (denseWeightGradient !== undefined) {
-    set.denseWeightGradient = (dz, h, gradient, inDim, outDim, n, activeIndex, activeValue) =>
-      denseWeightGradient(
+      ),
+    denseWeightGradient: (dz, h, gradient, inDim, outDim, n, activeIndex, activeValue) =>
+      wasm.dense_weight_gradient(
         dz.byteOffset,
         h.byteOffset,
         gradient.byteOffset,
@@ -174,11 +148,9 @@ function optionalWasmKernels(wasm: KernelExports): Partial<KernelSet> {
         n,
         activeIndex.byteOffset,
         activeValue.byteOffset,
-      );
-  }
-  if (denseInputGradient !== undefined) {
-    set.denseInputGradient = (weights, dz, h, dh, inDim, outDim, n, activeIndex) =>
-      denseInputGradient(
+      ),
+    denseInputGradient: (weights, dz, h, dh, inDim, outDim, n, activeIndex) =>
+      wasm.dense_input_gradient(
         weights.byteOffset,
         dz.byteOffset,
         h.byteOffset,
@@ -187,11 +159,9 @@ function optionalWasmKernels(wasm: KernelExports): Partial<KernelSet> {
         outDim,
         n,
         activeIndex.byteOffset,
-      );
-  }
-  if (adamUpdate !== undefined) {
-    set.adamUpdate = (parameters, gradient, moment1, moment2, stepSize, correction2) =>
-      adamUpdate(
+      ),
+    adamUpdate: (parameters, gradient, moment1, moment2, stepSize, correction2) =>
+      wasm.adam_update(
         parameters.byteOffset,
         gradient.byteOffset,
         moment1.byteOffset,
@@ -202,7 +172,6 @@ function optionalWasmKernels(wasm: KernelExports): Partial<KernelSet> {
         ADAM_BETA1,
         ADAM_BETA2,
         ADAM_EPSILON,
-      );
-  }
-  return set;
+      ),
+  };
 }

@@ -34,9 +34,7 @@ export interface KernelExports {
     pixelValue: number,
     transposed: number,
   ): void;
-  // The kernels below arrive one source at a time (wasm/sparse.c, dense.c, adam.c); until
-  // a module exports one, kernel-set.ts runs its TypeScript twin.
-  sparse_forward?(
+  sparse_forward(
     weights: number,
     start: number,
     index: number,
@@ -47,7 +45,7 @@ export interface KernelExports {
     n: number,
     relu: number,
   ): void;
-  sparse_weight_gradient?(
+  sparse_weight_gradient(
     start: number,
     index: number,
     dz: number,
@@ -56,7 +54,7 @@ export interface KernelExports {
     outDim: number,
     n: number,
   ): void;
-  sparse_input_gradient?(
+  sparse_input_gradient(
     weights: number,
     start: number,
     index: number,
@@ -67,7 +65,7 @@ export interface KernelExports {
     outDim: number,
     n: number,
   ): void;
-  dense_forward?(
+  dense_forward(
     weights: number,
     bias: number,
     h: number,
@@ -79,7 +77,7 @@ export interface KernelExports {
     activeIndex: number,
     activeValue: number,
   ): void;
-  dense_weight_gradient?(
+  dense_weight_gradient(
     dz: number,
     h: number,
     gradient: number,
@@ -89,7 +87,7 @@ export interface KernelExports {
     activeIndex: number,
     activeValue: number,
   ): void;
-  dense_input_gradient?(
+  dense_input_gradient(
     weights: number,
     dz: number,
     h: number,
@@ -99,7 +97,7 @@ export interface KernelExports {
     n: number,
     activeIndex: number,
   ): void;
-  adam_update?(
+  adam_update(
     parameters: number,
     gradient: number,
     moment1: number,
@@ -112,6 +110,19 @@ export interface KernelExports {
     epsilon: number,
   ): void;
 }
+
+/** Every export the kernel set calls: a module built from other sources is refused. */
+const KERNEL_EXPORT_NAMES: Record<keyof KernelExports, true> = {
+  input_dense_forward: true,
+  input_dense_weight_gradient: true,
+  sparse_forward: true,
+  sparse_weight_gradient: true,
+  sparse_input_gradient: true,
+  dense_forward: true,
+  dense_weight_gradient: true,
+  dense_input_gradient: true,
+  adam_update: true,
+};
 
 /** The compiled module and where its stack and data end (the buffers start there). */
 interface Compiled {
@@ -130,10 +141,18 @@ function kernelModule(): Compiled | null {
     const bytes = Buffer.from(KERNELS_WASM_BASE64, 'base64');
     if (WebAssembly.validate(bytes)) {
       const module = new WebAssembly.Module(bytes);
-      // The stack (64 KiB, wasm/kernels.h) and any data lie below __heap_base.
+      // The stack (64 KiB: scripts/kernel-sources.mjs) and any data lie below __heap_base.
       const probe = new WebAssembly.Instance(module, {
         env: { memory: new WebAssembly.Memory({ initial: 16 }) },
       });
+      const missing = Object.keys(KERNEL_EXPORT_NAMES).filter(
+        (name) => typeof probe.exports[name] !== 'function',
+      );
+      if (missing.length > 0) {
+        throw new Error(
+          `the WebAssembly kernels lack ${missing.join(', ')}: rebuild them (npm run build:kernels)`,
+        );
+      }
       const heapBase = (probe.exports.__heap_base as WebAssembly.Global).value as number;
       compiled = { module, heapBase };
     } else {

@@ -23,21 +23,13 @@
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
-/* Lanes 0–1 and 2–3 of a Float32×4, widened to Float64×2 (exact). */
+/* Lanes 0–1 and 2–3 of a Float32×4, widened to Float64×2 (exact; Adam computes in double). */
 static inline v128_t low_f64(v128_t v) { return wasm_f64x2_promote_low_f32x4(v); }
 static inline v128_t high_f64(v128_t v) {
   return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3));
 }
 
-/* Two consecutive Float32 values at p (any alignment), widened to Float64×2. */
-static inline v128_t load2_f64(const float *p) {
-  return wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p));
-}
-
-/* The TypeScript `relu && !(a > 0) ? 0 : a` stored to a Float32Array: NaN and ≤ 0 give +0. */
-static inline float relu_store(double a) { return a > 0 ? (float)a : 0.0f; }
-
-/* The same on four Float32 lanes: NaN, −0 and every value ≤ 0 give +0. */
+/* The twins' `!(a > 0) ? 0 : a` on four Float32 lanes: NaN, −0 and every value ≤ 0 give +0. */
 static inline v128_t relu4(v128_t a) {
   return wasm_v128_and(a, wasm_f32x4_gt(a, wasm_f32x4_splat(0.0f)));
 }
