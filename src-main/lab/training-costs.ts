@@ -42,8 +42,18 @@ import type {
 import type { Zoo } from '../zoo/zoo.ts';
 import type { CachedCalibration, CalibrationCache, InputShare } from './calibration-cache.ts';
 
-/** Measure cost per plane and checkpoint before any measure job has finished here (ms). */
-export const DEFAULT_MS_PER_PLANE = 2_000;
+/**
+ * Measure cost per plane and checkpoint before any measure job has finished here (wall ms):
+ * a fixed part and a part per hidden neuron (more neurons, more regions to cut). Fitted to
+ * the §6.2 Fashion sweep on this 2-core machine with 2 workers, 10 planes per model, ms per
+ * plane: (300,100) 535–591 dense to 197 at density 0.0164, (102,34) 116–240, (35,11)
+ * 78–101, (12,4) 69–74; the line takes the dense end. (It was a flat 2 s, which made the
+ * sweep's first plan predict 23 min of measuring for 2.5 min measured.)
+ */
+export function defaultMeasureMsPerUnit(shape: MeasureShape): number {
+  const neurons = shape.hidden.reduce((sum, width) => sum + width, 0);
+  return 60 + 1.3 * neurons;
+}
 /** Timed steps per calibration network, after a few untimed ones (first-call compilation). */
 const CALIBRATION_STEPS = 40;
 const CALIBRATION_WARMUP = 8;
@@ -425,7 +435,7 @@ export class TrainingCosts {
 
   /**
    * Wall ms per plane × checkpoint of a measure job on `shape`: the median of finished
-   * measure jobs of the same network, else of all of them, else a default.
+   * measure jobs of the same network, else of all of them, else defaultMeasureMsPerUnit.
    */
   measureMsPerUnit(shape: MeasureShape): number {
     const finished = this.zoo.jobs.recentDurations('measure', MEASURE_HISTORY);
@@ -436,7 +446,7 @@ export class TrainingCosts {
         row.density === shape.density &&
         row.hidden.join(',') === shape.hidden.join(','),
     );
-    return perUnit(same) ?? perUnit(finished) ?? DEFAULT_MS_PER_PLANE;
+    return perUnit(same) ?? perUnit(finished) ?? defaultMeasureMsPerUnit(shape);
   }
 
   /**
