@@ -76,8 +76,17 @@ export class ProgressDisplay {
     else this.timer ??= setTimeout(() => this.draw(), REDRAW_MS);
   }
 
-  /** The sweep's latest progress (see describeSweep). */
-  sweep(progress: SweepProgress): void {
+  /**
+   * The sweep's latest progress (see describeSweep). The share shown never goes back: it is
+   * work done over work estimated, and a finished job can raise the estimate of the rest
+   * (the first measurement of a network replaces the prior cost per plane), which would
+   * move the share back although no work was undone. The ETA follows the new estimate.
+   */
+  sweep(latest: SweepProgress): void {
+    const progress = {
+      ...latest,
+      progress: Math.max(latest.progress, this.sweepState?.progress ?? 0),
+    };
     this.sweepState = progress;
     if (this.tty) {
       this.draw();
