@@ -34,8 +34,13 @@ import { trainFused } from '../../src-main/train/fused/train-fused.ts';
 import type { TrainSpec } from '../../src-main/train/spec.ts';
 import { train, type TrainHooks } from '../../src-main/train/train.ts';
 
-/** Steps before the timed ones (JIT, caches) and timed steps, per setup and path. */
-const WARMUP = 20;
+/**
+ * Steps before the timed ones, per setup and path, and timed steps. The warm-up covers
+ * compilation at the top tier: a fresh thread runs the fused path's WebAssembly kernels
+ * and the JavaScript around them in baseline code for a few hundred milliseconds, and 20
+ * warm-up steps left a small network's timed steps up to 2× slow.
+ */
+const WARMUP = 150;
 const MEASURED = 200;
 
 interface Timing {
