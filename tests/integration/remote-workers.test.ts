@@ -30,6 +30,8 @@ import { startWorkerProcess, type WorkerProcess } from './remote-worker-process.
 
 const root = mkdtempSync(join(tmpdir(), 'mbh-remote-'));
 const QUEUE = 'mbh-test';
+/** Steps between a remote run's snapshots (a killed run resumes from its last one). */
+const SNAPSHOT_EVERY = 500;
 
 let redis: RedisServer;
 let probe: Redis;
@@ -42,7 +44,7 @@ function startWorker(name: string): Promise<void> {
     queue: QUEUE,
     name,
     home: join(root, name),
-    args: ['--lock-ms', '1000', '--snapshot-every', '25'],
+    args: ['--lock-ms', '1000', '--snapshot-every', String(SNAPSHOT_EVERY)],
   });
   workers.push(worker);
   return worker.ready;
@@ -162,7 +164,7 @@ describe('a hub with remote workers over BullMQ', () => {
       return (
         mine.includes(job.id) &&
         job.state === 'running' &&
-        job.iteration >= 200 &&
+        job.iteration >= 2 * SNAPSHOT_EVERY &&
         job.iteration < ITERATIONS
       );
     });
