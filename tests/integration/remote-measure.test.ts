@@ -8,12 +8,10 @@
  * done once by the other worker, with exactly one row per cell, equal to the local run's; a result that fails the hub's checks fails
  * the job with an error naming the worker and the field, and nothing of it is written.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { Worker as QueueWorker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +25,7 @@ import {
 import { LARGE, SEEDS, SMALL, trainModel } from '../fixtures/scripts/remote-measure-models.ts';
 import { run, whenReached } from './processes.ts';
 import { RedisServer } from './redis-server.ts';
+import { countRows, startHubProcess } from './remote-hub-process.ts';
 import { startWorkerProcess, type WorkerProcess } from './remote-worker-process.ts';
 
 const cliPath = fileURLToPath(new URL('../../bin/mbh-lab.mjs', import.meta.url));
@@ -50,47 +49,6 @@ function startWorker(name: string): Promise<void> {
   });
   workers.push(worker);
   return worker.ready;
-}
-
-const hubScript = fileURLToPath(
-  new URL('../fixtures/scripts/remote-measure-hub.ts', import.meta.url),
-);
-
-/** A hub in its own process (to be killed); `ready` and `idle` resolve on its lines. */
-function startHub(home: string, action?: 'measure') {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', hubScript, home, redis.url, QUEUE, ...(action ? [action] : [])],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MBH_LAB_REDIS: '' } },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const line = (key: string) =>
-    new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-        if (stdout.includes(`"${key}":true`)) resolve();
-      });
-      child.once('exit', (code, signal) =>
-        reject(new Error(`the hub ended (${signal ?? code}) before "${key}": ${stderr}`)),
-      );
-    });
-  const ready = line('ready');
-  const idle = line('idle');
-  // A hub killed on purpose never says it is idle: nobody waits for it then.
-  idle.catch(() => {});
-  return { child, ready, idle };
-}
-
-/** One COUNT(*) from a zoo, read-only (its hub writes it meanwhile). */
-function count(zooFile: string, sql: string): number {
-  const db = new Database(zooFile, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare(sql).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
 }
 
 /** Resolves once the worker's log holds a match of `pattern` (checked as its lines come). */
@@ -459,12 +417,17 @@ describe('measure jobs on remote workers', () => {
     await startWorker('m3');
     const hubHome = join(root, 'hub-restarted');
     const zooFile = join(hubHome, 'zoo.sqlite');
-    const first = startHub(hubHome, 'measure');
+    const first = startHubProcess('remote-measure-hub.ts', {
+      home: hubHome,
+      url: redis.url,
+      queue: QUEUE,
+      action: 'measure',
+    });
     await first.ready;
     // Killed once it has written some planes of the remote run, which goes on meanwhile.
     await whenReached(
       hubHome,
-      () => count(zooFile, 'SELECT COUNT(*) AS n FROM region_counts') >= 5,
+      () => countRows(zooFile, 'SELECT COUNT(*) AS n FROM region_counts') >= 5,
       first.child,
       'the hub writes planes',
     );
@@ -472,7 +435,11 @@ describe('measure jobs on remote workers', () => {
     await new Promise((resolve) => first.child.once('exit', resolve));
     expect(await probe.hlen(`${QUEUE}:runs`)).toBe(1);
 
-    const second = startHub(hubHome);
+    const second = startHubProcess('remote-measure-hub.ts', {
+      home: hubHome,
+      url: redis.url,
+      queue: QUEUE,
+    });
     await second.idle;
     const hub = await LabService.open({ home: hubHome, shell: 'cli', readOnly: true });
     try {

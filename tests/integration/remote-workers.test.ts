@@ -8,12 +8,9 @@
  * keeps nothing of finished runs. A hub killed with SIGKILL mid-sweep and started again
  * attaches to the runs its workers went on with.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSummary } from '../../src-shared/api/dto.ts';
@@ -26,6 +23,7 @@ import {
 } from '../fixtures/scripts/remote-sweep.ts';
 import { whenReached } from './processes.ts';
 import { RedisServer } from './redis-server.ts';
+import { countRows, startHubProcess } from './remote-hub-process.ts';
 import { startWorkerProcess, type WorkerProcess } from './remote-worker-process.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mbh-remote-'));
@@ -60,46 +58,6 @@ function whenJob(lab: LabService, holds: (job: JobSummary) => boolean): Promise<
     };
     lab.on('job', listener);
   });
-}
-
-const hubScript = fileURLToPath(new URL('../fixtures/scripts/remote-hub.ts', import.meta.url));
-
-/** A hub in its own process (to be killed); `ready` and `idle` resolve on its lines. */
-function startHub(home: string, action?: 'sweep') {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', hubScript, home, redis.url, QUEUE, ...(action ? [action] : [])],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MBH_LAB_REDIS: '' } },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const line = (key: string) =>
-    new Promise<void>((resolve, reject) => {
-      const seen = (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-        if (stdout.includes(`"${key}":true`)) resolve();
-      };
-      child.stdout!.on('data', seen);
-      child.once('exit', (code, signal) =>
-        reject(new Error(`the hub ended (${signal ?? code}) before "${key}": ${stderr}`)),
-      );
-    });
-  const ready = line('ready');
-  const idle = line('idle');
-  // A hub killed on purpose never says it is idle: nobody waits for it then.
-  idle.catch(() => {});
-  return { child, ready, idle };
-}
-
-/** One COUNT(*) from the zoo, read-only (the hub writes it meanwhile). */
-function count(zooFile: string, sql: string): number {
-  const db = new Database(zooFile, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare(sql).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
 }
 
 let reference: Record<number, unknown>;
@@ -207,23 +165,28 @@ describe('a hub with remote workers over BullMQ', () => {
     await startWorker('w3');
     const home = join(root, 'hub-restarted');
     const zooFile = join(home, 'zoo.sqlite');
-    const first = startHub(home, 'sweep');
+    const first = startHubProcess('remote-hub.ts', {
+      home,
+      url: redis.url,
+      queue: QUEUE,
+      action: 'sweep',
+    });
     await first.ready;
     // Kill the hub once a run has sent evaluations it wrote, while the sweep goes on.
     await whenReached(
       home,
-      () => count(zooFile, 'SELECT COUNT(*) AS n FROM metrics') >= 3,
+      () => countRows(zooFile, 'SELECT COUNT(*) AS n FROM metrics') >= 3,
       first.child,
       'the hub writes metrics',
     );
-    expect(count(zooFile, "SELECT COUNT(*) AS n FROM jobs WHERE state = 'done'")).toBeLessThan(
+    expect(countRows(zooFile, "SELECT COUNT(*) AS n FROM jobs WHERE state = 'done'")).toBeLessThan(
       SWEEP_SEEDS.length,
     );
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
     expect(await probe.hlen(`${QUEUE}:runs`)).toBeGreaterThan(0);
 
-    const second = startHub(home);
+    const second = startHubProcess('remote-hub.ts', { home, url: redis.url, queue: QUEUE });
     await second.idle;
     const lab = await LabService.open({ home, shell: 'cli', readOnly: true });
     try {
