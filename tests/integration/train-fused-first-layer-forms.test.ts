@@ -24,19 +24,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset, DatasetSplit } from '../../src-main/data/dataset.ts';
 import { nonZeroShare } from '../../src-main/data/non-zero-share.ts';
 import { DatasetRegistry } from '../../src-main/data/registry.ts';
-import { BatchOrder } from '../../src-main/train/batches.ts';
 import {
   sharedMoments,
   sharedParameters,
   storeLayer,
 } from '../../src-main/train/fused/layer-storage.ts';
-import { FusedNetwork } from '../../src-main/train/fused/network.ts';
 import { trainFused } from '../../src-main/train/fused/train-fused.ts';
 import { initialParameters } from '../../src-main/train/init.ts';
-import { TRAINING_DEFAULTS } from '../../src-main/train/spec.ts';
+import { trainFusedSteps } from './fused-steps.ts';
 
 const STEPS = 120;
-const BATCH = TRAINING_DEFAULTS.batchSize;
 
 const bits = (array: Float32Array): Uint32Array =>
   new Uint32Array(array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength));
@@ -50,34 +47,22 @@ function trainNetwork(
   seed: number,
   inputNonZero: number,
 ) {
-  const start = initialParameters({
-    seed,
+  const { network, losses } = trainFusedSteps({
+    dataset,
+    train,
     hidden,
-    inputDim: dataset.inputDim,
-    outputDim: dataset.classCount,
     density,
+    seed,
+    inputNonZero,
+    steps: STEPS,
   });
-  const layers = start.map((layer, index) =>
-    storeLayer(layer, layer.mask, index === 0 ? inputNonZero : null),
-  );
-  const network = new FusedNetwork(layers, 250);
-  const order = new BatchOrder(seed, train.count, BATCH);
-  const rows = new Uint32Array(BATCH);
-  const labels = new Int32Array(BATCH);
-  const losses: number[] = [];
-  for (let step = 0; step < STEPS; step++) {
-    order.batch(step, rows);
-    for (let j = 0; j < BATCH; j++) labels[j] = train.y[rows[j]];
-    network.input.load(train, rows, BATCH);
-    losses.push(network.trainStep(labels, step + 1, TRAINING_DEFAULTS.learningRate));
-  }
   const test: DatasetSplit = {
     count: 1000,
     x: dataset.test.x.subarray(0, 1000 * dataset.inputDim),
     y: dataset.test.y.subarray(0, 1000),
   };
   return {
-    kind: layers[0].kind,
+    kind: network.layers[0].kind,
     losses,
     parameters: network.layers.map(sharedParameters),
     moments: network.layers.map(sharedMoments),

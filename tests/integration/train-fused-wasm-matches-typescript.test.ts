@@ -13,19 +13,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { byteImageSplit, type Dataset } from '../../src-main/data/dataset.ts';
 import { nonZeroShare } from '../../src-main/data/non-zero-share.ts';
 import { DatasetRegistry } from '../../src-main/data/registry.ts';
-import { BatchOrder } from '../../src-main/train/batches.ts';
 import type { KernelName } from '../../src-main/train/fused/kernel-set.ts';
-import {
-  sharedMoments,
-  sharedParameters,
-  storeLayer,
-} from '../../src-main/train/fused/layer-storage.ts';
-import { FusedNetwork } from '../../src-main/train/fused/network.ts';
-import { initialParameters } from '../../src-main/train/init.ts';
-import { TRAINING_DEFAULTS } from '../../src-main/train/spec.ts';
+import { sharedMoments, sharedParameters } from '../../src-main/train/fused/layer-storage.ts';
+import { trainFusedSteps } from './fused-steps.ts';
 
 const STEPS = 40;
-const BATCH = TRAINING_DEFAULTS.batchSize;
 
 const home = mkdtempSync(join(tmpdir(), 'mbh-wasm-twins-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -43,28 +35,17 @@ function bits(values: Float32Array): number[] {
 function trainNetwork(dataset: Dataset, hidden: number[], density: number, kernels: KernelName) {
   const { train } = dataset;
   const inputNonZero = nonZeroShare(train, dataset.inputDim);
-  const start = initialParameters({
-    seed: 11,
+  const { network, losses } = trainFusedSteps({
+    dataset,
+    train,
     hidden,
-    inputDim: dataset.inputDim,
-    outputDim: dataset.classCount,
     density,
+    seed: 11,
+    inputNonZero,
+    steps: STEPS,
+    network: { kernels },
   });
-  const layers = start.map((layer, index) =>
-    storeLayer(layer, layer.mask, index === 0 ? inputNonZero : null),
-  );
-  const network = new FusedNetwork(layers, 250, { kernels });
   expect(network.kernels.name).toBe(kernels);
-  const order = new BatchOrder(11, train.count, BATCH);
-  const rows = new Uint32Array(BATCH);
-  const labels = new Int32Array(BATCH);
-  const losses: number[] = [];
-  for (let step = 0; step < STEPS; step++) {
-    order.batch(step, rows);
-    for (let j = 0; j < BATCH; j++) labels[j] = train.y[rows[j]];
-    network.input.load(train, rows, BATCH);
-    losses.push(network.trainStep(labels, step + 1, TRAINING_DEFAULTS.learningRate));
-  }
   const test = byteImageSplit(
     700,
     dataset.test.pixels!.subarray(0, 700 * dataset.inputDim),
